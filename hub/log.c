@@ -2,6 +2,7 @@
  * log.c — logfmt/JSON records on stderr, scrubbed of anything that looks like a personnummer.
  */
 #include "hub/log.h"
+#include "hub/date.h"
 #include "hub/err.h"
 
 #include <ctype.h>
@@ -119,14 +120,11 @@ size_t hub_log_scrub(char *s)
     return count;
 }
 
-static void now_rfc3339(char *buf, size_t n)
+static void now_rfc3339(char buf[HUB_TIMESTAMP_LEN])
 {
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L);
+    hub_timestamp_format_rfc3339((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000L, buf);
 }
 
 /* Appends `s` as a JSON string body (without quotes) to out[*pos..n). */
@@ -197,7 +195,7 @@ static void logfmt_to_json(char *out, size_t n, size_t *pos, const char *fields)
 
 void hub_log(enum hub_log_level level, const char *msg, const char *fields, ...)
 {
-    char ts[40];
+    char ts[HUB_TIMESTAMP_LEN];
     char fbuf[LOG_LINE_MAX];
     char line[LOG_LINE_MAX + 256];
     FILE *f = logger.stream ? logger.stream : stderr;
@@ -211,7 +209,7 @@ void hub_log(enum hub_log_level level, const char *msg, const char *fields, ...)
         vsnprintf(fbuf, sizeof fbuf, fields, ap);
         va_end(ap);
     }
-    now_rfc3339(ts, sizeof ts);
+    now_rfc3339(ts);
     if (logger.format == HUB_LOG_JSON) {
         size_t pos = 0;
         line[0] = '\0';
