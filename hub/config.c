@@ -46,6 +46,9 @@ static const struct key_def hub_keys[] = {
      "consumer group of hub-readmodel"},
     {"hub.metrics.listen", KEY_STRING, "", 0, 0,
      "host:port for /metrics, /healthz and /readyz (empty: off)"},
+    {"hub.migrations_dir", KEY_PATH, "", 0, 0,
+     "directory of the NNN_name.sql migrations that `hubctl migrate` applies (default: the "
+     "source tree's deploy/migrations)"},
 };
 #define N_HUB_KEYS (sizeof hub_keys / sizeof hub_keys[0])
 
