@@ -1,0 +1,29 @@
+/*
+ * app.h — what every hub program does at start and at a signal, written once.
+ *
+ * hub_app_start() loads the configuration and sets up logging from it; hub_app_on_signals()
+ * installs SIGINT/SIGTERM handlers that only set a flag (STYLE.md §15) which loops read with
+ * hub_app_stopping(). Exit codes are shared too.
+ */
+#ifndef HUB_APP_H
+#define HUB_APP_H
+
+#include <stdbool.h>
+
+#include "hub/config.h"
+
+enum hub_exit { HUB_EXIT_OK = 0, HUB_EXIT_FAILURE = 1, HUB_EXIT_USAGE = 2 };
+
+/* Loads `config_path` (NULL: environment and defaults) and configures logging for `program`.
+ * On error prints one line and returns HUB_EXIT_USAGE; *cfg is then NULL. */
+int hub_app_start(const char *program, const char *config_path, hub_config_t **cfg);
+
+/* Installs SIGINT and SIGTERM handlers that set the stop flag; SIGPIPE is ignored. */
+void hub_app_on_signals(void);
+
+/* True once SIGINT or SIGTERM arrived (or hub_app_request_stop() was called). */
+bool hub_app_stopping(void);
+
+void hub_app_request_stop(void);
+
+#endif

@@ -1,0 +1,544 @@
+/*
+ * consumer.c — consume, batch, dead-letter, commit in PostgreSQL, seek on assignment.
+ */
+#include "hub/consumer.h"
+#include "hub/app.h"
+#include "hub/kafka.h"
+#include "hub/log.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TOPIC_MAX 256
+#define MAX_TOPICS 16
+#define DLQ_FLUSH_MS 30000
+#define POLL_IDLE_MS 200
+
+struct dead_reason {
+    char reason[HUB_REASON_MAX];
+    char detail[HUB_ERROR_MSG_MAX];
+};
+
+struct hub_consumer {
+    rd_kafka_t *rk;
+    hub_producer_t *dlq;
+    char name[64];
+    char group[128];
+    char dlq_topic[TOPIC_MAX];
+    struct hub_consumer_handler h;
+    long batch_max, batch_wait_ms, retry_max_ms;
+
+    rd_kafka_message_t **pending; /* the batch in hand */
+    bool *prepared, *dead, *dlq_acked;
+    struct dead_reason *why; /* for dead messages: reason and detail until the DLQ has them */
+    size_t n_pending, cap_pending;
+    bool need_prepare;
+
+    struct hub_batch_msg *bmsgs;
+    struct hub_batch_offset *offs;
+    size_t cap_offs;
+
+    bool db_down;
+    int assigned;
+    int64_t last_activity; /* last message or assignment, for idle exit */
+    int dlq_failed; /* delivery failures seen since the last DLQ flush */
+    struct hub_consumer_stats stats;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void on_dlq_delivery(void *ud, void *msg_opaque, rd_kafka_resp_err_t e)
+{
+    hub_consumer_t *c = ud;
+    size_t i = (size_t)(uintptr_t)msg_opaque;
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR && i < c->n_pending)
+        c->dlq_acked[i] = true;
+    else if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+        c->dlq_failed++;
+}
+
+static bool is_cooperative(rd_kafka_t *rk)
+{
+    const char *p = rd_kafka_rebalance_protocol(rk);
+    return p && strcmp(p, "COOPERATIVE") == 0;
+}
+
+/* Drops pending messages of revoked partitions; the rest must be prepared again. */
+static void drop_pending_of(hub_consumer_t *c, const rd_kafka_topic_partition_list_t *parts)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < c->n_pending; i++) {
+        rd_kafka_message_t *m = c->pending[i];
+        bool revoked = false;
+        for (int k = 0; k < parts->cnt && !revoked; k++)
+            revoked = parts->elems[k].partition == m->partition &&
+                      strcmp(parts->elems[k].topic, rd_kafka_topic_name(m->rkt)) == 0;
+        if (revoked) {
+            rd_kafka_message_destroy(m);
+        } else {
+            c->pending[j] = m;
+            c->dlq_acked[j] = c->dlq_acked[i];
+            j++;
+        }
+    }
+    if (j != c->n_pending)
+        c->need_prepare = true;
+    c->n_pending = j;
+}
+
+static void load_offsets(hub_consumer_t *c, rd_kafka_topic_partition_list_t *parts)
+{
+    long backoff = 100;
+    for (int k = 0; k < parts->cnt; k++) {
+        rd_kafka_topic_partition_t *tp = &parts->elems[k];
+        int64_t next = -1;
+        struct hub_error err = {0};
+        int rc;
+        while ((rc = c->h.load_offset(c->h.ud, tp->topic, tp->partition, &next, &err)) != 0 &&
+               !hub_app_stopping()) {
+            /* Without the stored offset the partition cannot be read correctly: wait for it. */
+            hub_log(HUB_LOG_WARN, "loading stored offset failed; retrying",
+                    "topic=%s partition=%" PRId32 " backoff_ms=%ld error=\"%s\"", tp->topic,
+                    tp->partition, backoff, err.msg);
+            c->stats.db_retries++;
+            sleep_ms(backoff);
+            backoff = backoff * 2 > c->retry_max_ms ? c->retry_max_ms : backoff * 2;
+            if (rc == HUB_EPG_CONNECT)
+                (void)c->h.reconnect(c->h.ud, &err);
+        }
+        tp->offset = next >= 0 ? next : RD_KAFKA_OFFSET_BEGINNING;
+        hub_log(HUB_LOG_DEBUG, "assigned", "topic=%s partition=%" PRId32 " offset=%" PRId64,
+                tp->topic, tp->partition, next);
+    }
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    hub_consumer_t *c = opaque;
+    bool coop = is_cooperative(rk);
+    c->stats.rebalances++;
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        load_offsets(c, parts);
+        rd_kafka_error_t *ke = NULL;
+        if (coop)
+            ke = rd_kafka_incremental_assign(rk, parts);
+        else
+            rd_kafka_assign(rk, parts);
+        if (ke) {
+            hub_log(HUB_LOG_ERROR, "assign failed", "error=\"%s\"", rd_kafka_error_string(ke));
+            rd_kafka_error_destroy(ke);
+        }
+        c->assigned += parts->cnt;
+        c->last_activity = now_ms();
+        if (c->db_down)
+            rd_kafka_pause_partitions(rk, parts);
+        hub_log(HUB_LOG_INFO, "partitions assigned", "count=%d total=%d", parts->cnt,
+                c->assigned);
+    } else if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        drop_pending_of(c, parts);
+        if (coop) {
+            rd_kafka_error_t *ke = rd_kafka_incremental_unassign(rk, parts);
+            if (ke)
+                rd_kafka_error_destroy(ke);
+            c->assigned -= parts->cnt;
+        } else {
+            rd_kafka_assign(rk, NULL);
+            c->assigned = 0;
+        }
+        hub_log(HUB_LOG_INFO, "partitions revoked", "count=%d total=%d", parts->cnt,
+                c->assigned);
+    } else {
+        hub_log(HUB_LOG_ERROR, "rebalance error", "error=\"%s\"", rd_kafka_err2str(e));
+        if (coop) {
+            rd_kafka_error_t *ke = rd_kafka_incremental_unassign(rk, parts);
+            if (ke)
+                rd_kafka_error_destroy(ke);
+        } else {
+            rd_kafka_assign(rk, NULL);
+        }
+        c->assigned = 0;
+    }
+}
+
+static int grow_pending(hub_consumer_t *c, size_t need)
+{
+    if (need <= c->cap_pending)
+        return 0;
+    size_t cap = c->cap_pending ? c->cap_pending : 64;
+    while (cap < need)
+        cap *= 2;
+    rd_kafka_message_t **p = realloc(c->pending, cap * sizeof *p);
+    if (!p)
+        return HUB_ENOMEM;
+    c->pending = p;
+    bool *a = realloc(c->prepared, cap * sizeof *a);
+    if (!a)
+        return HUB_ENOMEM;
+    c->prepared = a;
+    a = realloc(c->dead, cap * sizeof *a);
+    if (!a)
+        return HUB_ENOMEM;
+    c->dead = a;
+    a = realloc(c->dlq_acked, cap * sizeof *a);
+    if (!a)
+        return HUB_ENOMEM;
+    c->dlq_acked = a;
+    struct dead_reason *w = realloc(c->why, cap * sizeof *w);
+    if (!w)
+        return HUB_ENOMEM;
+    c->why = w;
+    struct hub_batch_msg *b = realloc(c->bmsgs, cap * sizeof *b);
+    if (!b)
+        return HUB_ENOMEM;
+    c->bmsgs = b;
+    c->cap_pending = cap;
+    return 0;
+}
+
+int hub_consumer_new(const hub_config_t *cfg, const char *name, const char *group,
+                     const char *const *topics, const struct hub_consumer_handler *h,
+                     hub_consumer_t **out, struct hub_error *err)
+{
+    rd_kafka_conf_t *conf = NULL;
+    rd_kafka_topic_partition_list_t *subs = NULL;
+    char errstr[512];
+    char dlq_client[96];
+    int rc;
+    hub_consumer_t *c = calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c)
+        return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    snprintf(c->name, sizeof c->name, "%s", name);
+    snprintf(c->group, sizeof c->group, "%s", group);
+    char base[TOPIC_MAX];
+    snprintf(base, sizeof base, "%s%s", HUB_TOPIC_DLQ_PREFIX, name);
+    hub_config_topic(cfg, base, c->dlq_topic, sizeof c->dlq_topic);
+    c->h = *h;
+    c->batch_max = hub_config_get_int(cfg, "hub.consumer.batch_max");
+    c->batch_wait_ms = hub_config_get_int(cfg, "hub.consumer.batch_wait_ms");
+    c->retry_max_ms = hub_config_get_int(cfg, "hub.consumer.retry_max_ms");
+    if (grow_pending(c, (size_t)c->batch_max) != 0) {
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+        goto fail;
+    }
+
+    rc = hub_kafka_conf_new(cfg, HUB_KAFKA_CONSUMER, name, &conf, err);
+    if (rc)
+        goto fail;
+    if (rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+        rc = hub_error_set(err, HUB_ECONFIG_VALUE, "group.id: %s", errstr);
+        goto fail;
+    }
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_opaque(conf, c);
+    c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!c->rk) {
+        rc = hub_error_set(err, HUB_EKAFKA, "kafka consumer: %s", errstr);
+        goto fail;
+    }
+    conf = NULL;
+    rd_kafka_poll_set_consumer(c->rk);
+
+    snprintf(dlq_client, sizeof dlq_client, "%s-dlq", name);
+    rc = hub_producer_new(cfg, dlq_client, on_dlq_delivery, c, &c->dlq, err);
+    if (rc)
+        goto fail;
+
+    subs = rd_kafka_topic_partition_list_new(MAX_TOPICS);
+    for (size_t i = 0; topics[i] && i < MAX_TOPICS; i++) {
+        char t[TOPIC_MAX];
+        hub_config_topic(cfg, topics[i], t, sizeof t);
+        rd_kafka_topic_partition_list_add(subs, t, RD_KAFKA_PARTITION_UA);
+    }
+    rd_kafka_resp_err_t ke = rd_kafka_subscribe(c->rk, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (ke) {
+        rc = hub_error_set(err, HUB_EKAFKA, "subscribe: %s", rd_kafka_err2str(ke));
+        goto fail;
+    }
+    *out = c;
+    return 0;
+fail:
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    hub_consumer_destroy(c);
+    return rc;
+}
+
+/* Sends the batch's dead letters that are not acknowledged yet and waits for them. */
+static int send_dead_letters(hub_consumer_t *c, struct hub_error *err)
+{
+    bool any = false;
+    for (size_t i = 0; i < c->n_pending; i++) {
+        if (!c->dead[i] || c->dlq_acked[i])
+            continue;
+        const rd_kafka_message_t *m = c->pending[i];
+        char part[16], off[24];
+        snprintf(part, sizeof part, "%" PRId32, m->partition);
+        snprintf(off, sizeof off, "%" PRId64, m->offset);
+        rd_kafka_headers_t *hd = rd_kafka_headers_new(6);
+        rd_kafka_header_add(hd, "hub.reason", -1, c->why[i].reason, -1);
+        rd_kafka_header_add(hd, "hub.detail", -1, c->why[i].detail, -1);
+        rd_kafka_header_add(hd, "hub.source.topic", -1, rd_kafka_topic_name(m->rkt), -1);
+        rd_kafka_header_add(hd, "hub.source.partition", -1, part, -1);
+        rd_kafka_header_add(hd, "hub.source.offset", -1, off, -1);
+        rd_kafka_header_add(hd, "hub.consumer", -1, c->group, -1);
+        int rc = hub_producer_send(c->dlq, c->dlq_topic, m->key, m->key_len, m->payload, m->len,
+                                   hd, (void *)(uintptr_t)i, err);
+        if (rc) {
+            rd_kafka_headers_destroy(hd);
+            return rc;
+        }
+        any = true;
+    }
+    if (!any)
+        return 0;
+    c->dlq_failed = 0;
+    if (hub_producer_flush(c->dlq, DLQ_FLUSH_MS) != 0 || c->dlq_failed)
+        return hub_error_set(err, HUB_EKAFKA_UNDELIVERED,
+                             "dead letters to %s not acknowledged; will retry", c->dlq_topic);
+    return 0;
+}
+
+static void prepare_all(hub_consumer_t *c)
+{
+    for (size_t i = 0; i < c->n_pending; i++) {
+        if (c->prepared[i] && !c->need_prepare)
+            continue;
+        rd_kafka_message_t *m = c->pending[i];
+        char reason[HUB_REASON_MAX] = "";
+        struct hub_error e = {0};
+        c->dead[i] = c->h.prepare(c->h.ud, m, i, reason, &e) != 0;
+        if (c->dead[i]) {
+            snprintf(c->why[i].reason, sizeof c->why[i].reason, "%s",
+                     reason[0] ? reason : "rejected");
+            snprintf(c->why[i].detail, sizeof c->why[i].detail, "%s", e.msg);
+            hub_log(HUB_LOG_WARN, "dead letter", "reason=%s topic=%s partition=%" PRId32
+                    " offset=%" PRId64 " detail=\"%s\"", reason, rd_kafka_topic_name(m->rkt),
+                    m->partition, m->offset, e.msg);
+        }
+        c->prepared[i] = true;
+    }
+    c->need_prepare = false;
+}
+
+static void build_batch(hub_consumer_t *c, struct hub_batch *b)
+{
+    size_t n_off = 0;
+    if (c->cap_offs < c->n_pending) {
+        struct hub_batch_offset *o = realloc(c->offs, c->n_pending * sizeof *o);
+        if (o) {
+            c->offs = o;
+            c->cap_offs = c->n_pending;
+        }
+    }
+    for (size_t i = 0; i < c->n_pending; i++) {
+        const rd_kafka_message_t *m = c->pending[i];
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        c->bmsgs[i] = (struct hub_batch_msg){m, topic, c->dead[i]};
+        size_t k;
+        for (k = 0; k < n_off; k++)
+            if (c->offs[k].partition == m->partition && strcmp(c->offs[k].topic, topic) == 0)
+                break;
+        if (k == n_off && n_off < c->cap_offs)
+            c->offs[n_off++] = (struct hub_batch_offset){topic, m->partition, m->offset + 1};
+        else if (k < n_off && c->offs[k].next_offset < m->offset + 1)
+            c->offs[k].next_offset = m->offset + 1;
+    }
+    *b = (struct hub_batch){c->bmsgs, c->n_pending, c->offs, n_off};
+}
+
+static void commit_kafka_for_lag(hub_consumer_t *c, const struct hub_batch *b)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)b->n_offsets);
+    for (size_t k = 0; k < b->n_offsets; k++)
+        rd_kafka_topic_partition_list_add(l, b->offsets[k].topic, b->offsets[k].partition)
+            ->offset = b->offsets[k].next_offset;
+    rd_kafka_commit(c->rk, l, 1);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void release_pending(hub_consumer_t *c)
+{
+    for (size_t i = 0; i < c->n_pending; i++)
+        rd_kafka_message_destroy(c->pending[i]);
+    c->n_pending = 0;
+}
+
+static void set_paused(hub_consumer_t *c, bool pause)
+{
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (rd_kafka_assignment(c->rk, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
+        return;
+    if (pause)
+        rd_kafka_pause_partitions(c->rk, a);
+    else
+        rd_kafka_resume_partitions(c->rk, a);
+    rd_kafka_topic_partition_list_destroy(a);
+}
+
+/* While waiting out an outage: stay in the group; a message that still arrives is put back. */
+static void poll_while_down(hub_consumer_t *c, long ms)
+{
+    int64_t until = now_ms() + ms;
+    while (!hub_app_stopping()) {
+        int64_t left = until - now_ms();
+        if (left <= 0)
+            break;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, (int)left);
+        if (!m)
+            continue;
+        if (!m->err) {
+            rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(m->rkt), m->partition)
+                ->offset = m->offset;
+            rd_kafka_error_t *ke = rd_kafka_seek_partitions(c->rk, l, 1000);
+            if (ke)
+                rd_kafka_error_destroy(ke);
+            rd_kafka_pause_partitions(c->rk, l);
+            rd_kafka_topic_partition_list_destroy(l);
+        }
+        rd_kafka_message_destroy(m);
+    }
+}
+
+/* Commits the batch in hand, riding out outages. 0, or a fatal error. */
+static int process_batch(hub_consumer_t *c, struct hub_error *err)
+{
+    long backoff = 100;
+    while (c->n_pending > 0) {
+        prepare_all(c);
+        int rc = send_dead_letters(c, err);
+        if (rc == 0) {
+            struct hub_batch b;
+            build_batch(c, &b);
+            rc = c->h.commit(c->h.ud, &b, err);
+            if (rc == 0) {
+                size_t dead = 0;
+                for (size_t i = 0; i < c->n_pending; i++)
+                    dead += c->dead[i];
+                c->stats.dead_letters += dead;
+                c->stats.committed += c->n_pending;
+                c->stats.batches++;
+                commit_kafka_for_lag(c, &b);
+                release_pending(c);
+                if (c->db_down) {
+                    c->db_down = false;
+                    set_paused(c, false);
+                    hub_log(HUB_LOG_INFO, "database back; partitions resumed", NULL);
+                }
+                return 0;
+            }
+        }
+        if (rc != HUB_EPG_CONNECT && rc != HUB_EKAFKA_UNDELIVERED && rc != HUB_EKAFKA)
+            return rc;
+        if (!c->db_down) {
+            c->db_down = true;
+            set_paused(c, true);
+        }
+        c->stats.db_retries++;
+        hub_log(HUB_LOG_WARN, "batch not committed; partitions paused, retrying",
+                "backoff_ms=%ld error=\"%s\"", backoff, err->msg);
+        poll_while_down(c, backoff);
+        if (hub_app_stopping())
+            return 0; /* nothing committed: the stored offsets still point at this batch */
+        backoff = backoff * 2 > c->retry_max_ms ? c->retry_max_ms : backoff * 2;
+        if (rc == HUB_EPG_CONNECT)
+            (void)c->h.reconnect(c->h.ud, err);
+    }
+    return 0;
+}
+
+int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
+{
+    c->last_activity = now_ms();
+    while (!hub_app_stopping()) {
+        int64_t deadline = 0;
+        while ((long)c->n_pending < c->batch_max && !hub_app_stopping()) {
+            int timeout = POLL_IDLE_MS;
+            if (c->n_pending > 0) {
+                int64_t left = deadline - now_ms();
+                if (left <= 0)
+                    break;
+                timeout = (int)left;
+            }
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout);
+            if (!m) {
+                if (c->n_pending == 0 && idle_exit_ms > 0 && c->assigned > 0 &&
+                    now_ms() - c->last_activity >= idle_exit_ms)
+                    return 0;
+                continue;
+            }
+            if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    hub_log(HUB_LOG_WARN, "consume error", "error=\"%s\"",
+                            rd_kafka_message_errstr(m));
+                rd_kafka_message_destroy(m);
+                continue;
+            }
+            if (grow_pending(c, c->n_pending + 1) != 0) {
+                rd_kafka_message_destroy(m);
+                return hub_error_set(err, HUB_ENOMEM, "out of memory");
+            }
+            if (c->n_pending == 0)
+                deadline = now_ms() + c->batch_wait_ms;
+            c->prepared[c->n_pending] = false;
+            c->dead[c->n_pending] = false;
+            c->dlq_acked[c->n_pending] = false;
+            c->pending[c->n_pending++] = m;
+            c->stats.consumed++;
+        }
+        if (c->n_pending == 0)
+            continue;
+        int rc = process_batch(c, err);
+        if (rc)
+            return rc;
+        c->last_activity = now_ms();
+    }
+    return 0;
+}
+
+void hub_consumer_get_stats(const hub_consumer_t *c, struct hub_consumer_stats *out)
+{
+    *out = c->stats;
+}
+
+int hub_consumer_assigned(const hub_consumer_t *c)
+{
+    return c->assigned;
+}
+
+void hub_consumer_destroy(hub_consumer_t *c)
+{
+    if (!c)
+        return;
+    if (c->rk) {
+        release_pending(c);
+        rd_kafka_consumer_close(c->rk);
+        release_pending(c);
+        rd_kafka_destroy(c->rk);
+    }
+    hub_producer_destroy(c->dlq);
+    free(c->pending);
+    free(c->prepared);
+    free(c->dead);
+    free(c->dlq_acked);
+    free(c->why);
+    free(c->bmsgs);
+    free(c->offs);
+    free(c);
+}
