@@ -1,0 +1,24 @@
+/*
+ * hubctl.h — the subcommands of hubctl, the operator's tool.
+ *
+ * Each subcommand lives in its own deploy/hubctl/cmd_<name>.c, is a thin layer over hub/, and is
+ * listed in the table in main.c. It receives argv starting at its own name (argv[0] = "broker"),
+ * prints its own errors to stderr and returns a process exit code.
+ */
+#ifndef HUBCTL_H
+#define HUBCTL_H
+
+enum hubctl_exit {
+    HUBCTL_EXIT_OK = 0,      /* done */
+    HUBCTL_EXIT_FAILURE = 1, /* runtime failure */
+    HUBCTL_EXIT_USAGE = 2,   /* bad command line or invalid input */
+};
+
+/* hubctl broker: runs the embedded in-memory Kafka dev broker until SIGINT/SIGTERM. */
+int hubctl_cmd_broker(int argc, char **argv);
+
+/* hubctl migrate: applies the pending SQL migrations (hub/migrate.h) and prints the version. */
+int hubctl_cmd_migrate(int argc, char **argv);
+
+
+#endif

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# test.sh — build everything and run every test (unit, integration, fuzz replays) against a
+# throwaway PostgreSQL and the embedded dev broker.
+#
+#   deploy/test.sh [--sanitize] [-- CTEST_ARGS...]
+#
+#   --sanitize   build into <repo>/build-asan with -DHUB_SANITIZE=ON (ASan + UBSan) and run with
+#                leak detection and abort-on-error
+#   CTEST_ARGS   passed to ctest, e.g. `-- -L unit` or `-- -R broker`
+#
+# Builds into <repo>/build (or build-asan), starts PostgreSQL in <repo>/.state/pg-test[-asan]
+# (see deploy/pg.sh for the /tmp fallback), wiped first so each run starts empty, exports
+# HUB_TEST_PGHOST/PGPORT/PGDATABASE/PGUSER for the tests, runs ctest, and stops PostgreSQL on exit
+# whatever happens. With CI=true, HUB_TEST_REQUIRE_ALL=1 turns every skipped test into a failure.
+# Exits with ctest's status.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+
+say() { printf '\ntest: %s\n' "$*" >&2; }
+die() { printf 'test: error: %s\n' "$*" >&2; exit 2; }
+
+sanitize=0
+ctest_args=()
+while (($#)); do
+    case $1 in
+    --sanitize) sanitize=1 ;;
+    --)
+        shift
+        ctest_args=("$@")
+        break
+        ;;
+    -h | --help)
+        sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+        exit 0
+        ;;
+    *) die "unknown argument '$1' (usage: deploy/test.sh [--sanitize] [-- CTEST_ARGS...])" ;;
+    esac
+    shift
+done
+
+if ((sanitize)); then
+    build_dir=$REPO_ROOT/build-asan
+    pg_state=$REPO_ROOT/.state/pg-test-asan
+    cmake_args=(-DHUB_SANITIZE=ON)
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+else
+    build_dir=$REPO_ROOT/build
+    pg_state=$REPO_ROOT/.state/pg-test
+    cmake_args=()
+fi
+
+if [[ ${CI:-} == true ]]; then
+    export HUB_TEST_REQUIRE_ALL=1
+fi
+
+say "checking packages"
+bash "$SCRIPT_DIR/setup.sh"
+
+jobs=$(nproc 2>/dev/null || echo 2)
+say "configuring and building in $build_dir${cmake_args[*]:+ (${cmake_args[*]})}"
+cmake -S "$REPO_ROOT" -B "$build_dir" "${cmake_args[@]}"
+cmake --build "$build_dir" -j "$jobs"
+
+PG=("bash" "$SCRIPT_DIR/pg.sh")
+pg_started=0
+# shellcheck disable=SC2317 # invoked by the trap
+cleanup() {
+    local rc=$?
+    if ((pg_started)); then
+        "${PG[@]}" stop "$pg_state" || true
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say "starting a throwaway PostgreSQL"
+"${PG[@]}" destroy "$pg_state"
+pg_started=1
+"${PG[@]}" start "$pg_state"
+eval "$("${PG[@]}" env "$pg_state")"
+export HUB_TEST_PGHOST=$PGHOST HUB_TEST_PGPORT=$PGPORT
+export HUB_TEST_PGDATABASE=$PGDATABASE HUB_TEST_PGUSER=$PGUSER
+
+say "running ctest (HUB_TEST_PGHOST=$HUB_TEST_PGHOST HUB_TEST_REQUIRE_ALL=${HUB_TEST_REQUIRE_ALL:-0})"
+rc=0
+ctest --test-dir "$build_dir" --output-on-failure --no-tests=error --timeout 600 \
+    "${ctest_args[@]}" || rc=$?
+if ((rc == 0)); then
+    say "all tests passed ($build_dir)"
+else
+    say "ctest failed with status $rc ($build_dir)"
+fi
+exit "$rc"
