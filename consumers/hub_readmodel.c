@@ -42,8 +42,12 @@ int main(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "c:ri:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': config_path = optarg; break;
-        case 'r': rebuild = true; break;
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'r':
+            rebuild = true;
+            break;
         case 'i': {
             char *end = NULL;
             errno = 0;
@@ -55,9 +59,15 @@ int main(int argc, char **argv)
             }
             break;
         }
-        case 'H': hub_config_print_help(stdout, false); return HUB_EXIT_OK;
-        case 'h': usage(stdout); return HUB_EXIT_OK;
-        default: usage(stderr); return HUB_EXIT_USAGE;
+        case 'H':
+            hub_config_print_help(stdout, false);
+            return HUB_EXIT_OK;
+        case 'h':
+            usage(stdout);
+            return HUB_EXIT_OK;
+        default:
+            usage(stderr);
+            return HUB_EXIT_USAGE;
         }
     }
     if (!config_path || optind != argc) {
@@ -71,7 +81,7 @@ int main(int argc, char **argv)
         hub_log(HUB_LOG_ERROR, "cannot start", "error=\"%s\"", err.msg);
         hub_config_destroy(cfg);
         return err.code == HUB_EPG_CONNECT || err.code == HUB_EKAFKA ? HUB_EXIT_FAILURE
-                                                                      : HUB_EXIT_USAGE;
+                                                                     : HUB_EXIT_USAGE;
     }
     hub_log(HUB_LOG_INFO, "started", "group=%s rebuild=%s",
             hub_config_get(cfg, "hub.readmodel.group"), rebuild ? "true" : "false");

@@ -29,9 +29,10 @@ int hub_app_start(const char *program, const char *config_path, hub_config_t **c
     if (hub_log_level_parse(l, &level) != 0 || hub_log_format_parse(f, &fmt) != 0) {
         hub_log_plain("%s: %s: hub.log.level must be debug|info|warn|error and hub.log.format "
                       "logfmt|json",
-                      program, hub_config_origin(*cfg, hub_log_level_parse(l, &level) != 0
-                                                            ? "hub.log.level"
-                                                            : "hub.log.format"));
+                      program,
+                      hub_config_origin(*cfg, hub_log_level_parse(l, &level) != 0
+                                                  ? "hub.log.level"
+                                                  : "hub.log.format"));
         hub_config_destroy(*cfg);
         *cfg = NULL;
         return HUB_EXIT_USAGE;

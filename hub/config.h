@@ -34,8 +34,8 @@ int hub_config_set(hub_config_t *cfg, const char *key, const char *value, const 
 
 void hub_config_destroy(hub_config_t *cfg);
 
-/* The value of a key: for hub.* keys the default when unset; for kafka. and pg. keys NULL when unset.
- * The string is owned by cfg. */
+/* The value of a key: for hub.* keys the default when unset; for kafka. and pg. keys NULL when
+ * unset. The string is owned by cfg. */
 const char *hub_config_get(const hub_config_t *cfg, const char *key);
 
 /* hub.* integer and boolean keys (validated at load time, so these cannot fail for table keys). */

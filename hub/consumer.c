@@ -43,7 +43,7 @@ struct hub_consumer {
     bool db_down;
     int assigned;
     int64_t last_activity; /* last message or assignment, for idle exit */
-    int dlq_failed; /* delivery failures seen since the last DLQ flush */
+    int dlq_failed;        /* delivery failures seen since the last DLQ flush */
     struct hub_consumer_stats stats;
 };
 
@@ -146,8 +146,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
         c->last_activity = now_ms();
         if (c->db_down)
             rd_kafka_pause_partitions(rk, parts);
-        hub_log(HUB_LOG_INFO, "partitions assigned", "count=%d total=%d", parts->cnt,
-                c->assigned);
+        hub_log(HUB_LOG_INFO, "partitions assigned", "count=%d total=%d", parts->cnt, c->assigned);
     } else if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         drop_pending_of(c, parts);
         if (coop) {
@@ -159,8 +158,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
             rd_kafka_assign(rk, NULL);
             c->assigned = 0;
         }
-        hub_log(HUB_LOG_INFO, "partitions revoked", "count=%d total=%d", parts->cnt,
-                c->assigned);
+        hub_log(HUB_LOG_INFO, "partitions revoked", "count=%d total=%d", parts->cnt, c->assigned);
     } else {
         hub_log(HUB_LOG_ERROR, "rebalance error", "error=\"%s\"", rd_kafka_err2str(e));
         if (coop) {
@@ -297,8 +295,8 @@ static int send_dead_letters(hub_consumer_t *c, struct hub_error *err)
         rd_kafka_header_add(hd, "hub.source.partition", -1, part, -1);
         rd_kafka_header_add(hd, "hub.source.offset", -1, off, -1);
         rd_kafka_header_add(hd, "hub.consumer", -1, c->group, -1);
-        int rc = hub_producer_send(c->dlq, c->dlq_topic, m->key, m->key_len, m->payload, m->len,
-                                   hd, (void *)(uintptr_t)i, err);
+        int rc = hub_producer_send(c->dlq, c->dlq_topic, m->key, m->key_len, m->payload, m->len, hd,
+                                   (void *)(uintptr_t)i, err);
         if (rc) {
             rd_kafka_headers_destroy(hd);
             return rc;
@@ -327,9 +325,9 @@ static void prepare_all(hub_consumer_t *c)
             snprintf(c->why[i].reason, sizeof c->why[i].reason, "%s",
                      reason[0] ? reason : "rejected");
             snprintf(c->why[i].detail, sizeof c->why[i].detail, "%s", e.msg);
-            hub_log(HUB_LOG_WARN, "dead letter", "reason=%s topic=%s partition=%" PRId32
-                    " offset=%" PRId64 " detail=\"%s\"", reason, rd_kafka_topic_name(m->rkt),
-                    m->partition, m->offset, e.msg);
+            hub_log(HUB_LOG_WARN, "dead letter",
+                    "reason=%s topic=%s partition=%" PRId32 " offset=%" PRId64 " detail=\"%s\"",
+                    reason, rd_kafka_topic_name(m->rkt), m->partition, m->offset, e.msg);
         }
         c->prepared[i] = true;
     }
@@ -366,8 +364,8 @@ static void commit_kafka_for_lag(hub_consumer_t *c, const struct hub_batch *b)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)b->n_offsets);
     for (size_t k = 0; k < b->n_offsets; k++)
-        rd_kafka_topic_partition_list_add(l, b->offsets[k].topic, b->offsets[k].partition)
-            ->offset = b->offsets[k].next_offset;
+        rd_kafka_topic_partition_list_add(l, b->offsets[k].topic, b->offsets[k].partition)->offset =
+            b->offsets[k].next_offset;
     rd_kafka_commit(c->rk, l, 1);
     rd_kafka_topic_partition_list_destroy(l);
 }

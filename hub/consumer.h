@@ -58,8 +58,8 @@ struct hub_consumer_handler {
     /* Decodes and validates msg into the handler's slot `slot` (0..batch_max-1). Returns 0 to keep
      * it, or non-zero to dead-letter it with a short `reason` code ("decode", "invalid",
      * "district") and a one-line `detail` in err->msg. */
-    int (*prepare)(void *ud, const rd_kafka_message_t *msg, size_t slot, char reason[HUB_REASON_MAX],
-                   struct hub_error *err);
+    int (*prepare)(void *ud, const rd_kafka_message_t *msg, size_t slot,
+                   char reason[HUB_REASON_MAX], struct hub_error *err);
     /* Writes the kept messages and every next offset in one transaction. Returns 0;
      * HUB_EPG_CONNECT when the database is unreachable (retried); anything else stops the loop. */
     int (*commit)(void *ud, const struct hub_batch *batch, struct hub_error *err);

@@ -18,9 +18,9 @@
 enum hub_err {
     HUB_OK = 0,
     /* general */
-    HUB_EINVAL = -1,   /* invalid argument or input */
-    HUB_ENOMEM = -2,   /* allocation failed */
-    HUB_EIO = -3,      /* file or socket I/O failed */
+    HUB_EINVAL = -1, /* invalid argument or input */
+    HUB_ENOMEM = -2, /* allocation failed */
+    HUB_EIO = -3,    /* file or socket I/O failed */
     HUB_ENOTFOUND = -4,
     HUB_ERANGE = -5,    /* value out of range */
     HUB_ESECURITY = -6, /* e.g. secret file readable by group/world */
@@ -32,13 +32,13 @@ enum hub_err {
     HUB_ECONFIG_VALUE = -22,   /* value of the wrong type or range */
     HUB_ECONFIG_MISSING = -23, /* required key absent */
     /* personnummer and other identifiers (-30..-39) */
-    HUB_EPNR_FORMAT = -30,   /* wrong length, letters, bad separator */
-    HUB_EPNR_DATE = -31,     /* not a real calendar date (incl. samordningsnummer day-60) */
-    HUB_EPNR_CHECKSUM = -32, /* Luhn check digit wrong */
-    HUB_ESCHOOL_UNIT = -33,  /* skolenhetskod not 8 digits */
-    HUB_EKOMMUN = -34,       /* kommunkod not 4 digits */
-    HUB_EENUM = -35,         /* not one of a fixed set (placement form, legal basis, ...) */
-    HUB_EDISTRICT = -36,     /* unknown district code */
+    HUB_EPNR_FORMAT = -30,    /* wrong length, letters, bad separator */
+    HUB_EPNR_DATE = -31,      /* not a real calendar date (incl. samordningsnummer day-60) */
+    HUB_EPNR_CHECKSUM = -32,  /* Luhn check digit wrong */
+    HUB_ESCHOOL_UNIT = -33,   /* skolenhetskod not 8 digits */
+    HUB_EKOMMUN = -34,        /* kommunkod not 4 digits */
+    HUB_EENUM = -35,          /* not one of a fixed set (placement form, legal basis, ...) */
+    HUB_EDISTRICT = -36,      /* unknown district code */
     HUB_EDISTRICT_DATE = -37, /* district not valid on that date */
     HUB_EDATE = -38,          /* malformed or impossible date/time */
     HUB_EUUID = -39,          /* malformed uuid */

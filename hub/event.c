@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const hub_event_type_symbols[HUB_EV__COUNT] = {
-    "placement", "school_start", "handover", "handover_receipt", "contact_change"};
+const char *const hub_event_type_symbols[HUB_EV__COUNT] = {"placement", "school_start", "handover",
+                                                           "handover_receipt", "contact_change"};
 const char *const hub_placement_action_symbols[HUB_ACTION__COUNT] = {"started", "changed", "ended"};
 const char *const hub_legal_basis_symbols[HUB_BASIS__COUNT] = {"SoL", "LVU"};
 const char *const hub_placement_form_symbols[HUB_FORM__COUNT] = {
@@ -39,18 +39,18 @@ static int symbol_parse(const char *const *symbols, size_t n, const char *s, int
     return HUB_EENUM;
 }
 
-#define HUB_SYMBOL_FUNCS(prefix, type, table, count)                                              \
-    const char *prefix##_name(type v)                                                             \
-    {                                                                                             \
-        return symbol_name(table, count, (int)v);                                                 \
-    }                                                                                             \
-    int prefix##_parse(const char *s, type *out)                                                  \
-    {                                                                                             \
-        int v = 0;                                                                                \
-        int rc = symbol_parse(table, count, s, &v);                                               \
-        if (rc == 0)                                                                              \
-            *out = (type)v;                                                                       \
-        return rc;                                                                                \
+#define HUB_SYMBOL_FUNCS(prefix, type, table, count)                                               \
+    const char *prefix##_name(type v)                                                              \
+    {                                                                                              \
+        return symbol_name(table, count, (int)v);                                                  \
+    }                                                                                              \
+    int prefix##_parse(const char *s, type *out)                                                   \
+    {                                                                                              \
+        int v = 0;                                                                                 \
+        int rc = symbol_parse(table, count, s, &v);                                                \
+        if (rc == 0)                                                                               \
+            *out = (type)v;                                                                        \
+        return rc;                                                                                 \
     }
 
 HUB_SYMBOL_FUNCS(hub_event_type, enum hub_event_type, hub_event_type_symbols, HUB_EV__COUNT)

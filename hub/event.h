@@ -19,8 +19,8 @@
 
 #include "hub/err.h"
 
-#define HUB_UUID_STR 37       /* 36 characters + NUL */
-#define HUB_PSEUDONYM_STR 65  /* 64 hex digits + NUL */
+#define HUB_UUID_STR 37      /* 36 characters + NUL */
+#define HUB_PSEUDONYM_STR 65 /* 64 hex digits + NUL */
 #define HUB_DISTRICT_STR 32
 #define HUB_SCHOOL_UNIT_STR 9 /* 8 digits + NUL */
 #define HUB_KOMMUN_STR 5      /* 4 digits + NUL */
@@ -41,7 +41,12 @@ enum hub_event_type {
 };
 
 /* The sets below are fixed by law or by the schema; their order is the Avro enum order. */
-enum hub_placement_action { HUB_ACTION_STARTED, HUB_ACTION_CHANGED, HUB_ACTION_ENDED, HUB_ACTION__COUNT };
+enum hub_placement_action {
+    HUB_ACTION_STARTED,
+    HUB_ACTION_CHANGED,
+    HUB_ACTION_ENDED,
+    HUB_ACTION__COUNT
+};
 enum hub_legal_basis { HUB_BASIS_SOL, HUB_BASIS_LVU, HUB_BASIS__COUNT };
 enum hub_placement_form {
     HUB_FORM_JOURHEM,

@@ -32,24 +32,37 @@ static void problem(struct hub_input_problems *pr, int code, const char *fmt, ..
     pr->n++;
 }
 
-static void problem_err(struct hub_input_problems *pr, const char *field,
-                        const struct hub_error *e)
+static void problem_err(struct hub_input_problems *pr, const char *field, const struct hub_error *e)
 {
     problem(pr, e->code, "%s: %s", field, e->msg);
 }
 
 /* The fields each type accepts; used to report unknown (misspelt) ones. */
 static const char *const common_fields[] = {"type", "event_id", "occurred_at", "district", NULL};
-static const char *const placement_fields[] = {
-    "personnummer", "placement_id",  "action",   "legal_basis",   "placement_form",
-    "start_date",   "end_date",      "school_change", "placement_municipality", NULL};
+static const char *const placement_fields[] = {"personnummer",
+                                               "placement_id",
+                                               "action",
+                                               "legal_basis",
+                                               "placement_form",
+                                               "start_date",
+                                               "end_date",
+                                               "school_change",
+                                               "placement_municipality",
+                                               NULL};
 static const char *const school_start_fields[] = {"personnummer", "placement_id", "school_unit",
-                                                  "school_form", "start_date", NULL};
-static const char *const handover_fields[] = {
-    "personnummer",       "handover_id", "placement_id", "receiving_school_unit",
-    "sending_school_unit", "planned_start_date", "legal_ground", "contact", "content", NULL};
-static const char *const contact_change_fields[] = {
-    "old_contact", "new_contact", "school_units", "placements", "effective_date", NULL};
+                                                  "school_form",  "start_date",   NULL};
+static const char *const handover_fields[] = {"personnummer",
+                                              "handover_id",
+                                              "placement_id",
+                                              "receiving_school_unit",
+                                              "sending_school_unit",
+                                              "planned_start_date",
+                                              "legal_ground",
+                                              "contact",
+                                              "content",
+                                              NULL};
+static const char *const contact_change_fields[] = {"old_contact", "new_contact",    "school_units",
+                                                    "placements",  "effective_date", NULL};
 static const char *const contact_fields[] = {"name", "role", "phone", "email", NULL};
 
 static bool in_list(const char *const *list, const char *k)
@@ -212,8 +225,7 @@ static void get_contact(json_t *obj, const char *field, struct hub_contact *c,
         snprintf(fname, sizeof fname, "%s.%s", field, parts[i].name);
         json_t *m = json_object_get(v, parts[i].name);
         if (!m || !json_is_string(m) || json_string_length(m) == 0) {
-            problem(pr, HUB_EINVAL, "%s: %s", fname,
-                    m ? "must be a non-empty string" : "required");
+            problem(pr, HUB_EINVAL, "%s: %s", fname, m ? "must be a non-empty string" : "required");
             continue;
         }
         copy_str(parts[i].dst, parts[i].n, json_string_value(m), fname, pr);
@@ -289,8 +301,7 @@ static void parse_handover(const struct hub_input_ctx *ctx, json_t *o, struct hu
     get_school_unit(o, "receiving_school_unit", false, NULL, h->receiving_school_unit, pr);
     get_school_unit(o, "sending_school_unit", true, &h->has_sending_school_unit,
                     h->sending_school_unit, pr);
-    if (h->has_sending_school_unit &&
-        strcmp(h->sending_school_unit, h->receiving_school_unit) == 0)
+    if (h->has_sending_school_unit && strcmp(h->sending_school_unit, h->receiving_school_unit) == 0)
         problem(pr, HUB_EINVAL, "sending_school_unit: same as receiving_school_unit");
     get_date(o, "planned_start_date", false, &h->planned_start_date, pr);
     if ((v = get_enum(o, "legal_ground", hub_legal_ground_symbols, HUB_GROUND__COUNT, pr)) >= 0)
@@ -329,9 +340,8 @@ static void parse_contact_change(json_t *o, struct hub_event *ev, struct hub_inp
     if (nu + np == 0)
         problem(pr, HUB_EINVAL, "school_units: name at least one school unit or placement");
     if (nu > HUB_SCOPE_MAX || np > HUB_SCOPE_MAX) {
-        problem(pr, HUB_ERANGE, "%s: at most %d per event", nu > HUB_SCOPE_MAX ? "school_units"
-                                                                               : "placements",
-                HUB_SCOPE_MAX);
+        problem(pr, HUB_ERANGE, "%s: at most %d per event",
+                nu > HUB_SCOPE_MAX ? "school_units" : "placements", HUB_SCOPE_MAX);
         return;
     }
     for (size_t i = 0; i < nu; i++) {
@@ -368,7 +378,11 @@ int hub_event_from_json(const struct hub_input_ctx *ctx, const char *json, size_
 
     json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!o) {
-        problem(probs, HUB_EINVAL, "not valid JSON: %s (column %d)", jerr.text, jerr.column);
+        /* jansson ends its text with "near '<input>'", which can quote the personnummer (an
+         * unterminated string, an unquoted number): keep only what went wrong, and where. */
+        const char *near = strstr(jerr.text, " near ");
+        int n = near ? (int)(near - jerr.text) : (int)strlen(jerr.text);
+        problem(probs, HUB_EINVAL, "not valid JSON: %.*s (column %d)", n, jerr.text, jerr.column);
         return HUB_EINVAL;
     }
     if (!json_is_object(o)) {

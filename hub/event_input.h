@@ -21,7 +21,7 @@
 #define HUB_INPUT_PROBLEMS_MAX 16
 
 struct hub_input_problem {
-    int code;              /* HUB_E* class of the problem */
+    int code;                     /* HUB_E* class of the problem */
     char text[HUB_ERROR_MSG_MAX]; /* "field: what is wrong" */
 };
 

@@ -7,20 +7,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const hub_topics_all[] = {
-    HUB_TOPIC_PLACEMENT,  HUB_TOPIC_SCHOOL_START,     HUB_TOPIC_HANDOVER,
-    HUB_TOPIC_RECEIPT,    HUB_TOPIC_CONTACT_CHANGE,   HUB_TOPIC_SCHOOL_DIRECTORY,
-    HUB_TOPIC_MONTHLY_STATS, "dlq.readmodel", "dlq.notifier", "dlq.stats", NULL};
+const char *const hub_topics_all[] = {HUB_TOPIC_PLACEMENT,
+                                      HUB_TOPIC_SCHOOL_START,
+                                      HUB_TOPIC_HANDOVER,
+                                      HUB_TOPIC_RECEIPT,
+                                      HUB_TOPIC_CONTACT_CHANGE,
+                                      HUB_TOPIC_SCHOOL_DIRECTORY,
+                                      HUB_TOPIC_MONTHLY_STATS,
+                                      "dlq.readmodel",
+                                      "dlq.notifier",
+                                      "dlq.stats",
+                                      NULL};
 
 const char *hub_topic_of_event(enum hub_event_type t)
 {
     switch (t) {
-    case HUB_EV_PLACEMENT: return HUB_TOPIC_PLACEMENT;
-    case HUB_EV_SCHOOL_START: return HUB_TOPIC_SCHOOL_START;
-    case HUB_EV_HANDOVER: return HUB_TOPIC_HANDOVER;
-    case HUB_EV_HANDOVER_RECEIPT: return HUB_TOPIC_RECEIPT;
-    case HUB_EV_CONTACT_CHANGE: return HUB_TOPIC_CONTACT_CHANGE;
-    default: return NULL;
+    case HUB_EV_PLACEMENT:
+        return HUB_TOPIC_PLACEMENT;
+    case HUB_EV_SCHOOL_START:
+        return HUB_TOPIC_SCHOOL_START;
+    case HUB_EV_HANDOVER:
+        return HUB_TOPIC_HANDOVER;
+    case HUB_EV_HANDOVER_RECEIPT:
+        return HUB_TOPIC_RECEIPT;
+    case HUB_EV_CONTACT_CHANGE:
+        return HUB_TOPIC_CONTACT_CHANGE;
+    default:
+        return NULL;
     }
 }
 
@@ -108,8 +121,7 @@ int hub_kafka_conf_new(const hub_config_t *cfg, enum hub_kafka_role role, const 
         if ((rc = conf_set(&c, "enable.auto.commit", "false", "default")) ||
             (rc = conf_set(&c, "enable.auto.offset.store", "false", "default")) ||
             (rc = conf_set(&c, "auto.offset.reset", "earliest", "default")) ||
-            (rc = conf_set(&c, "partition.assignment.strategy", "cooperative-sticky",
-                           "default")) ||
+            (rc = conf_set(&c, "partition.assignment.strategy", "cooperative-sticky", "default")) ||
             (rc = conf_set(&c, "enable.partition.eof", "false", "default")))
             goto fail;
     }
@@ -186,11 +198,10 @@ int hub_producer_send(hub_producer_t *p, const char *topic, const void *key, siz
     for (;;) {
         rd_kafka_resp_err_t e;
         if (hdrs)
-            e = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen),
-                                  RD_KAFKA_V_VALUE((void *)val, vlen),
-                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                  RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(msg_opaque),
-                                  RD_KAFKA_V_END);
+            e = rd_kafka_producev(
+                p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen),
+                RD_KAFKA_V_VALUE((void *)val, vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
         else
             e = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen),
                                   RD_KAFKA_V_VALUE((void *)val, vlen),

@@ -225,8 +225,8 @@ void hub_log(enum hub_log_level level, const char *msg, const char *fields, ...)
         logfmt_to_json(line, sizeof line, &pos, fbuf);
         json_append_raw(line, sizeof line, &pos, "}");
     } else {
-        snprintf(line, sizeof line, "ts=%s level=%s prog=%s msg=\"%s\"%s%s", ts,
-                 level_names[level], logger.program, msg, fbuf[0] ? " " : "", fbuf);
+        snprintf(line, sizeof line, "ts=%s level=%s prog=%s msg=\"%s\"%s%s", ts, level_names[level],
+                 logger.program, msg, fbuf[0] ? " " : "", fbuf);
     }
     hub_log_scrub(line);
     fprintf(f, "%s\n", line);

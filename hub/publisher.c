@@ -148,9 +148,10 @@ int hub_publisher_send(hub_publisher_t *p, const struct hub_pub_msg *msg, size_t
     if (new_ticket(p, msg->event_id, &t) != 0)
         return hub_error_set(err, HUB_ENOMEM, "out of memory");
     *ticket = t;
-    int rc = !p->producer ? hub_error_set(err, HUB_EKAFKA, "publisher is offline")
-                          : hub_producer_send(p->producer, p->topics[msg->type], msg->key, strlen(msg->key),
-                               msg->value, msg->len, NULL, (void *)(uintptr_t)t, err);
+    int rc = !p->producer
+                 ? hub_error_set(err, HUB_EKAFKA, "publisher is offline")
+                 : hub_producer_send(p->producer, p->topics[msg->type], msg->key, strlen(msg->key),
+                                     msg->value, msg->len, NULL, (void *)(uintptr_t)t, err);
     if (rc) {
         p->tickets[t].outcome = HUB_PUB_FAILED;
         p->tickets[t].err = RD_KAFKA_RESP_ERR__FAIL;
@@ -190,8 +191,7 @@ size_t hub_publisher_tickets(const hub_publisher_t *p)
     return p->n_tickets;
 }
 
-void hub_publisher_counts(const hub_publisher_t *p, size_t *acked, size_t *failed,
-                          size_t *pending)
+void hub_publisher_counts(const hub_publisher_t *p, size_t *acked, size_t *failed, size_t *pending)
 {
     *acked = p->acked;
     *failed = p->failed;

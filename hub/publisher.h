@@ -44,8 +44,8 @@ int hub_publisher_new(const hub_config_t *cfg, const char *client_id, unsigned f
 /* Validates one JSON input and encodes it into *msg. Returns 0, or HUB_EINVAL with every
  * problem in *probs (nothing in *msg). */
 int hub_publisher_prepare_json(hub_publisher_t *p, const char *json, size_t len,
-                               struct hub_pub_msg *msg, struct hub_input_problems *probs)
-    HUB_MUST_CHECK;
+                               struct hub_pub_msg *msg,
+                               struct hub_input_problems *probs) HUB_MUST_CHECK;
 
 /* Enqueues a prepared message; *ticket identifies it for hub_publisher_outcome(). Returns 0 or
  * HUB_EKAFKA (the message was not enqueued and its outcome is FAILED). */
@@ -69,8 +69,7 @@ const char *hub_publisher_event_id(const hub_publisher_t *p, size_t ticket);
 size_t hub_publisher_tickets(const hub_publisher_t *p);
 
 /* Counts of outcomes so far. */
-void hub_publisher_counts(const hub_publisher_t *p, size_t *acked, size_t *failed,
-                          size_t *pending);
+void hub_publisher_counts(const hub_publisher_t *p, size_t *acked, size_t *failed, size_t *pending);
 
 void hub_pub_msg_clear(struct hub_pub_msg *msg);
 

@@ -15,8 +15,8 @@
 
 #define TOPIC_MAX 256
 
-static const char *const rm_topics[] = {HUB_TOPIC_PLACEMENT, HUB_TOPIC_SCHOOL_START,
-                                        HUB_TOPIC_HANDOVER,  HUB_TOPIC_RECEIPT,
+static const char *const rm_topics[] = {HUB_TOPIC_PLACEMENT,      HUB_TOPIC_SCHOOL_START,
+                                        HUB_TOPIC_HANDOVER,       HUB_TOPIC_RECEIPT,
                                         HUB_TOPIC_CONTACT_CHANGE, NULL};
 
 struct hub_readmodel {
@@ -71,12 +71,11 @@ static int rm_prepare(void *ud, const rd_kafka_message_t *m, size_t slot,
         return hub_error_set(err, HUB_EINVAL, "a %s event does not belong on %s",
                              hub_event_type_name(ev->type), topic);
     }
-    const char *want_key = ev->type == HUB_EV_CONTACT_CHANGE ? ev->common.district
-                                                             : ev->common.child;
+    const char *want_key =
+        ev->type == HUB_EV_CONTACT_CHANGE ? ev->common.district : ev->common.child;
     if (!m->key || m->key_len != strlen(want_key) || memcmp(m->key, want_key, m->key_len) != 0) {
         snprintf(reason, HUB_REASON_MAX, "key_mismatch");
-        return hub_error_set(err, HUB_EINVAL,
-                             "event_id=%s: the message key is not the event's %s",
+        return hub_error_set(err, HUB_EINVAL, "event_id=%s: the message key is not the event's %s",
                              ev->common.event_id,
                              ev->type == HUB_EV_CONTACT_CHANGE ? "district" : "child pseudonym");
     }
@@ -124,8 +123,8 @@ static int rm_commit(void *ud, const struct hub_batch *b, struct hub_error *err)
     struct hub_rm_stats st;
     int rc = hub_rmstore_apply(rm->store, rm->items, n, rm->offs, b->n_offsets, &st, err);
     if (rc == 0)
-        hub_log(HUB_LOG_DEBUG, "batch committed", "applied=%zu duplicates=%zu dead=%zu",
-                st.applied, st.duplicates, b->n - n);
+        hub_log(HUB_LOG_DEBUG, "batch committed", "applied=%zu duplicates=%zu dead=%zu", st.applied,
+                st.duplicates, b->n - n);
     return rc;
 }
 

@@ -97,12 +97,10 @@ static int prepare_stream(hub_publisher_t *pub, FILE *f, const char *name, struc
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"dry-run", no_argument, NULL, 'n'},
-                                         {"skip-invalid", no_argument, NULL, 's'},
-                                         {"help-config", no_argument, NULL, 'H'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"dry-run", no_argument, NULL, 'n'},
+        {"skip-invalid", no_argument, NULL, 's'}, {"help-config", no_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *config_path = NULL;
     bool dry_run = false, skip_invalid = false;
     hub_config_t *cfg = NULL;
@@ -114,12 +112,24 @@ int main(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "c:nsh", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': config_path = optarg; break;
-        case 'n': dry_run = true; break;
-        case 's': skip_invalid = true; break;
-        case 'H': hub_config_print_help(stdout, false); return HUB_EXIT_OK;
-        case 'h': usage(stdout); return HUB_EXIT_OK;
-        default: usage(stderr); return HUB_EXIT_USAGE;
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'n':
+            dry_run = true;
+            break;
+        case 's':
+            skip_invalid = true;
+            break;
+        case 'H':
+            hub_config_print_help(stdout, false);
+            return HUB_EXIT_OK;
+        case 'h':
+            usage(stdout);
+            return HUB_EXIT_OK;
+        default:
+            usage(stderr);
+            return HUB_EXIT_USAGE;
         }
     }
     if (!config_path) {

@@ -26,8 +26,7 @@ static void say(char *why, size_t n, const char *text)
         snprintf(why, n, "%s", text);
 }
 
-int sams_publisher_open(const char *config_path, sams_publisher_t **out, char *why,
-                        size_t why_len)
+int sams_publisher_open(const char *config_path, sams_publisher_t **out, char *why, size_t why_len)
 {
     struct hub_error err = {0};
     sams_publisher_t *p = calloc(1, sizeof *p);
@@ -174,9 +173,12 @@ int sams_publisher_flush(sams_publisher_t *p, int timeout_ms)
 enum sams_outcome sams_publisher_outcome(const sams_publisher_t *p, size_t ticket)
 {
     switch (hub_publisher_outcome(p->pub, ticket, NULL)) {
-    case HUB_PUB_ACKED: return SAMS_ACKED;
-    case HUB_PUB_PENDING: return SAMS_PENDING;
-    default: return SAMS_FAILED;
+    case HUB_PUB_ACKED:
+        return SAMS_ACKED;
+    case HUB_PUB_PENDING:
+        return SAMS_PENDING;
+    default:
+        return SAMS_FAILED;
     }
 }
 

@@ -45,8 +45,7 @@ enum sams_outcome {
 
 /* Opens a publisher from a hub configuration file (key=value; see the README). Needs
  * hub.pseudonym.key_file and the Kafka bootstrap address. Does not block on the network. */
-int sams_publisher_open(const char *config_path, sams_publisher_t **out, char *why,
-                        size_t why_len);
+int sams_publisher_open(const char *config_path, sams_publisher_t **out, char *why, size_t why_len);
 
 /* Any event as one JSON object in the hub-publish input format. Validates, then enqueues;
  * *ticket (may be NULL) identifies it for sams_publisher_outcome(). */

@@ -118,8 +118,7 @@ static void test_config_environment_overrides_file(void **state)
     assert_string_equal(hub_config_get(cfg, "kafka.bootstrap.servers"), "env:2");
     assert_string_equal(hub_config_get(cfg, "hub.topic.prefix"), "env.");
     assert_string_equal(hub_config_get(cfg, "pg.sslmode"), "verify-full");
-    assert_string_equal(hub_config_origin(cfg, "hub.topic.prefix"),
-                        "environment HUB_TOPIC_PREFIX");
+    assert_string_equal(hub_config_origin(cfg, "hub.topic.prefix"), "environment HUB_TOPIC_PREFIX");
     char *ci = NULL;
     assert_int_equal(hub_config_pg_conninfo(cfg, &ci), 0);
     assert_string_equal(ci, "host='/f' sslmode='verify-full'");

@@ -14,8 +14,8 @@
 static void test_scrub_redacts_every_personnummer_form(void **state)
 {
     (void)state;
-    const char *forms[] = {"200001012386", "20000101-2386", "0001012386", "000101-2386",
-                           "000101+2386", "200001612381"};
+    const char *forms[] = {"200001012386", "20000101-2386", "0001012386",
+                           "000101-2386",  "000101+2386",   "200001612381"};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         char line[128];
         snprintf(line, sizeof line, "child=%s next", forms[i]);
