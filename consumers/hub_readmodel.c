@@ -93,10 +93,11 @@ int main(int argc, char **argv)
     struct hub_consumer_stats st;
     hub_readmodel_stats(rm, &st);
     hub_log(HUB_LOG_INFO, "stopped",
-            "consumed=%llu committed=%llu dead_letters=%llu batches=%llu db_retries=%llu",
+            "consumed=%llu committed=%llu dead_letters=%llu batches=%llu db_retries=%llu "
+            "busy_ms=%lld",
             (unsigned long long)st.consumed, (unsigned long long)st.committed,
             (unsigned long long)st.dead_letters, (unsigned long long)st.batches,
-            (unsigned long long)st.db_retries);
+            (unsigned long long)st.db_retries, (long long)st.busy_ms);
     hub_readmodel_destroy(rm);
     hub_config_destroy(cfg);
     return code;

@@ -12,6 +12,7 @@
  * copied into the output before the ops run.
  */
 #include "hub/codec.h"
+#include "hub/ident.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -312,10 +313,7 @@ struct hub_codec {
 
 static bool all_hex_lower(const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-            return false;
-    return true;
+    return hub_is_lower_hex((const char *)p, n);
 }
 
 static bool all_digits(const uint8_t *p, size_t n)

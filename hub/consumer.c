@@ -43,6 +43,7 @@ struct hub_consumer {
     bool db_down;
     int assigned;
     int64_t last_activity; /* last message or assignment, for idle exit */
+    int64_t first_msg_at;  /* monotonic ms of the first message read, 0 before */
     int dlq_failed;        /* delivery failures seen since the last DLQ flush */
     struct hub_consumer_stats stats;
 };
@@ -433,6 +434,7 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
                 c->stats.committed += c->n_pending;
                 c->stats.batches++;
                 commit_kafka_for_lag(c, &b);
+                c->stats.busy_ms = now_ms() - c->first_msg_at;
                 release_pending(c);
                 if (c->db_down) {
                     c->db_down = false;
@@ -494,6 +496,8 @@ int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
             }
             if (c->n_pending == 0)
                 deadline = now_ms() + c->batch_wait_ms;
+            if (c->first_msg_at == 0)
+                c->first_msg_at = now_ms();
             c->prepared[c->n_pending] = false;
             c->dead[c->n_pending] = false;
             c->dlq_acked[c->n_pending] = false;

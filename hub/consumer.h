@@ -77,6 +77,7 @@ struct hub_consumer_stats {
     uint64_t batches;
     uint64_t db_retries;
     uint64_t rebalances;
+    int64_t busy_ms; /* from the first message read to the last batch committed */
 };
 
 typedef struct hub_consumer hub_consumer_t;

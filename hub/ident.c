@@ -123,3 +123,23 @@ int hub_uuid_v4_random(char out[HUB_UUID_STR_LEN])
     hub_uuid_format(b, out);
     return 0;
 }
+
+/* 1 for '0'-'9' and 'a'-'f'. */
+static const unsigned char lower_hex[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1};
+
+bool hub_is_lower_hex(const char *s, size_t n)
+{
+    unsigned char ok = 1;
+    for (size_t i = 0; i < n; i++)
+        ok &= lower_hex[(unsigned char)s[i]];
+    return ok != 0;
+}
+
+bool hub_is_canonical_uuid(const char *s)
+{
+    return hub_is_lower_hex(s, 8) && s[8] == '-' && hub_is_lower_hex(s + 9, 4) && s[13] == '-' &&
+           hub_is_lower_hex(s + 14, 4) && s[18] == '-' && hub_is_lower_hex(s + 19, 4) &&
+           s[23] == '-' && hub_is_lower_hex(s + 24, 12) && s[36] == '\0';
+}

@@ -8,6 +8,8 @@
 #ifndef HUB_IDENT_H
 #define HUB_IDENT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hub/err.h"
@@ -37,5 +39,11 @@ void hub_uuid_format(const uint8_t in[16], char out[HUB_UUID_STR_LEN]);
  * RAND_bytes. Returns 0, or HUB_ECRYPTO (and writes "") if the generator fails.
  */
 HUB_MUST_CHECK int hub_uuid_v4_random(char out[HUB_UUID_STR_LEN]);
+
+/* True when s[0..n) are all lowercase hex digits (table-driven; on hot paths). */
+bool hub_is_lower_hex(const char *s, size_t n);
+
+/* True when s is a uuid in lowercase canonical 8-4-4-4-12 form followed by NUL. */
+bool hub_is_canonical_uuid(const char *s);
 
 #endif

@@ -85,7 +85,7 @@ static int rm_prepare(void *ud, const rd_kafka_message_t *m, size_t slot,
         hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
         return rc;
     }
-    struct hub_rm_item item = {ev, topic, m->partition, m->offset};
+    struct hub_rm_item item = {ev, topic, m->partition, m->offset, false};
     if ((rc = hub_rmstore_check_item(&item, err)) != 0) {
         snprintf(reason, HUB_REASON_MAX, "invalid");
         return rc;
@@ -114,8 +114,10 @@ static int rm_commit(void *ud, const struct hub_batch *b, struct hub_error *err)
     for (size_t i = 0; i < b->n; i++) {
         if (b->msgs[i].dead)
             continue;
-        rm->items[n++] = (struct hub_rm_item){&rm->events[i], b->msgs[i].topic,
-                                              b->msgs[i].msg->partition, b->msgs[i].msg->offset};
+        /* prepare() ran hub_rmstore_check_item() on every kept message */
+        rm->items[n++] =
+            (struct hub_rm_item){&rm->events[i], b->msgs[i].topic, b->msgs[i].msg->partition,
+                                 b->msgs[i].msg->offset, true};
     }
     for (size_t k = 0; k < b->n_offsets; k++)
         rm->offs[k] = (struct hub_rm_offset){b->offsets[k].topic, b->offsets[k].partition,

@@ -8,6 +8,7 @@
  * Dates travel as day numbers and instants as epoch milliseconds; the SQL converts them.
  */
 #include "hub/rmstore.h"
+#include "hub/ident.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -275,28 +276,15 @@ static bool text_ok(const char *buf, size_t size)
     return nul && utf8_valid((const unsigned char *)buf, (size_t)(nul - buf));
 }
 
-static bool is_hex(char c, bool upper_ok)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (upper_ok && c >= 'A' && c <= 'F');
-}
-
-/* 8-4-4-4-12 hex digits, either case, in a buffer of HUB_UUID_STR bytes. */
+/* 8-4-4-4-12 lowercase hex digits (the codec's canonical form), in a HUB_UUID_STR buffer. */
 static bool uuid_ok(const char *s)
 {
-    for (size_t i = 0; i < RM_UUID_LEN; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !is_hex(s[i], true))
-            return false;
-    }
-    return s[RM_UUID_LEN] == '\0';
+    return hub_is_canonical_uuid(s);
 }
 
 static bool pseudonym_ok(const char *s)
 {
-    for (size_t i = 0; i < RM_PSEUDONYM_LEN; i++)
-        if (!is_hex(s[i], false))
-            return false;
-    return s[RM_PSEUDONYM_LEN] == '\0';
+    return hub_is_lower_hex(s, RM_PSEUDONYM_LEN) && s[RM_PSEUDONYM_LEN] == '\0';
 }
 
 static bool days_ok(int32_t d)
@@ -528,7 +516,7 @@ static int reserve(hub_rmstore_t *s, size_t n, size_t n_off, struct hub_error *e
 static int cmp_key(const void *a, const void *b)
 {
     const struct rm_key *x = a, *y = b;
-    int c = strncasecmp(x->key, y->key, RM_UUID_LEN);
+    int c = memcmp(x->key, y->key, RM_UUID_LEN);
 
     if (c)
         return c;
@@ -541,7 +529,7 @@ static int cmp_key(const void *a, const void *b)
 
 static bool same_key(const struct rm_key *a, const struct rm_key *b)
 {
-    return strncasecmp(a->key, b->key, RM_UUID_LEN) == 0;
+    return memcmp(a->key, b->key, RM_UUID_LEN) == 0;
 }
 
 static void reset_cols(hub_rmstore_t *s, size_t ncols)
@@ -583,7 +571,7 @@ static void distinct_ids(hub_rmstore_t *s, const struct hub_rm_item *items, size
 
 static int cmp_id_str(const void *key, const void *elem)
 {
-    return strncasecmp(key, ((const struct rm_key *)elem)->key, RM_UUID_LEN);
+    return memcmp(key, ((const struct rm_key *)elem)->key, RM_UUID_LEN);
 }
 
 /* Inserts the distinct ids into hub.processed_events and marks the items whose id was new. */
@@ -883,6 +871,8 @@ static int check_batch(const struct hub_rm_item *items, size_t n, const struct h
                        size_t n_off, struct hub_rm_stats *stats, struct hub_error *err)
 {
     for (size_t i = 0; i < n; i++) {
+        if (items[i].checked)
+            continue;
         int rc = hub_rmstore_check_item(&items[i], err);
         if (rc) {
             stats->bad_item = i;

@@ -22,6 +22,7 @@
 #ifndef HUB_RMSTORE_H
 #define HUB_RMSTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,7 @@ struct hub_rm_item {
     const char *topic;
     int32_t partition;
     int64_t offset;
+    bool checked; /* the caller already passed it through hub_rmstore_check_item() */
 };
 
 /* The next offset to read on a partition (last consumed offset + 1). */

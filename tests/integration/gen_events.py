@@ -48,6 +48,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--month", default="2026-03")
     ap.add_argument("--district")
+    ap.add_argument("--placements-only", action="store_true",
+                    help="one `started` placement per child and nothing else")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     y, m = (int(x) for x in a.month.split("-"))
@@ -67,6 +69,8 @@ def main():
                         occurred_at=f"{start}T{hour:02d}:00:00+01:00", placement_id=pid,
                         action="started", legal_basis=basis, placement_form=form,
                         start_date=start, school_change=change))
+        if a.placements_only:
+            continue
         if rng.random() < 0.2:
             form2 = rng.choice(FORMS)
             out.append(dict(base, type="placement", event_id=uid(rng),

@@ -219,7 +219,7 @@ static void make_items(struct hub_event *ev, struct hub_rm_item *items, long row
 {
     for (long i = 0; i < rows; i++) {
         mk_event(&ev[i], i, round);
-        items[i] = (struct hub_rm_item){&ev[i], "placement-events", 0, round * rows + i};
+        items[i] = (struct hub_rm_item){&ev[i], "placement-events", 0, round * rows + i, false};
     }
 }
 

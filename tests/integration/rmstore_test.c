@@ -288,7 +288,8 @@ static void fixed_batch(int64_t offset_shift)
     mk_receipt(&FIXED[8], 9, 1, T0 + 6 * HOUR);
     mk_contact_change(&FIXED[9], 10, T0 + 7 * HOUR);
     for (size_t i = 0; i < FIXED_N; i++)
-        FIXED_ITEMS[i] = (struct hub_rm_item){&FIXED[i], topic[i], 0, offset[i] + offset_shift};
+        FIXED_ITEMS[i] =
+            (struct hub_rm_item){&FIXED[i], topic[i], 0, offset[i] + offset_shift, false};
 }
 
 static int apply(const struct hub_rm_item *items, size_t n, const struct hub_rm_offset *offs,
@@ -604,7 +605,7 @@ static void test_fixed_batch_gives_exact_rows_and_days(void **state)
     /* The placement arrives after its school start: the view picks it up. */
     struct hub_event late;
     mk_placement(&late, 11, 4, HUB_ACTION_STARTED, T0 + 9 * HOUR, D0 + 45);
-    struct hub_rm_item it = {&late, "placement-events", 0, 13};
+    struct hub_rm_item it = {&late, "placement-events", 0, 13, false};
     assert_int_equal(apply(&it, 1, NULL, 0, &st), 0);
     assert_string_equal(q("SELECT days_to_school_start FROM hub.placement_first_school_start"
                           " WHERE placement_id = $1",
@@ -637,7 +638,7 @@ static void test_older_changed_after_ended_does_not_overwrite(void **state)
     (void)state;
     struct hub_rm_stats st;
     struct hub_event ev;
-    struct hub_rm_item it = {&ev, "placement-events", 2, 0};
+    struct hub_rm_item it = {&ev, "placement-events", 2, 0, false};
 
     mk_placement(&ev, 1, 1, HUB_ACTION_STARTED, T0, D0);
     it.offset = 1;
@@ -689,12 +690,12 @@ static void test_same_key_twice_in_one_batch_keeps_newest(void **state)
     mk_handover(&ev[3], 3, 1, 1, T0 + HOUR, D0 + 10);
     mk_school_start(&ev[4], 5, 1, T0, D0 + 3, "11111111");
     ev[5] = ev[4]; /* the same event twice in one batch */
-    items[0] = (struct hub_rm_item){&ev[0], "placement-events", 0, 8};
-    items[1] = (struct hub_rm_item){&ev[1], "placement-events", 0, 7};
-    items[2] = (struct hub_rm_item){&ev[2], "handover-events", 1, 2};
-    items[3] = (struct hub_rm_item){&ev[3], "handover-events", 1, 1};
-    items[4] = (struct hub_rm_item){&ev[4], "school-start-events", 0, 4};
-    items[5] = (struct hub_rm_item){&ev[5], "school-start-events", 0, 3};
+    items[0] = (struct hub_rm_item){&ev[0], "placement-events", 0, 8, false};
+    items[1] = (struct hub_rm_item){&ev[1], "placement-events", 0, 7, false};
+    items[2] = (struct hub_rm_item){&ev[2], "handover-events", 1, 2, false};
+    items[3] = (struct hub_rm_item){&ev[3], "handover-events", 1, 1, false};
+    items[4] = (struct hub_rm_item){&ev[4], "school-start-events", 0, 4, false};
+    items[5] = (struct hub_rm_item){&ev[5], "school-start-events", 0, 3, false};
 
     assert_int_equal(apply(items, 6, NULL, 0, &st), 0);
     assert_int_equal(st.applied, 5);
@@ -914,7 +915,7 @@ static void test_random_batches_match_a_model(void **state)
             if (newest[key] < 0 || occ >= ev[newest[key]].common.occurred_at)
                 newest[key] = i;
         }
-        items[i] = (struct hub_rm_item){&ev[i], "placement-events", 0, i};
+        items[i] = (struct hub_rm_item){&ev[i], "placement-events", 0, i, false};
     }
     size_t applied = 0, dups = 0;
     for (int i = 0; i < EVENTS;) {
