@@ -20,5 +20,7 @@ int hubctl_cmd_broker(int argc, char **argv);
 /* hubctl migrate: applies the pending SQL migrations (hub/migrate.h) and prints the version. */
 int hubctl_cmd_migrate(int argc, char **argv);
 
+/* hubctl demo-data: writes seeded synthetic events for hub-publish (hub/demo.h). */
+int hubctl_cmd_demo(int argc, char **argv);
 
 #endif

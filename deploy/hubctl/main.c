@@ -19,6 +19,7 @@ struct hubctl_command {
 static const struct hubctl_command commands[] = {
     {"broker", hubctl_cmd_broker, "run the embedded in-memory Kafka dev broker (mock cluster)"},
     {"migrate", hubctl_cmd_migrate, "apply the SQL migrations of schema hub to PostgreSQL"},
+    {"demo-data", hubctl_cmd_demo, "write synthetic, reproducible demo events (JSON lines)"},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

@@ -1,0 +1,236 @@
+/*
+ * cmd_demo.c — `hubctl demo-data`: synthetic, reproducible events in the hub-publish input
+ * format (hub/demo.h), and optionally the demo school directory they refer to as CSV.
+ *
+ * The output is meant to be read and edited, then fed to `hub-publish`. The same seed and month
+ * give byte-identical output.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/date.h"
+#include "hub/demo.h"
+#include "hub/district.h"
+#include "hub/log.h"
+#include "hubctl.h"
+
+#define DEMO_PATH_MAX 4096
+
+static void demo_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: hubctl demo-data --seed N --month YYYY-MM [--children-per-district N]\n"
+            "                        [--output FILE] [--schools-csv FILE] [--with-content]\n"
+            "\n"
+            "Writes one month of synthetic placements, school starts, handovers and contact "
+            "changes as\nJSON lines for hub-publish (producers/INPUT.md). Personnummer, names and "
+            "schools are made up;\nthe same seed and month give the same bytes. Districts come "
+            "from districts.csv\n($HUB_REFERENCE_DIR, else the source tree's schemas/reference).\n"
+            "\n"
+            "  --seed N                   PRNG seed (0..18446744073709551615)\n"
+            "  --month YYYY-MM            the month the placements start in; events run up to %d "
+            "days past it\n"
+            "  --children-per-district N  children placed per district (default %d, at most %d)\n"
+            "  -o, --output FILE          write the events to FILE instead of stdout\n"
+            "  --schools-csv FILE         also write the demo school directory as CSV\n"
+            "  --with-content             add a handover `content` object (hub-publish refuses "
+            "it until\n                             sealing for the receiving school exists)\n"
+            "  -h, --help                 show this text\n"
+            "\n"
+            "Exit codes: 0 written, 1 runtime failure, 2 usage error.\n",
+            HUB_DEMO_TAIL_DAYS, HUB_DEMO_CHILDREN_DEFAULT, HUB_DEMO_CHILDREN_MAX);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end = NULL;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* Parses exactly "YYYY-MM". */
+static int parse_month(const char *s, int *year, int *month)
+{
+    struct hub_date d;
+    char buf[HUB_DATE_ISO_LEN];
+    if (!s || strlen(s) != 7)
+        return -1;
+    memcpy(buf, s, 7);
+    memcpy(buf + 7, "-01", 4);
+    if (hub_date_parse_iso(buf, &d, NULL) != 0)
+        return -1;
+    *year = d.year;
+    *month = d.month;
+    return 0;
+}
+
+/* Writes the school directory to `path`. */
+static int write_schools(const char *path)
+{
+    struct hub_error err = {0};
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        hub_log_plain("hubctl demo-data: %s: cannot create: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = hub_demo_write_schools_csv(f, &err);
+    if (fclose(f) != 0 && rc == 0)
+        rc = hub_error_set(&err, HUB_EIO, "demo: closing the school directory failed");
+    if (rc != 0) {
+        hub_log_plain("hubctl demo-data: %s: %s", path, err.msg);
+        remove(path);
+        return -1;
+    }
+    return 0;
+}
+
+int hubctl_cmd_demo(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"seed", required_argument, NULL, 's'},
+        {"month", required_argument, NULL, 'm'},
+        {"children-per-district", required_argument, NULL, 'n'},
+        {"output", required_argument, NULL, 'o'},
+        {"schools-csv", required_argument, NULL, 'S'},
+        {"with-content", no_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct hub_demo_options opt;
+    struct hub_demo_stats st;
+    struct hub_error err = {0};
+    const char *output = NULL, *schools_csv = NULL;
+    bool has_seed = false, has_month = false;
+    hub_districts_t *districts = NULL;
+    char path[DEMO_PATH_MAX];
+    FILE *dest = NULL;
+    int c, rc = HUBCTL_EXIT_USAGE;
+
+    memset(&opt, 0, sizeof opt);
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
+        uint64_t v;
+        switch (c) {
+        case 's':
+            if (parse_u64(optarg, &opt.seed) != 0) {
+                hub_log_plain("hubctl demo-data: --seed: '%s' is not a number 0..%" PRIu64, optarg,
+                              UINT64_MAX);
+                return HUBCTL_EXIT_USAGE;
+            }
+            has_seed = true;
+            break;
+        case 'm':
+            if (parse_month(optarg, &opt.year, &opt.month) != 0 || opt.year < HUB_DEMO_YEAR_MIN ||
+                opt.year > HUB_DEMO_YEAR_MAX) {
+                hub_log_plain("hubctl demo-data: --month: '%s' is not a month YYYY-MM (%d..%d)",
+                              optarg, HUB_DEMO_YEAR_MIN, HUB_DEMO_YEAR_MAX);
+                return HUBCTL_EXIT_USAGE;
+            }
+            has_month = true;
+            break;
+        case 'n':
+            if (parse_u64(optarg, &v) != 0 || v < 1 || v > HUB_DEMO_CHILDREN_MAX) {
+                hub_log_plain("hubctl demo-data: --children-per-district: '%s' is not 1..%d",
+                              optarg, HUB_DEMO_CHILDREN_MAX);
+                return HUBCTL_EXIT_USAGE;
+            }
+            opt.children_per_district = (size_t)v;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'S':
+            schools_csv = optarg;
+            break;
+        case 'C':
+            opt.with_content = true;
+            break;
+        case 'h':
+            demo_usage(stdout);
+            return HUBCTL_EXIT_OK;
+        case ':':
+            hub_log_plain("hubctl demo-data: option '%s' needs a value", argv[optind - 1]);
+            demo_usage(stderr);
+            return HUBCTL_EXIT_USAGE;
+        default:
+            hub_log_plain("hubctl demo-data: unknown option '%s'", argv[optind - 1]);
+            demo_usage(stderr);
+            return HUBCTL_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        hub_log_plain("hubctl demo-data: unexpected argument '%s'", argv[optind]);
+        demo_usage(stderr);
+        return HUBCTL_EXIT_USAGE;
+    }
+    if (!has_seed || !has_month) {
+        hub_log_plain("hubctl demo-data: --seed and --month are required");
+        demo_usage(stderr);
+        return HUBCTL_EXIT_USAGE;
+    }
+
+    if (hub_districts_default_path(path, sizeof path) != 0) {
+        hub_log_plain("hubctl demo-data: districts table path too long (HUB_REFERENCE_DIR)");
+        return HUBCTL_EXIT_USAGE;
+    }
+    if (hub_districts_load(path, &districts, &err) != 0) {
+        hub_log_plain("hubctl demo-data: %s", err.msg);
+        return HUBCTL_EXIT_USAGE;
+    }
+
+    /* hub-publish checks that nobody is born after today: say so before it refuses. */
+    struct hub_date today = hub_date_today_utc();
+    if (opt.year > today.year || (opt.year == today.year && opt.month > today.month))
+        hub_log_plain("hubctl demo-data: note: %04d-%02d is in the future; hub-publish will "
+                      "refuse children born after today",
+                      opt.year, opt.month);
+
+    if (schools_csv && write_schools(schools_csv) != 0) {
+        rc = HUBCTL_EXIT_FAILURE;
+        goto out;
+    }
+    if (output) {
+        dest = fopen(output, "w");
+        if (!dest) {
+            hub_log_plain("hubctl demo-data: %s: cannot create: %s", output, strerror(errno));
+            rc = HUBCTL_EXIT_FAILURE;
+            goto out;
+        }
+    }
+    int grc = hub_demo_generate(&opt, districts, dest ? dest : stdout, &st, &err);
+    if (dest) {
+        if (fclose(dest) != 0 && grc == 0)
+            grc = hub_error_set(&err, HUB_EIO, "demo: closing the output failed");
+        if (grc != 0)
+            remove(output);
+    }
+    if (grc != 0) {
+        hub_log_plain("hubctl demo-data: %s%s%s", output ? output : "", output ? ": " : "",
+                      err.msg);
+        rc = grc == HUB_EINVAL ? HUBCTL_EXIT_USAGE : HUBCTL_EXIT_FAILURE;
+        goto out;
+    }
+    hub_log_plain("hubctl demo-data: %04d-%02d seed %" PRIu64 ": %zu districts, %zu children, "
+                  "%zu events (placement %zu: started %zu, changed %zu, ended %zu; school_start "
+                  "%zu; handover %zu; contact_change %zu)%s%s",
+                  opt.year, opt.month, opt.seed, st.districts, st.children, st.events,
+                  st.by_type[HUB_EV_PLACEMENT], st.by_action[HUB_ACTION_STARTED],
+                  st.by_action[HUB_ACTION_CHANGED], st.by_action[HUB_ACTION_ENDED],
+                  st.by_type[HUB_EV_SCHOOL_START], st.by_type[HUB_EV_HANDOVER],
+                  st.by_type[HUB_EV_CONTACT_CHANGE], output ? " -> " : "", output ? output : "");
+    rc = HUBCTL_EXIT_OK;
+out:
+    hub_districts_destroy(districts);
+    return rc;
+}
