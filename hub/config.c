@@ -43,11 +43,15 @@ static const struct key_def hub_keys[] = {
     {"hub.consumer.retry_max_ms", KEY_INT, "10000", 100, 600000,
      "ceiling of the back-off between PostgreSQL retries"},
     {"hub.readmodel.group", KEY_STRING, "hub-readmodel", 0, 0, "consumer group of hub-readmodel"},
-    {"hub.metrics.listen", KEY_STRING, "", 0, 0,
-     "host:port for /metrics, /healthz and /readyz (empty: off)"},
     {"hub.migrations_dir", KEY_PATH, "", 0, 0,
      "directory of the NNN_name.sql migrations that `hubctl migrate` applies (default: the "
      "source tree's deploy/migrations)"},
+    {"hub.stats.k", KEY_INT, "5", 3, 1000,
+     "statistics: smallest count published; counts from 1 to k-1 are shown as <k, medians and "
+     "percentiles need at least k school starts"},
+    {"hub.stats.threshold_days", KEY_INT, "14", 0, 3650,
+     "statistics: a school start more than this many days after the placement start counts as "
+     "over the threshold"},
 };
 #define N_HUB_KEYS (sizeof hub_keys / sizeof hub_keys[0])
 
@@ -481,13 +485,20 @@ void hub_config_print_help(FILE *f, bool markdown)
         char env[128];
         env_name_of(d->key, env, sizeof env);
         if (markdown)
-            fprintf(f, "| `%s` (`%s`) | %s | `%s` | %s |\n", d->key, env, type_names[d->type],
-                    d->def, d->doc);
+            fprintf(f, "| `%s` (`%s`) | %s | %s%s%s | %s |\n", d->key, env, type_names[d->type],
+                    *d->def ? "`" : "", *d->def ? d->def : "(empty)", *d->def ? "`" : "", d->doc);
         else
             fprintf(f, "%-32s %-8s default=%-10s env=%s\n    %s\n", d->key, type_names[d->type],
                     *d->def ? d->def : "\"\"", env, d->doc);
     }
-    if (!markdown)
+    if (markdown)
+        fprintf(f, "| `kafka.*` (`HUB_KAFKA_*`) | string | | passed to librdkafka without the "
+                   "prefix (TLS, SASL, timeouts…); `acks` and `enable.idempotence` cannot be "
+                   "weakened |\n"
+                   "| `pg.*` (`HUB_PG_*`) | string | | libpq connection keywords (`host`, `port`, "
+                   "`dbname`, `user`, `sslmode`, …); unset ones come from libpq's `PG*` "
+                   "environment |\n");
+    else
         fprintf(f, "kafka.*  passed to librdkafka without the prefix (env HUB_KAFKA_*)\n"
                    "pg.*     libpq connection keywords (env HUB_PG_*)\n");
 }

@@ -14,6 +14,13 @@
 HUB_PY=/usr/bin/python3
 declare -A RM_PID=()
 
+# Consumers started in the background die with the test, whether it passes or fails.
+_kill_all_readmodels() {
+    local n
+    for n in "${!RM_PID[@]}"; do kill -KILL "${RM_PID[$n]}" 2>/dev/null || true; done
+}
+at_exit _kill_all_readmodels
+
 new_db() {
     local db
     db="hub_t_$(echo "$HUB_TEST_NAME" | tr -c 'a-z0-9\n' '_')_$$"
