@@ -11,6 +11,8 @@ PACKAGES=(
     libcurl4-openssl-dev
     postgresql-15 postgresql-client-15
     kcat python3-confluent-kafka python3-avro curl
+    libmicrohttpd-dev
+    systemd python3-yaml openssl file dpkg-dev
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }
