@@ -6,6 +6,7 @@
  * reported by file, line, column and field name so that whoever edits the table can fix it.
  */
 #include "hub/district.h"
+#include "hub/paths.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,10 +14,6 @@
 #include <string.h>
 
 #include "hub/date.h"
-
-#ifndef HUB_SOURCE_DIR
-#error "HUB_SOURCE_DIR must be defined (the hub target sets it)"
-#endif
 
 #define NFIELDS 5
 #define MAX_LINE 4096
@@ -442,15 +439,14 @@ const struct hub_district *hub_districts_current(const hub_districts_t *t, const
 
 int hub_districts_default_path(char *buf, size_t n)
 {
-    const char *dir = getenv("HUB_REFERENCE_DIR");
+    char dir[4096];
     int len;
 
     if (!buf || n == 0)
         return HUB_EINVAL;
-    if (dir && *dir)
-        len = snprintf(buf, n, "%s/%s", dir, HUB_DISTRICTS_FILE);
-    else
-        len = snprintf(buf, n, "%s", HUB_SOURCE_DIR "/schemas/reference/" HUB_DISTRICTS_FILE);
+    if (hub_data_dir(HUB_DATA_REFERENCE, dir, sizeof dir) != 0)
+        return HUB_ERANGE;
+    len = snprintf(buf, n, "%s/%s", dir, HUB_DISTRICTS_FILE);
     if (len < 0 || (size_t)len >= n) {
         buf[0] = '\0';
         return HUB_ERANGE;

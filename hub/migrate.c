@@ -4,6 +4,7 @@
  * This module owns hub.schema_migrations; everything else in schema `hub` comes from the files.
  */
 #include "hub/migrate.h"
+#include "hub/paths.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -48,19 +49,7 @@ struct migration_list {
 
 int hub_migrate_default_dir(char *buf, size_t n)
 {
-    const char *env = getenv("HUB_MIGRATIONS_DIR");
-    int len;
-
-    if (env && *env)
-        len = snprintf(buf, n, "%s", env);
-    else
-        len = snprintf(buf, n, "%s/deploy/migrations", HUB_SOURCE_DIR);
-    if (len < 0 || (size_t)len >= n) {
-        if (n)
-            buf[0] = '\0';
-        return HUB_ERANGE;
-    }
-    return 0;
+    return hub_data_dir(HUB_DATA_MIGRATIONS, buf, n);
 }
 
 static bool ends_with(const char *s, const char *suffix)
