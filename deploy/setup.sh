@@ -11,7 +11,7 @@ PACKAGES=(
     libcurl4-openssl-dev
     postgresql-15 postgresql-client-15
     kcat python3-confluent-kafka python3-avro curl
-    libmicrohttpd-dev
+    libmicrohttpd-dev chromium fonts-dejavu-core
     systemd python3-yaml openssl file dpkg-dev
 )
 

@@ -20,6 +20,8 @@ int hubctl_cmd_broker(int argc, char **argv);
 /* hubctl migrate: applies the pending SQL migrations (hub/migrate.h) and prints the version. */
 int hubctl_cmd_migrate(int argc, char **argv);
 
+/* hubctl report: writes the statistics for a month, tertial or year (hub/stats.h, hub/report.h). */
+int hubctl_cmd_report(int argc, char **argv);
 
 /* hubctl config-keys: lists the hub.* keys from hub/config.c's table (--markdown for the README).
  */
@@ -27,5 +29,4 @@ int hubctl_cmd_config_keys(int argc, char **argv);
 
 /* hubctl demo-data: writes seeded synthetic events for hub-publish (hub/demo.h). */
 int hubctl_cmd_demo(int argc, char **argv);
-
 #endif

@@ -20,6 +20,8 @@ static const struct hubctl_command commands[] = {
     {"broker", hubctl_cmd_broker, "run the embedded in-memory Kafka dev broker (mock cluster)"},
     {"migrate", hubctl_cmd_migrate, "apply the SQL migrations of schema hub to PostgreSQL"},
     {"config-keys", hubctl_cmd_config_keys, "list every hub.* configuration key (--markdown)"},
+    {"report", hubctl_cmd_report,
+     "write the monthly statistics for socialnämnden (CSV, JSON, HTML)"},
     {"demo-data", hubctl_cmd_demo, "write synthetic, reproducible demo events (JSON lines)"},
 };
 

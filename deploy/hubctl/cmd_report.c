@@ -1,0 +1,297 @@
+/*
+ * cmd_report.c — `hubctl report`: the monthly statistics for socialnämnden as CSV, JSON or HTML
+ * (hub/stats.h builds and protects the numbers, hub/report.h writes them).
+ *
+ * The database comes from the pg.* keys of the config (and libpq's PG* variables), k and the
+ * threshold from hub.stats.k and hub.stats.threshold_days, the districts table from
+ * hub.reference_dir. Hidden cells are always chosen for the whole city, also when the report
+ * shows one district, so that a district's report agrees with the city's.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hub/app.h"
+#include "hub/config.h"
+#include "hub/date.h"
+#include "hub/district.h"
+#include "hub/log.h"
+#include "hub/migrate.h"
+#include "hub/pg.h"
+#include "hub/report.h"
+#include "hub/stats.h"
+#include "hubctl.h"
+
+#define REPORT_PATH_MAX 4096
+#define SCHEMA_VERSION_NEEDED 2 /* deploy/migrations/002_statistics.sql */
+
+static void report_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: hubctl report (--month YYYY-MM | --tertial YYYYTn | --year YYYY) [options]\n"
+            "\n"
+            "Writes the statistics for socialnämnden: placements started, children placed, "
+            "placement form,\nlegal basis and days from placement to school start, per district "
+            "and for the city, with small\ncounts hidden (definitions: consumers/STATISTICS.md). "
+            "A tertial report also shows its months,\na year report its months and tertials.\n"
+            "\n"
+            "  --config FILE        properties file (pg.*, hub.stats.k, hub.stats.threshold_days,\n"
+            "                       hub.reference_dir)\n"
+            "  --month YYYY-MM      one month\n"
+            "  --tertial YYYYTn     one tertial: T1 January-April, T2 May-August, T3 "
+            "September-December\n"
+            "  --year YYYY          one calendar year\n"
+            "  --district CODE      only this district (hidden cells are still chosen for the "
+            "whole city)\n"
+            "  --as-of YYYY-MM-DD   the state on that day (default: today in Stockholm); later "
+            "placements and\n"
+            "                       school starts do not count\n"
+            "  --current-districts  count merged districts under today's successor instead of "
+            "as they were\n"
+            "  --format FORMAT      csv (default, for Excel), json (for BI) or html (for "
+            "reading and printing)\n"
+            "  --output FILE        write to FILE (replaced atomically) instead of standard "
+            "output\n"
+            "  -h, --help           show this text\n"
+            "\n"
+            "Exit codes: 0 written, 1 runtime failure (database, file), 2 usage, configuration "
+            "or invalid input.\n");
+}
+
+struct report_args {
+    const char *config, *period_text, *district, *as_of, *format, *output;
+    enum hub_stats_period_kind want_kind;
+    bool current_districts;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int load_districts(const hub_config_t *cfg, hub_districts_t **out, struct hub_error *err)
+{
+    char path[REPORT_PATH_MAX];
+    const char *dir = hub_config_get(cfg, "hub.reference_dir");
+
+    if (dir && *dir) {
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, HUB_DISTRICTS_FILE) >= sizeof path)
+            return hub_error_set(err, HUB_ERANGE, "hub.reference_dir: path too long");
+    } else if (hub_districts_default_path(path, sizeof path) != 0) {
+        return hub_error_set(err, HUB_ERANGE, "districts table: path too long");
+    }
+    return hub_districts_load(path, out, err);
+}
+
+/* Writes the report to stdout, or to a temporary file next to `path` renamed over it. */
+static int write_output(const char *path, enum hub_report_format fmt, const hub_stats_t *s,
+                        const struct hub_report_scope *scope, struct hub_error *err)
+{
+    char tmp[REPORT_PATH_MAX];
+    FILE *f;
+    int fd, rc;
+
+    if (!path || strcmp(path, "-") == 0) {
+        rc = hub_report_write(stdout, fmt, s, scope, err);
+        if (rc == 0 && fflush(stdout) != 0)
+            rc = hub_error_set(err, HUB_EIO, "writing to standard output failed");
+        return rc;
+    }
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= sizeof tmp)
+        return hub_error_set(err, HUB_ERANGE, "--output: path too long");
+    if ((fd = mkstemp(tmp)) < 0)
+        return hub_error_set(err, HUB_EIO, "%s: cannot create a file next to it", path);
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0 || !(f = fdopen(fd, "w"))) {
+        close(fd);
+        unlink(tmp);
+        return hub_error_set(err, HUB_EIO, "%s: cannot open for writing", tmp);
+    }
+    rc = hub_report_write(f, fmt, s, scope, err);
+    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+        rc = hub_error_set(err, HUB_EIO, "%s: writing failed", path);
+    if (fclose(f) != 0 && rc == 0)
+        rc = hub_error_set(err, HUB_EIO, "%s: writing failed", path);
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = hub_error_set(err, HUB_EIO, "%s: cannot replace it", path);
+    if (rc != 0)
+        unlink(tmp);
+    return rc;
+}
+
+/* Parses the command line; returns -1 after printing a usage error, 1 after --help, else 0. */
+static int parse_args(int argc, char **argv, struct report_args *a)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"month", required_argument, NULL, 'm'},
+        {"tertial", required_argument, NULL, 't'},
+        {"year", required_argument, NULL, 'y'},
+        {"district", required_argument, NULL, 'd'},
+        {"as-of", required_argument, NULL, 'a'},
+        {"current-districts", no_argument, NULL, 'C'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, periods = 0;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            a->config = optarg;
+            break;
+        case 'm':
+        case 't':
+        case 'y':
+            a->period_text = optarg;
+            a->want_kind = c == 'm'   ? HUB_STATS_MONTH
+                           : c == 't' ? HUB_STATS_TERTIAL
+                                      : HUB_STATS_YEAR;
+            periods++;
+            break;
+        case 'd':
+            a->district = optarg;
+            break;
+        case 'a':
+            a->as_of = optarg;
+            break;
+        case 'C':
+            a->current_districts = true;
+            break;
+        case 'f':
+            a->format = optarg;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'h':
+            report_usage(stdout);
+            return 1;
+        case ':':
+            hub_log_plain("hubctl report: option '%s' needs a value", argv[optind - 1]);
+            return -1;
+        default:
+            hub_log_plain("hubctl report: unknown option '%s'", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        hub_log_plain("hubctl report: unexpected argument '%s'", argv[optind]);
+        return -1;
+    }
+    if (periods != 1) {
+        hub_log_plain("hubctl report: give exactly one of --month, --tertial or --year");
+        return -1;
+    }
+    return 0;
+}
+
+int hubctl_cmd_report(int argc, char **argv)
+{
+    struct report_args a = {.format = "csv"};
+    struct hub_error err = {0};
+    struct hub_stats_options opt = {0};
+    struct hub_report_scope scope = {.district = SIZE_MAX};
+    enum hub_report_format fmt;
+    hub_config_t *cfg = NULL;
+    hub_districts_t *districts = NULL;
+    hub_stats_t *stats = NULL;
+    PGconn *conn = NULL;
+    int rc, version = 0;
+
+    rc = parse_args(argc, argv, &a);
+    if (rc != 0) {
+        if (rc < 0)
+            report_usage(stderr);
+        return rc > 0 ? HUBCTL_EXIT_OK : HUBCTL_EXIT_USAGE;
+    }
+    rc = HUBCTL_EXIT_USAGE;
+    if (hub_report_format_parse(a.format, &fmt) != 0) {
+        hub_log_plain("hubctl report: --format '%s': expected csv, json or html", a.format);
+        return HUBCTL_EXIT_USAGE;
+    }
+    if (hub_stats_period_parse(a.period_text, &opt.year, &scope.period, &err) != 0 ||
+        hub_stats_period_kind(scope.period) != a.want_kind) {
+        hub_log_plain("hubctl report: %s",
+                      err.code ? err.msg : "the period does not match its option");
+        return HUBCTL_EXIT_USAGE;
+    }
+    if (a.as_of) {
+        struct hub_date d;
+        if (hub_date_parse_iso(a.as_of, &d, &err) != 0) {
+            hub_log_plain("hubctl report: --as-of: %s", err.msg);
+            return HUBCTL_EXIT_USAGE;
+        }
+        opt.as_of = hub_date_to_days(&d);
+    } else {
+        opt.as_of = hub_days_stockholm_from_ms(now_ms());
+    }
+    if (hub_app_start("hubctl", a.config, &cfg) != HUB_EXIT_OK)
+        return HUBCTL_EXIT_USAGE;
+    opt.period = scope.period;
+    opt.k = hub_config_get_int(cfg, "hub.stats.k");
+    opt.threshold_days = hub_config_get_int(cfg, "hub.stats.threshold_days");
+    opt.current_districts = a.current_districts;
+    if (load_districts(cfg, &districts, &err) != 0) {
+        hub_log_plain("hubctl report: %s", err.msg);
+        goto out;
+    }
+
+    rc = HUBCTL_EXIT_FAILURE;
+    if (hub_pg_connect(cfg, &conn, &err) != 0 || hub_migrate_version(conn, &version, &err) != 0) {
+        hub_log_plain("hubctl report: %s", err.msg);
+        goto out;
+    }
+    if (version < SCHEMA_VERSION_NEEDED) {
+        hub_log_plain("hubctl report: the database schema is at version %d, the statistics need "
+                      "%d: run 'hubctl migrate'",
+                      version, SCHEMA_VERSION_NEEDED);
+        goto out;
+    }
+    if (hub_stats_build(conn, districts, &opt, &stats, &err) != 0) {
+        hub_log_plain("hubctl report: %s", err.msg);
+        goto out;
+    }
+    if (a.district) {
+        scope.district = hub_stats_district_find(stats, a.district);
+        if (scope.district == SIZE_MAX || scope.district == 0 ||
+            !hub_stats_district_in_period(stats, scope.period, scope.district)) {
+            hub_log_plain("hubctl report: --district '%.40s': not a district in %s%s", a.district,
+                          a.period_text,
+                          a.current_districts ? " (with --current-districts use today's codes)"
+                                              : "");
+            rc = HUBCTL_EXIT_USAGE;
+            goto out;
+        }
+    }
+    scope.generated_ms = now_ms();
+    if (write_output(a.output, fmt, stats, &scope, &err) != 0) {
+        hub_log_plain("hubctl report: %s", err.msg);
+        goto out;
+    }
+    const struct hub_suppress_report *sup = hub_stats_suppression_of(stats);
+    hub_log(HUB_LOG_INFO, "report written",
+            "period=%s format=%s placements=%zu primary=%zu secondary=%zu "
+            "interval_fallbacks=%zu",
+            a.period_text, a.format, hub_stats_notes_of(stats)->placements, sup->primary,
+            sup->secondary, sup->interval_fallbacks);
+    rc = HUBCTL_EXIT_OK;
+out:
+    hub_stats_destroy(stats);
+    PQfinish(conn);
+    hub_districts_destroy(districts);
+    hub_config_destroy(cfg);
+    return rc;
+}

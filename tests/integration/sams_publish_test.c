@@ -1,0 +1,297 @@
+/*
+ * sams_publish_test.c — the district C API (producers/include/sams_publish.h) against a dev
+ * broker hosted in this process (hub/broker.h).
+ *
+ * Valid events of every type come back ACKED after a flush; an invalid one is refused before
+ * anything is sent, with `why` naming the field at fault and never holding the personnummer;
+ * a configuration without the pseudonym key is refused naming the key.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hub/broker.h"
+#include "sams_publish.h"
+
+/* Synthetic numbers with valid Luhn check digits; PNR_WRONG has the check digit off by one. */
+#define PNR_A "20150312-2382"
+#define PNR_B "201208151231"
+#define PNR_COORD "140972-6716" /* samordningsnummer: day 12 + 60 */
+#define PNR_WRONG "20150312-2383"
+#define PNR_DIGITS "201503122383"
+
+static struct {
+    hub_broker_t *broker;
+    char dir[64];
+    char config[128];
+    char nokey_config[128];
+    char key[128];
+} G;
+
+static int write_file(const char *path, const char *text, size_t len, mode_t mode)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t n = fwrite(text, 1, len, f);
+    int rc = fclose(f);
+    if (n != len || rc != 0)
+        return -1;
+    return chmod(path, mode);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    struct hub_error err = {0};
+    char text[512];
+    static const char key[] = "0123456789abcdef0123456789abcdef-sams-publish-test";
+
+    /* The config file names the broker; the environment must not override it. */
+    unsetenv("HUB_KAFKA_BOOTSTRAP_SERVERS");
+    if (hub_broker_new(NULL, &G.broker, &err) != 0) {
+        fprintf(stderr, "broker: %s\n", err.msg);
+        return -1;
+    }
+    snprintf(G.dir, sizeof G.dir, "/tmp/sams-publish-test.XXXXXX");
+    if (!mkdtemp(G.dir))
+        return -1;
+    snprintf(G.key, sizeof G.key, "%s/pseudonym.key", G.dir);
+    snprintf(G.config, sizeof G.config, "%s/hub.conf", G.dir);
+    snprintf(G.nokey_config, sizeof G.nokey_config, "%s/nokey.conf", G.dir);
+    if (write_file(G.key, key, sizeof key - 1, 0600) != 0)
+        return -1;
+    /* Unsigned: signing (hub/sign.h) is not what this test is about. */
+    int n = snprintf(text, sizeof text,
+                     "kafka.bootstrap.servers=%s\nhub.pseudonym.key_file=%s\n"
+                     "hub.signing.required=false\n",
+                     hub_broker_bootstraps(G.broker), G.key);
+    if (n < 0 || (size_t)n >= sizeof text || write_file(G.config, text, (size_t)n, 0600) != 0)
+        return -1;
+    n = snprintf(text, sizeof text, "kafka.bootstrap.servers=%s\nhub.signing.required=false\n",
+                 hub_broker_bootstraps(G.broker));
+    if (n < 0 || (size_t)n >= sizeof text || write_file(G.nokey_config, text, (size_t)n, 0600) != 0)
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    unlink(G.key);
+    unlink(G.config);
+    unlink(G.nokey_config);
+    rmdir(G.dir);
+    hub_broker_destroy(G.broker);
+    return 0;
+}
+
+static struct sams_placement valid_placement(void)
+{
+    struct sams_placement pl = {
+        .event_id = "5b0f8f0e-2f43-4c53-9d0b-8b1f6a1e0c11",
+        .occurred_at = "2026-03-02T09:15:00+01:00",
+        .district = "farsta",
+        .personnummer = PNR_A,
+        .placement_id = "0c8e2f7a-93a4-4d55-8f51-6e3b8f1a2b11",
+        .action = "started",
+        .legal_basis = "SoL",
+        .placement_form = "familjehem",
+        .start_date = "2026-03-02",
+        .school_change = 1,
+        .placement_municipality = "0180",
+    };
+    return pl;
+}
+
+static struct sams_school_start valid_school_start(void)
+{
+    struct sams_school_start s = {
+        .event_id = "5b0f8f0e-2f43-4c53-9d0b-8b1f6a1e0c12",
+        .occurred_at = "2026-03-12T08:05:00+01:00",
+        .district = "jarva",
+        .personnummer = PNR_COORD,
+        .placement_id = "0c8e2f7a-93a4-4d55-8f51-6e3b8f1a2b11",
+        .school_unit = "12345678",
+        .school_form = "grundskola",
+        .start_date = "2026-03-12",
+    };
+    return s;
+}
+
+static struct sams_handover valid_handover(void)
+{
+    struct sams_handover h = {
+        .event_id = "5b0f8f0e-2f43-4c53-9d0b-8b1f6a1e0c13",
+        .occurred_at = "2026-03-03T14:00:00+01:00",
+        .district = "farsta",
+        .personnummer = PNR_B,
+        .handover_id = "7e0d1c2b-0000-4000-8000-000000000011",
+        .placement_id = "0c8e2f7a-93a4-4d55-8f51-6e3b8f1a2b11",
+        .receiving_school_unit = "12345678",
+        .sending_school_unit = NULL,
+        .planned_start_date = "2026-03-09",
+        .legal_ground = "consent_guardian_and_child",
+        .contact = {"Anna Handläggare", "skolsamordnare", "08-508 000 00", "anna@example.se"},
+    };
+    return h;
+}
+
+/* Asserts an invalid call: non-zero, `why` starts with "field: ", no number in it. */
+static void assert_refused(int rc, const char *why, const char *field)
+{
+    char want[96];
+    snprintf(want, sizeof want, "%s: ", field);
+    assert_int_not_equal(rc, 0);
+    if (strncmp(why, want, strlen(want)) != 0)
+        fail_msg("why = \"%s\", expected it to start with \"%s\"", why, want);
+    const char *numbers[] = {PNR_A,      PNR_B,        PNR_COORD,    PNR_WRONG,
+                             PNR_DIGITS, "1503122383", "150312-2383"};
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+        if (strstr(why, numbers[i]))
+            fail_msg("why holds a personnummer: \"%s\"", why);
+}
+
+static void test_sams_publish_acks_every_type(void **state)
+{
+    (void)state;
+    sams_publisher_t *p = NULL;
+    char why[512] = "";
+    size_t t[4] = {99, 99, 99, 99};
+
+    assert_int_equal(sams_publisher_open(G.config, &p, why, sizeof why), 0);
+    struct sams_placement pl = valid_placement();
+    struct sams_school_start ss = valid_school_start();
+    struct sams_handover h = valid_handover();
+    assert_int_equal(sams_publish_placement(p, &pl, &t[0], why, sizeof why), 0);
+    assert_int_equal(sams_publish_school_start(p, &ss, &t[1], why, sizeof why), 0);
+    assert_int_equal(sams_publish_handover(p, &h, &t[2], why, sizeof why), 0);
+    assert_int_equal(
+        sams_publish_json(p,
+                          "{\"type\":\"contact_change\",\"event_id\":\"5b0f8f0e-2f43-4c53-9d0b-"
+                          "8b1f6a1e0c14\",\"occurred_at\":\"2026-04-01T09:00:00+02:00\","
+                          "\"district\":\"farsta\",\"old_contact\":{\"name\":\"A\",\"role\":\"r\","
+                          "\"phone\":\"1\",\"email\":\"a@example.se\"},\"new_contact\":{\"name\":"
+                          "\"B\",\"role\":\"r\",\"phone\":\"2\",\"email\":\"b@example.se\"},"
+                          "\"school_units\":[\"12345678\"],\"effective_date\":\"2026-04-01\"}",
+                          &t[3], why, sizeof why),
+        0);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(t[i], i);
+    assert_int_equal(sams_publisher_flush(p, 30000), 0);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(sams_publisher_outcome(p, t[i]), SAMS_ACKED);
+    /* A ticket never issued is not acknowledged. */
+    assert_int_equal(sams_publisher_outcome(p, 4), SAMS_FAILED);
+    sams_publisher_close(p);
+}
+
+static void test_sams_publish_names_the_invalid_field(void **state)
+{
+    (void)state;
+    sams_publisher_t *p = NULL;
+    char why[512];
+    size_t ticket = 77;
+
+    assert_int_equal(sams_publisher_open(G.config, &p, why, sizeof why), 0);
+
+    struct sams_placement pl = valid_placement();
+    pl.personnummer = PNR_WRONG;
+    assert_refused(sams_publish_placement(p, &pl, &ticket, why, sizeof why), why, "personnummer");
+    pl = valid_placement();
+    pl.personnummer = PNR_DIGITS;
+    assert_refused(sams_publish_placement(p, &pl, &ticket, why, sizeof why), why, "personnummer");
+    pl = valid_placement();
+    pl.start_date = "2026-02-30";
+    assert_refused(sams_publish_placement(p, &pl, &ticket, why, sizeof why), why, "start_date");
+    pl = valid_placement();
+    pl.action = NULL;
+    assert_refused(sams_publish_placement(p, &pl, &ticket, why, sizeof why), why, "action");
+    pl = valid_placement();
+    pl.action = "ended";
+    assert_refused(sams_publish_placement(p, &pl, &ticket, why, sizeof why), why, "end_date");
+    pl = valid_placement();
+    pl.placement_municipality = "180";
+    assert_refused(sams_publish_placement(p, &pl, &ticket, why, sizeof why), why,
+                   "placement_municipality");
+    pl = valid_placement();
+    pl.district = "rinkeby-kista";
+    assert_refused(sams_publish_placement(p, &pl, &ticket, why, sizeof why), why, "district");
+    pl = valid_placement();
+    pl.event_id = "5b0f8f0e-2f43-4c53-9d0b-8b1f6a1e0c1";
+    assert_refused(sams_publish_placement(p, &pl, &ticket, why, sizeof why), why, "event_id");
+
+    struct sams_school_start ss = valid_school_start();
+    ss.school_unit = "1234";
+    assert_refused(sams_publish_school_start(p, &ss, &ticket, why, sizeof why), why, "school_unit");
+    ss = valid_school_start();
+    ss.occurred_at = "2026-03-12 08:05";
+    assert_refused(sams_publish_school_start(p, &ss, &ticket, why, sizeof why), why, "occurred_at");
+
+    struct sams_handover h = valid_handover();
+    h.legal_ground = "maybe";
+    assert_refused(sams_publish_handover(p, &h, &ticket, why, sizeof why), why, "legal_ground");
+    h = valid_handover();
+    h.contact.email = "anna.example.se";
+    assert_refused(sams_publish_handover(p, &h, &ticket, why, sizeof why), why, "contact.email");
+
+    /* Content is refused: sealing for the school is not available, and never in clear. */
+    assert_refused(
+        sams_publish_json(p,
+                          "{\"type\":\"handover\",\"event_id\":\"5b0f8f0e-2f43-4c53-9d0b-"
+                          "8b1f6a1e0c19\",\"occurred_at\":\"2026-03-03T14:00:00+01:00\","
+                          "\"district\":\"farsta\",\"personnummer\":\"" PNR_A "\","
+                          "\"handover_id\":\"7e0d1c2b-0000-4000-8000-000000000019\","
+                          "\"placement_id\":\"0c8e2f7a-93a4-4d55-8f51-6e3b8f1a2b11\","
+                          "\"receiving_school_unit\":\"12345678\",\"planned_start_date\":"
+                          "\"2026-03-09\",\"legal_ground\":\"consent_guardian\",\"contact\":"
+                          "{\"name\":\"A\",\"role\":\"r\",\"phone\":\"1\",\"email\":"
+                          "\"a@example.se\"},\"content\":{\"needs\":\"support in reading\"}}",
+                          &ticket, why, sizeof why),
+        why, "content");
+    /* NULL why is allowed. */
+    pl = valid_placement();
+    pl.legal_basis = "sol";
+    assert_int_not_equal(sams_publish_placement(p, &pl, &ticket, NULL, 0), 0);
+
+    /* Nothing was enqueued: no ticket handed out, nothing to flush. */
+    assert_int_equal(ticket, 77);
+    assert_int_equal(sams_publisher_outcome(p, 0), SAMS_FAILED);
+    assert_int_equal(sams_publisher_flush(p, 1000), 0);
+    sams_publisher_close(p);
+}
+
+static void test_sams_open_names_the_missing_key(void **state)
+{
+    (void)state;
+    sams_publisher_t *p = (sams_publisher_t *)&G; /* must be reset to NULL */
+    char why[512] = "";
+
+    assert_int_not_equal(sams_publisher_open(G.nokey_config, &p, why, sizeof why), 0);
+    assert_null(p);
+    assert_non_null(strstr(why, "hub.pseudonym.key_file"));
+
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/no-such.conf", G.dir);
+    assert_int_not_equal(sams_publisher_open(missing, &p, why, sizeof why), 0);
+    assert_null(p);
+    sams_publisher_close(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sams_publish_acks_every_type),
+        cmocka_unit_test(test_sams_publish_names_the_invalid_field),
+        cmocka_unit_test(test_sams_open_names_the_missing_key),
+    };
+    return cmocka_run_group_tests_name("sams_publish", tests, setup, teardown);
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# test_report_html.sh — the HTML statistics report opens in a real browser and shows the totals.
+#
+# Builds a read model with 60 placements in January 2026 (Södermalm 25, Kungsholmen 20, Bromma 15;
+# every cell 0 or at least 5, so nothing is hidden and every total can be checked), writes
+# `hubctl report --format html`, renders it with headless Chromium to a PNG (must exist and be
+# more than a blank page) and checks through --dump-dom that the rendered page holds the expected
+# totals, k and the as-of date, and no pseudonym. The screenshot is kept in the build directory
+# (report_html_test.png) for a human to look at.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need_pg
+need_cmd chromium
+
+HUBCTL=$HUB_BUILD_DIR/deploy/hubctl
+[[ -x $HUBCTL ]] || fail "$HUBCTL is not built"
+
+DB=hub_report_html_$$
+psql_hub -d "$PGDATABASE" -c "CREATE DATABASE $DB TEMPLATE template0 ENCODING 'UTF8'"
+at_exit "psql_hub -d '$PGDATABASE' -c 'DROP DATABASE IF EXISTS $DB WITH (FORCE)'"
+cat >"$TMP/hub.conf" <<CONF
+pg.host=$PGHOST
+pg.port=$PGPORT
+pg.user=$PGUSER
+pg.dbname=$DB
+CONF
+"$HUBCTL" migrate --config "$TMP/hub.conf" >/dev/null 2>"$TMP/err" || fail "migrate: $(<"$TMP/err")"
+
+# district, first g, last g, form, basis, days to school start
+psql_hub -d "$DB" <<'SQL'
+INSERT INTO hub.placements (placement_id, child, district, birth_year, legal_sex, action,
+    legal_basis, placement_form, start_date, school_change, first_event_id, first_occurred_at,
+    last_event_id, last_occurred_at, last_src_partition, last_src_offset)
+SELECT gen_random_uuid(), md5('child' || g) || md5('pad' || g), f.district, 2014, 'female',
+       'started', f.basis, f.form, DATE '2026-01-01' + (g % 28), true, gen_random_uuid(), now(),
+       gen_random_uuid(), now(), 0, g
+  FROM (VALUES ('sodermalm', 1, 15, 'familjehem', 'SoL'), ('sodermalm', 16, 25, 'jourhem', 'LVU'),
+               ('kungsholmen', 26, 35, 'familjehem', 'SoL'), ('kungsholmen', 36, 45, 'hvb', 'SoL'),
+               ('bromma', 46, 60, 'familjehem', 'LVU')) AS f(district, lo, hi, form, basis),
+       generate_series(f.lo, f.hi) AS g;
+INSERT INTO hub.school_starts (event_id, placement_id, child, district, school_unit, school_form,
+    start_date, occurred_at)
+SELECT gen_random_uuid(), placement_id, child, district, '12345678', 'grundskola',
+       start_date + CASE district WHEN 'sodermalm' THEN 3 WHEN 'kungsholmen' THEN 7 ELSE 10 END,
+       now()
+  FROM hub.placements;
+SQL
+CHILD=$(psql_hub -d "$DB" -c "SELECT child FROM hub.placements LIMIT 1")
+
+"$HUBCTL" report --config "$TMP/hub.conf" --month 2026-01 --as-of 2026-03-01 --format html \
+    --output "$TMP/report.html" 2>"$TMP/err" || fail "report: $(<"$TMP/err")"
+[[ -s $TMP/report.html ]] || fail "no HTML written"
+! grep -q "$CHILD" "$TMP/report.html" || fail "a pseudonym is in the report"
+! grep -qiE '<script|https?://[a-z]' "$TMP/report.html" || fail "the page is not self-contained"
+
+CHROMIUM_ARGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+    --disable-background-networking --disable-component-update --disable-sync)
+mkdir -p "$TMP/profile1" "$TMP/profile2"
+(cd "$TMP" && timeout 120 chromium "${CHROMIUM_ARGS[@]}" --user-data-dir="$TMP/profile1" \
+    --screenshot="$TMP/report.png" --window-size=1280,2000 "file://$TMP/report.html") \
+    >"$TMP/chromium.log" 2>&1 || fail "chromium --screenshot failed: $(tail -5 "$TMP/chromium.log")"
+[[ -f $TMP/report.png ]] || fail "no screenshot"
+# A PNG of 1280 x 2000 and, with tables and a chart, far more than a blank page compresses to.
+[[ $(head -c 8 "$TMP/report.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] ||
+    fail "the screenshot is not a PNG"
+size=$(stat -c %s "$TMP/report.png")
+((size > 40000)) || fail "the screenshot is only $size bytes: a blank page?"
+[[ $(od -An -tu1 -j16 -N8 "$TMP/report.png" | tr -s ' ' | sed 's/^ //') == "0 0 5 0 0 0 7 208" ]] ||
+    fail "the screenshot is not 1280 x 2000"
+cp -f "$TMP/report.png" "$HUB_BUILD_DIR/report_html_test.png" 2>/dev/null || true
+
+(cd "$TMP" && timeout 120 chromium "${CHROMIUM_ARGS[@]}" --user-data-dir="$TMP/profile2" \
+    --dump-dom "file://$TMP/report.html") >"$TMP/dom.html" 2>"$TMP/chromium.log" ||
+    fail "chromium --dump-dom failed: $(tail -5 "$TMP/chromium.log")"
+dom() { grep -qF -- "$1" "$TMP/dom.html" || fail "the rendered page lacks: $1"; }
+dom 'lang="sv"'
+dom 'Månadsrapport januari 2026'
+dom '<span id="as-of">2026-03-01</span>'
+dom '<span id="k">5</span>'
+dom 'Små tal visas inte.'
+# Overview: placements, children, with school change, started, median, p90, max, over 14, not
+# started. City: 25 × 3 days, 20 × 7, 15 × 10 → median of ranks 30 and 31 = 7, p90 rank 54 = 10.
+dom '<td>Hela staden</td><td>60</td><td>60</td><td>60</td><td>60</td><td>7,0</td><td>10</td><td>10</td><td>0</td><td>0</td>'
+dom '<td>Södermalm</td><td>25</td><td>25</td><td>25</td><td>25</td><td>3,0</td><td>3</td><td>3</td>'
+dom '<td>Kungsholmen</td><td>20</td><td>20</td><td>20</td><td>20</td><td>7,0</td><td>7</td><td>7</td>'
+dom '<td>Bromma</td><td>15</td><td>15</td><td>15</td><td>15</td><td>10,0</td><td>10</td><td>10</td>'
+# By form for the city: familjehem 15 + 10 + 15 = 40 (SoL 25, LVU 15).
+dom '<td>Familjehem</td><td>40</td><td>25</td><td>15</td>'
+dom '<svg'
+dom '7,0 / 10</text>'
+(($(grep -o "<h3>" "$TMP/dom.html" | wc -l) == 14)) || fail "expected 14 sub-headings (city + 11 districts by form, 2 by sex and age)"
+! grep -qF -- "$CHILD" "$TMP/dom.html" || fail "a pseudonym is in the rendered page"
+
+pass
