@@ -453,3 +453,19 @@ int hub_districts_default_path(char *buf, size_t n)
     }
     return 0;
 }
+
+int hub_districts_load_dir(const char *dir, hub_districts_t **out, struct hub_error *err)
+{
+    char path[4096];
+    int len;
+
+    *out = NULL;
+    if (dir && *dir) {
+        len = snprintf(path, sizeof path, "%s/%s", dir, HUB_DISTRICTS_FILE);
+        if (len < 0 || (size_t)len >= sizeof path)
+            return hub_error_set(err, HUB_ERANGE, "hub.reference_dir: path too long");
+    } else if (hub_districts_default_path(path, sizeof path) != 0) {
+        return hub_error_set(err, HUB_ERANGE, "districts table: default path too long");
+    }
+    return hub_districts_load(path, out, err);
+}

@@ -78,4 +78,12 @@ const struct hub_district *hub_districts_current(const hub_districts_t *t, const
  */
 HUB_MUST_CHECK int hub_districts_default_path(char *buf, size_t n);
 
+/*
+ * Loads the districts table from directory `dir` (the hub.reference_dir setting), or from the
+ * default path when `dir` is NULL or empty. Returns as hub_districts_load, or HUB_ERANGE when the
+ * path is too long.
+ */
+HUB_MUST_CHECK int hub_districts_load_dir(const char *dir, hub_districts_t **out,
+                                          struct hub_error *err);
+
 #endif

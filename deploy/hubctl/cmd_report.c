@@ -76,20 +76,6 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int load_districts(const hub_config_t *cfg, hub_districts_t **out, struct hub_error *err)
-{
-    char path[REPORT_PATH_MAX];
-    const char *dir = hub_config_get(cfg, "hub.reference_dir");
-
-    if (dir && *dir) {
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, HUB_DISTRICTS_FILE) >= sizeof path)
-            return hub_error_set(err, HUB_ERANGE, "hub.reference_dir: path too long");
-    } else if (hub_districts_default_path(path, sizeof path) != 0) {
-        return hub_error_set(err, HUB_ERANGE, "districts table: path too long");
-    }
-    return hub_districts_load(path, out, err);
-}
-
 /* Writes the report to stdout, or to a temporary file next to `path` renamed over it. */
 static int write_output(const char *path, enum hub_report_format fmt, const hub_stats_t *s,
                         const struct hub_report_scope *scope, struct hub_error *err)
@@ -244,7 +230,7 @@ int hubctl_cmd_report(int argc, char **argv)
     opt.k = hub_config_get_int(cfg, "hub.stats.k");
     opt.threshold_days = hub_config_get_int(cfg, "hub.stats.threshold_days");
     opt.current_districts = a.current_districts;
-    if (load_districts(cfg, &districts, &err) != 0) {
+    if (hub_districts_load_dir(hub_config_get(cfg, "hub.reference_dir"), &districts, &err) != 0) {
         hub_log_plain("hubctl report: %s", err.msg);
         goto out;
     }
