@@ -63,7 +63,10 @@ static int add_measures(json_t *row, const struct hub_stats_cell *c, int64_t k)
         if (rc == 0)
             rc = set(row, "days_max", json_null());
         if (rc == 0 && c->days_mark == HUB_STATS_BASE_SMALL) {
-            snprintf(why, sizeof why, "base<%lld", (long long)k);
+            if (c->mark[HUB_STATS_SCHOOL_STARTED] == HUB_STATS_HIDDEN)
+                snprintf(why, sizeof why, "base x");
+            else
+                snprintf(why, sizeof why, "base<%lld", (long long)k);
             for (size_t i = 0; i < 3 && rc == 0; i++)
                 rc = set(hidden,
                          i == 0   ? "days_median"

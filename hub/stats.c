@@ -336,7 +336,11 @@ static void fill_cell(const hub_stats_t *s, const struct hub_stats_key *k, bool 
         out->mark[c] = protect ? mark_of(s->state[pub * HUB_STATS__COUNTS + c]) : HUB_STATS_SHOWN;
         out->count[c] = out->mark[c] == HUB_STATS_SHOWN ? cnt[c] : 0;
     }
-    if (started == 0)
+    /* The days follow their base: when the number of school starts is hidden (<k or x), so are
+     * the days — else "no data" would reveal a hidden 0, and figures would reveal a hidden >= k. */
+    if (protect && out->mark[HUB_STATS_SCHOOL_STARTED] != HUB_STATS_SHOWN)
+        out->days_mark = HUB_STATS_BASE_SMALL;
+    else if (started == 0)
         out->days_mark = HUB_STATS_NO_DATA;
     else if (protect && started < s->opt.k)
         out->days_mark = HUB_STATS_BASE_SMALL;

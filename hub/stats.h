@@ -69,7 +69,7 @@ enum hub_stats_mark {
     HUB_STATS_SMALL,      /* a count from 1 to k-1, shown as "<k" */
     HUB_STATS_HIDDEN,     /* hidden to protect another cell, shown as "x" */
     HUB_STATS_NO_DATA,    /* days: no school start in the cell */
-    HUB_STATS_BASE_SMALL, /* days: fewer than k school starts, not shown */
+    HUB_STATS_BASE_SMALL, /* days: not shown, their base (school starts) is below k or hidden */
 };
 
 struct hub_stats_options {

@@ -185,6 +185,8 @@ def sample_value(schema, name, i):
         if logical == "timestamp-millis":
             return EPOCH + datetime.timedelta(milliseconds=1767225600123 + i * 1000)
         return i
+    if t in ("float", "double"):
+        return i + 0.5
     if t == "string":
         if logical == "uuid" or name.endswith("_id") or name == "placements":
             return str(uuid.UUID(int=(0x5EED << 64) + i * 7919, version=4))

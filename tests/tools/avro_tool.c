@@ -5,7 +5,8 @@
  *   avro_tool fingerprint FILE        its CRC-64-AVRO fingerprint (16 hex digits, big-endian)
  *   avro_tool schemas                 compiled-in schemas: record, version, fingerprint
  *   avro_tool encode-sample TYPE [V]  a sample event (tests/tools/sample_events.h, variant V)
- *                                     in single-object encoding, to stdout
+ *                                     in single-object encoding, to stdout; TYPE monthly_stats:
+ *                                     a sample monthly-stats record (hub/stats_record.h)
  *   avro_tool decode FILE             decodes a single-object message (also through the C
  *                                     struct path) and prints {"record","version","value"}
  *
@@ -17,6 +18,7 @@
 
 #include "hub/avro_schema.h"
 #include "hub/codec.h"
+#include "hub/stats_record.h"
 #include "tests/tools/sample_events.h"
 
 static int usage(void)
@@ -118,6 +120,61 @@ static int cmd_decode(hub_codec_t *c, const char *path)
     return 0;
 }
 
+/* A monthly_stats record (not an event: hub/stats_record.h) whose cells take every mark. */
+static int encode_sample_monthly_stats(long v)
+{
+    static const enum hub_stats_mark count_marks[] = {HUB_STATS_SHOWN, HUB_STATS_SMALL,
+                                                      HUB_STATS_HIDDEN};
+    static const enum hub_stats_mark days_marks[] = {HUB_STATS_SHOWN, HUB_STATS_NO_DATA,
+                                                     HUB_STATS_BASE_SMALL};
+    struct hub_error err = {0};
+    struct hub_stats_district_month dm;
+    struct hub_stats_record_meta meta = {20454 + (int32_t)v, v % 2 == 1, 5 + v % 3, 14 + v};
+    hub_stats_record_schema_t *schema = NULL;
+    json_t *rec = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0, i = 0;
+    int rc = 1;
+
+    memset(&dm, 0, sizeof dm);
+    char period[32];
+    snprintf(period, sizeof period, "2026-%02d", (int)(1 + v % 12));
+    memcpy(dm.period, period, sizeof dm.period - 1);
+    dm.district = v % 2 ? "all" : "norra-innerstaden";
+    dm.district_name = v % 2 ? "Hela staden" : "Norra innerstaden";
+    struct hub_stats_cell
+        *cells[HUB_STATS_FORMS * HUB_STATS_BASES + HUB_STATS_SEXES * HUB_STATS_AGES];
+    for (size_t f = 0; f < HUB_STATS_FORMS; f++)
+        for (size_t b = 0; b < HUB_STATS_BASES; b++)
+            cells[i++] = &dm.by_form_basis[f][b];
+    for (size_t x = 0; x < HUB_STATS_SEXES; x++)
+        for (size_t a = 0; a < HUB_STATS_AGES; a++)
+            cells[i++] = &dm.by_sex_age[x][a];
+    for (i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        struct hub_stats_cell *c = cells[i];
+        for (size_t k = 0; k < HUB_STATS__COUNTS; k++) {
+            c->mark[k] = count_marks[(i + k + (size_t)v) % 3];
+            c->count[k] = c->mark[k] == HUB_STATS_SHOWN ? (int64_t)(i * 7 + k + (size_t)v) : 0;
+        }
+        c->days_mark = days_marks[(i + (size_t)v) % 3];
+        if (c->days_mark == HUB_STATS_SHOWN) {
+            c->days_median_x10 = (int64_t)(i * 5 + (size_t)v);
+            c->days_p90 = (int64_t)(i + 3);
+            c->days_max = (int64_t)(i + 40);
+        }
+    }
+    if (hub_stats_record_schema_new(&schema, &err) ||
+        hub_stats_record_build(&dm, &meta, &rec, &err) ||
+        hub_stats_record_encode(schema, rec, &buf, &len, &err))
+        fprintf(stderr, "avro_tool: %s\n", err.msg);
+    else if (fwrite(buf, 1, len, stdout) == len)
+        rc = 0;
+    free(buf);
+    json_decref(rec);
+    hub_stats_record_schema_destroy(schema);
+    return rc;
+}
+
 static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *variant)
 {
     struct hub_error err = {0};
@@ -126,7 +183,8 @@ static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *
     uint8_t *buf = NULL;
     size_t len = 0;
     long v = 0;
-    if (hub_event_type_parse(type_name, &t) != 0) {
+    bool stats = strcmp(type_name, HUB_STATS_RECORD_NAME) == 0;
+    if (!stats && hub_event_type_parse(type_name, &t) != 0) {
         fprintf(stderr, "avro_tool: unknown event type %s\n", type_name);
         return 2;
     }
@@ -138,6 +196,8 @@ static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *
             return 2;
         }
     }
+    if (stats)
+        return encode_sample_monthly_stats(v);
     hub_sample_event(&ev, t, (int)v);
     if (hub_codec_encode(c, &ev, &buf, &len, &err)) {
         fprintf(stderr, "avro_tool: %s\n", err.msg);
