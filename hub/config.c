@@ -34,6 +34,29 @@ static const struct key_def hub_keys[] = {
      "schemas/reference)"},
     {"hub.pseudonym.key_file", KEY_PATH, "", 0, 0,
      "file with the city-wide pseudonym key (raw bytes, at least 32, mode 0600)"},
+    {"hub.signing.required", KEY_BOOL, "true", 0, 0,
+     "publishers refuse to start without a signing key, consumers dead-letter unsigned messages "
+     "(reason signature); false only while districts move to signing: unsigned messages then "
+     "pass, but a bad or unknown signature is still dead-lettered"},
+    {"hub.signing.key_file", KEY_PATH, "", 0, 0,
+     "publisher: the district's Ed25519 private key (PEM PKCS#8, mode 0600; `hubctl districts "
+     "keygen`)"},
+    {"hub.signing.key_id", KEY_STRING, "", 0, 0,
+     "publisher: the id of hub.signing.key_file's key in the key table (sent in header "
+     "hub.sig.key)"},
+    {"hub.signing.key_dir", KEY_PATH, "", 0, 0,
+     "publisher serving several districts (dev setup, tests): directory of <key_id>.pem private "
+     "keys; each event is signed with its district's key from hub.signing.keys_file (instead of "
+     "hub.signing.key_file)"},
+    {"hub.signing.keys_file", KEY_PATH, "", 0, 0,
+     "the districts' public keys (key_id,district,public_key,valid_from,valid_to) that consumers "
+     "verify against (default: district-keys.csv in hub.reference_dir or the source tree's "
+     "schemas/reference)"},
+    {"hub.signing.verify_threads", KEY_INT, "0", 0, 64,
+     "consumers: threads verifying a batch's signatures (0: one per online CPU)"},
+    {"hub.schools.file", KEY_PATH, "", 0, 0,
+     "school directory CSV (the `hubctl schools import` format) that hub-publish seals handover "
+     "content with; when empty, hub-publish reads PostgreSQL's hub.schools if pg.* is set"},
     {"hub.publish.flush_timeout_ms", KEY_INT, "30000", 100, 3600000,
      "how long hub-publish waits for the last acknowledgements"},
     {"hub.consumer.batch_max", KEY_INT, "2000", 1, 100000,
@@ -43,6 +66,41 @@ static const struct key_def hub_keys[] = {
     {"hub.consumer.retry_max_ms", KEY_INT, "10000", 100, 600000,
      "ceiling of the back-off between PostgreSQL retries"},
     {"hub.readmodel.group", KEY_STRING, "hub-readmodel", 0, 0, "consumer group of hub-readmodel"},
+    {"hub.notifier.group", KEY_STRING, "hub-notifier", 0, 0, "consumer group of hub-notifier"},
+    {"hub.notifier.listen", KEY_STRING, "127.0.0.1:8470", 0, 0,
+     "host:port of the notifier's receipt endpoint POST /v1/receipts (plain HTTP: keep it on "
+     "loopback behind a TLS proxy; port 0 picks a free one; empty: off)"},
+    {"hub.notifier.listen_port_file", KEY_PATH, "", 0, 0,
+     "file the notifier writes the receipt endpoint's bound port to (for port 0; empty: none)"},
+    {"hub.notifier.retry_for_s", KEY_INT, "259200", 1, 2592000,
+     "how long the notifier retries a notification (from when it was queued) before it is "
+     "failed; default 72 h"},
+    {"hub.notifier.backoff_base_ms", KEY_INT, "5000", 10, 3600000,
+     "first retry delay; doubled per failed attempt up to hub.notifier.backoff_max_s"},
+    {"hub.notifier.backoff_max_s", KEY_INT, "21600", 1, 604800, "longest retry delay"},
+    {"hub.notifier.jitter_pct", KEY_INT, "20", 0, 100,
+     "a retry delay is shortened by a random 0..this percent, to spread retries"},
+    {"hub.notifier.retry_after_max_s", KEY_INT, "86400", 0, 2592000,
+     "longest Retry-After from a school that is honoured"},
+    {"hub.notifier.timeout_s", KEY_INT, "30", 1, 300, "HTTP request timeout of one delivery"},
+    {"hub.notifier.lease_s", KEY_INT, "300", 2, 86400,
+     "how long a claimed notification stays with its worker while that worker's database "
+     "session lives (at least twice hub.notifier.timeout_s)"},
+    {"hub.notifier.parallel", KEY_INT, "16", 1, 256, "deliveries in flight at once"},
+    {"hub.notifier.poll_ms", KEY_INT, "1000", 10, 60000,
+     "how often the delivery worker looks for due retries without being woken"},
+    {"hub.notifier.overdue_working_days", KEY_INT, "3", 0, 60,
+     "a delivered handover not acknowledged after this many working days (Mon-Fri) gets one "
+     "`overdue` receipt"},
+    {"hub.notifier.overdue_scan_s", KEY_INT, "60", 1, 86400,
+     "how often the notifier looks for overdue handovers"},
+    {"hub.notifier.allow_http", KEY_BOOL, "false", 0, 0,
+     "also deliver to http:// webhook URLs (tests, loopback); otherwise https only"},
+    {"hub.notifier.ca_file", KEY_PATH, "", 0, 0,
+     "CA bundle for verifying schools' HTTPS endpoints (empty: the system's)"},
+    {"hub.notifier.receipt_max_skew_s", KEY_INT, "300", 10, 3600,
+     "a school's receipt is refused when its webhook-timestamp is further than this from the "
+     "clock"},
     {"hub.migrations_dir", KEY_PATH, "", 0, 0,
      "directory of the NNN_name.sql migrations that `hubctl migrate` applies (default: the "
      "source tree's deploy/migrations)"},
@@ -52,6 +110,14 @@ static const struct key_def hub_keys[] = {
     {"hub.stats.threshold_days", KEY_INT, "14", 0, 3650,
      "statistics: a school start more than this many days after the placement start counts as "
      "over the threshold"},
+    {"hub.stats.interval_s", KEY_INT, "3600", 1, 604800,
+     "hub-stats: seconds between passes over the closed months (one pass also runs at start)"},
+    {"hub.stats.close_after_days", KEY_INT, "5", 0, 366,
+     "hub-stats: a month is closed, and published, this many days after its end (5: January "
+     "closes on 6 February, 0: on 1 February)"},
+    {"hub.stats.lookback_months", KEY_INT, "13", 1, 120,
+     "hub-stats: how many of the most recent closed months each pass recomputes and publishes "
+     "again when their figures changed"},
 };
 #define N_HUB_KEYS (sizeof hub_keys / sizeof hub_keys[0])
 
