@@ -111,7 +111,10 @@ check_consumer() {
 }
 check_consumer hub-readmodel "dlq.readmodel " "${EVENT_TOPICS[*]} handover-receipts"
 check_consumer hub-notifier "dlq.notifier handover-receipts " "handover-events school-directory"
-check_consumer hub-stats "dlq.stats monthly-stats " "placement-events school-start-events"
+# hub-stats computes from the read model: it writes its figures and reads nothing from Kafka
+got=$(acl "^hub-stats Write topic " | awk '{print $4}' | sort | tr '\n' ' ')
+[[ $got == "monthly-stats " ]] || fail "hub-stats writes '$got', expected 'monthly-stats '"
+[[ -z $(acl "^hub-stats (Read|All) ") ]] || fail "hub-stats may read something: $(acl '^hub-stats Read ')"
 for t in "${EVENT_TOPICS[@]}"; do
     [[ -z $(acl "^hub-readmodel Write topic $t\$") ]] || fail "hub-readmodel can write $t"
 done
