@@ -93,11 +93,12 @@ int main(int argc, char **argv)
     struct hub_consumer_stats st;
     hub_readmodel_stats(rm, &st);
     hub_log(HUB_LOG_INFO, "stopped",
-            "consumed=%llu committed=%llu dead_letters=%llu batches=%llu db_retries=%llu "
-            "busy_ms=%lld",
+            "consumed=%llu committed=%llu dead_letters=%llu bad_signatures=%llu batches=%llu "
+            "db_retries=%llu verify_ms=%lld busy_ms=%lld",
             (unsigned long long)st.consumed, (unsigned long long)st.committed,
-            (unsigned long long)st.dead_letters, (unsigned long long)st.batches,
-            (unsigned long long)st.db_retries, (long long)st.busy_ms);
+            (unsigned long long)st.dead_letters, (unsigned long long)st.bad_signatures,
+            (unsigned long long)st.batches, (unsigned long long)st.db_retries,
+            (long long)st.verify_ms, (long long)st.busy_ms);
     hub_readmodel_destroy(rm);
     hub_config_destroy(cfg);
     return code;

@@ -104,11 +104,18 @@ say "    $(head -n 1 "$STATE/logs/broker.out") (in memory)"
 if [[ ! -s $STATE/secrets/pseudonym.key ]]; then
     (umask 077 && head -c 32 /dev/urandom >"$STATE/secrets/pseudonym.key")
 fi
+# Signing: a dev key pair for every district, made once and kept (deploy/dev-keys.sh): hub-publish
+# signs each event with its district's key, the consumers verify against the public key table.
+bash "$SCRIPT_DIR/dev-keys.sh" "$BUILD/deploy/hubctl" "$STATE/secrets/district-keys" \
+    "$STATE/district-keys.csv" >"$STATE/logs/dev-keys.log" 2>&1 ||
+    die "dev signing keys: $(tail -n 3 "$STATE/logs/dev-keys.log")"
 CONF=$STATE/hub.conf
 cat >"$CONF" <<CONF
 # Written by deploy/run.sh for the local dev setup; see README.md for every key.
 hub.bootstrap_file=$RUN/bootstrap
 hub.pseudonym.key_file=$STATE/secrets/pseudonym.key
+hub.signing.key_dir=$STATE/secrets/district-keys
+hub.signing.keys_file=$STATE/district-keys.csv
 pg.host=$PGHOST
 pg.port=$PGPORT
 pg.dbname=$PGDATABASE

@@ -5,11 +5,13 @@
 #include "hub/app.h"
 #include "hub/kafka.h"
 #include "hub/log.h"
+#include "hub/sign.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TOPIC_MAX 256
 #define MAX_TOPICS 16
@@ -33,6 +35,11 @@ struct hub_consumer {
     rd_kafka_message_t **pending; /* the batch in hand */
     bool *prepared, *dead, *dlq_acked;
     struct dead_reason *why; /* for dead messages: reason and detail until the DLQ has them */
+    bool *verified;          /* signature checked; result in sig[] */
+    struct hub_sig_result *sig;
+    struct hub_sig_input *sig_in; /* scratch for one round of verification */
+    struct hub_sig_result *sig_out;
+    size_t *sig_idx;
     size_t n_pending, cap_pending;
     bool need_prepare;
 
@@ -46,6 +53,11 @@ struct hub_consumer {
     int64_t first_msg_at;  /* monotonic ms of the first message read, 0 before */
     int dlq_failed;        /* delivery failures seen since the last DLQ flush */
     struct hub_consumer_stats stats;
+
+    hub_sign_keys_t *keys; /* the districts' public keys, loaded once at start */
+    bool sig_required;
+    int verify_threads;
+    const struct hub_sign_key *current_signer; /* while prepare() runs */
 };
 
 static int64_t now_ms(void)
@@ -92,6 +104,8 @@ static void drop_pending_of(hub_consumer_t *c, const rd_kafka_topic_partition_li
         } else {
             c->pending[j] = m;
             c->dlq_acked[j] = c->dlq_acked[i];
+            c->verified[j] = c->verified[i];
+            c->sig[j] = c->sig[i];
             j++;
         }
     }
@@ -204,7 +218,60 @@ static int grow_pending(hub_consumer_t *c, size_t need)
     if (!b)
         return HUB_ENOMEM;
     c->bmsgs = b;
+    a = realloc(c->verified, cap * sizeof *a);
+    if (!a)
+        return HUB_ENOMEM;
+    c->verified = a;
+    struct hub_sig_result *r = realloc(c->sig, cap * sizeof *r);
+    if (!r)
+        return HUB_ENOMEM;
+    c->sig = r;
+    r = realloc(c->sig_out, cap * sizeof *r);
+    if (!r)
+        return HUB_ENOMEM;
+    c->sig_out = r;
+    struct hub_sig_input *in = realloc(c->sig_in, cap * sizeof *in);
+    if (!in)
+        return HUB_ENOMEM;
+    c->sig_in = in;
+    size_t *ix = realloc(c->sig_idx, cap * sizeof *ix);
+    if (!ix)
+        return HUB_ENOMEM;
+    c->sig_idx = ix;
     c->cap_pending = cap;
+    return 0;
+}
+
+/* The key table, once per consumer; with signatures required, an empty table is refused: every
+ * message would be dead-lettered. */
+static int load_keys(hub_consumer_t *c, const hub_config_t *cfg, struct hub_error *err)
+{
+    char path[4096];
+    if (hub_sign_keys_path(cfg, path, sizeof path) != 0)
+        return hub_error_set(err, HUB_ERANGE, "hub.signing.keys_file: path too long");
+    int rc = hub_sign_keys_load(path, NULL, &c->keys, err);
+    if (rc) {
+        hub_error_prefix(err, "hub.signing.keys_file: ");
+        return rc;
+    }
+    c->sig_required = hub_config_get_bool(cfg, "hub.signing.required");
+    if (c->sig_required && hub_sign_keys_count(c->keys) == 0)
+        return hub_error_set(err, HUB_ECONFIG_VALUE,
+                             "hub.signing.keys_file: %s holds no keys, so every message would be "
+                             "dead-lettered; add the districts' public keys (`hubctl districts "
+                             "keygen` prints their rows) or set hub.signing.required=false",
+                             path);
+    long threads = hub_config_get_int(cfg, "hub.signing.verify_threads");
+    if (threads == 0)
+        threads = sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    if (threads > HUB_SIGN_VERIFY_THREADS_MAX)
+        threads = HUB_SIGN_VERIFY_THREADS_MAX;
+    c->verify_threads = (int)threads;
+    hub_log(HUB_LOG_INFO, "verifying signatures",
+            "keys=%zu keys_file=%s required=%s verify_threads=%d", hub_sign_keys_count(c->keys),
+            path, c->sig_required ? "true" : "false", c->verify_threads);
     return 0;
 }
 
@@ -234,6 +301,8 @@ int hub_consumer_new(const hub_config_t *cfg, const char *name, const char *grou
         rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
         goto fail;
     }
+    if ((rc = load_keys(c, cfg, err)) != 0)
+        goto fail;
 
     rc = hub_kafka_conf_new(cfg, HUB_KAFKA_CONSUMER, name, &conf, err);
     if (rc)
@@ -313,15 +382,57 @@ static int send_dead_letters(hub_consumer_t *c, struct hub_error *err)
     return 0;
 }
 
+/* Checks the signature of every pending message not checked yet, spread over verify_threads. A
+ * message is verified once, however often its batch is prepared again. */
+static void verify_pending(hub_consumer_t *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_pending; i++) {
+        if (c->verified[i])
+            continue;
+        hub_sig_input_from_message(c->pending[i], &c->sig_in[n]);
+        c->sig_idx[n++] = i;
+    }
+    if (n == 0)
+        return;
+    int64_t t0 = now_ms();
+    hub_sign_check_many(c->keys, c->sig_in, c->sig_out, n, c->verify_threads);
+    c->stats.verify_ms += now_ms() - t0;
+    for (size_t j = 0; j < n; j++) {
+        c->sig[c->sig_idx[j]] = c->sig_out[j];
+        c->verified[c->sig_idx[j]] = true;
+    }
+}
+
+/* Before prepare(): a message whose signature fails is dead-lettered with reason `signature`. An
+ * unsigned one passes only with hub.signing.required=false. */
+static int check_signature(hub_consumer_t *c, size_t i, char reason[HUB_REASON_MAX],
+                           struct hub_error *e)
+{
+    const struct hub_sig_result *r = &c->sig[i];
+    c->current_signer = r->status == HUB_SIG_OK ? r->key : NULL;
+    if (r->status == HUB_SIG_OK || (r->status == HUB_SIG_MISSING && !c->sig_required))
+        return 0;
+    struct hub_sig_input in;
+    hub_sig_input_from_message(c->pending[i], &in);
+    snprintf(reason, HUB_REASON_MAX, "signature");
+    e->code = HUB_ESIGNATURE;
+    hub_sig_describe(&in, r, e->msg, sizeof e->msg);
+    return HUB_ESIGNATURE;
+}
+
 static void prepare_all(hub_consumer_t *c)
 {
+    verify_pending(c);
     for (size_t i = 0; i < c->n_pending; i++) {
         if (c->prepared[i] && !c->need_prepare)
             continue;
         rd_kafka_message_t *m = c->pending[i];
         char reason[HUB_REASON_MAX] = "";
         struct hub_error e = {0};
-        c->dead[i] = c->h.prepare(c->h.ud, m, i, reason, &e) != 0;
+        c->dead[i] =
+            check_signature(c, i, reason, &e) != 0 || c->h.prepare(c->h.ud, m, i, reason, &e) != 0;
+        c->current_signer = NULL;
         if (c->dead[i]) {
             snprintf(c->why[i].reason, sizeof c->why[i].reason, "%s",
                      reason[0] ? reason : "rejected");
@@ -428,8 +539,11 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
             rc = c->h.commit(c->h.ud, &b, err);
             if (rc == 0) {
                 size_t dead = 0;
-                for (size_t i = 0; i < c->n_pending; i++)
+                for (size_t i = 0; i < c->n_pending; i++) {
                     dead += c->dead[i];
+                    c->stats.bad_signatures +=
+                        c->dead[i] && strcmp(c->why[i].reason, "signature") == 0;
+                }
                 c->stats.dead_letters += dead;
                 c->stats.committed += c->n_pending;
                 c->stats.batches++;
@@ -501,6 +615,7 @@ int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
             c->prepared[c->n_pending] = false;
             c->dead[c->n_pending] = false;
             c->dlq_acked[c->n_pending] = false;
+            c->verified[c->n_pending] = false;
             c->pending[c->n_pending++] = m;
             c->stats.consumed++;
         }
@@ -524,6 +639,21 @@ int hub_consumer_assigned(const hub_consumer_t *c)
     return c->assigned;
 }
 
+const struct hub_sign_key *hub_consumer_current_signer(const hub_consumer_t *c)
+{
+    return c ? c->current_signer : NULL;
+}
+
+int hub_consumer_check_signer(const hub_consumer_t *c, const struct hub_districts *districts,
+                              const char *event_district, struct hub_error *err)
+{
+    const struct hub_sign_key *k = hub_consumer_current_signer(c);
+    if (!k || hub_sign_signer_covers(districts, k->district, event_district))
+        return 0;
+    return hub_error_set(err, HUB_ESIGNATURE, "signed by %s (key %s), but the event is %s's",
+                         k->district, k->key_id, event_district);
+}
+
 void hub_consumer_destroy(hub_consumer_t *c)
 {
     if (!c)
@@ -542,5 +672,11 @@ void hub_consumer_destroy(hub_consumer_t *c)
     free(c->why);
     free(c->bmsgs);
     free(c->offs);
+    free(c->verified);
+    free(c->sig);
+    free(c->sig_in);
+    free(c->sig_out);
+    free(c->sig_idx);
+    hub_sign_keys_destroy(c->keys);
     free(c);
 }

@@ -6,6 +6,17 @@
  * this loop seeks each partition to the offset the handler stored (no stored offset: the
  * beginning). Kafka-side commits are made after the database commit for lag monitoring only.
  *
+ * Authenticity comes first (hub/sign.h): before prepare() sees a message, its Ed25519 signature
+ * (headers hub.sig, hub.sig.key) over (topic as received, key, value) is verified against the
+ * key table loaded once at start (hub.signing.keys_file). A missing signature, one that does not
+ * verify, an unknown key id, or a key not valid on the message timestamp's day sends the message
+ * to the DLQ with reason `signature` and a detail starting with "missing signature", "bad
+ * signature", "unknown key", "expired key" or "key not yet valid"; prepare() is not called.
+ * With hub.signing.required=false an unsigned message passes (its signer is then NULL). The
+ * signatures of a batch are checked in hub.signing.verify_threads threads, once per message.
+ * prepare() learns the verified signer with hub_consumer_current_signer(), e.g. to check that
+ * the event's district is the signer's.
+ *
  * Nothing blocks a partition and nothing is dropped silently (invariant 6): a message the handler
  * rejects in prepare() goes to dlq.<name> with its original key and value and the headers
  * hub.reason, hub.detail, hub.source.topic, hub.source.partition, hub.source.offset,
@@ -31,6 +42,9 @@
 #include "hub/err.h"
 
 #define HUB_REASON_MAX 64
+
+struct hub_sign_key;
+struct hub_districts;
 
 /* One message of a batch as the handler sees it at commit(). */
 struct hub_batch_msg {
@@ -77,13 +91,16 @@ struct hub_consumer_stats {
     uint64_t batches;
     uint64_t db_retries;
     uint64_t rebalances;
-    int64_t busy_ms; /* from the first message read to the last batch committed */
+    int64_t busy_ms;         /* from the first message read to the last batch committed */
+    uint64_t bad_signatures; /* dead letters with reason `signature` (in dead_letters too) */
+    int64_t verify_ms;       /* wall time spent verifying signatures */
 };
 
 typedef struct hub_consumer hub_consumer_t;
 
 /* Creates a consumer named `name` (client id, DLQ dlq.<name>) in `group`, subscribed to `topics`
- * (without prefix; NULL-terminated). The handler is borrowed. */
+ * (without prefix; NULL-terminated). The handler is borrowed. Fails naming hub.signing.keys_file
+ * when the key table does not load, or is empty while signatures are required. */
 int hub_consumer_new(const hub_config_t *cfg, const char *name, const char *group,
                      const char *const *topics, const struct hub_consumer_handler *h,
                      hub_consumer_t **out, struct hub_error *err) HUB_MUST_CHECK;
@@ -97,6 +114,18 @@ void hub_consumer_get_stats(const hub_consumer_t *c, struct hub_consumer_stats *
 
 /* Number of partitions currently assigned. */
 int hub_consumer_assigned(const hub_consumer_t *c);
+
+/* While prepare() runs: the key whose signature on the current message verified (its `district`
+ * is the signer), or NULL for an unsigned message let through by hub.signing.required=false.
+ * NULL outside prepare(). Owned by the consumer. */
+const struct hub_sign_key *hub_consumer_current_signer(const hub_consumer_t *c);
+
+/* For prepare() after decoding: 0 when the current message's verified signer may sign for
+ * `event_district` (the same district, or one it was merged into, per `districts`) or the message
+ * is unsigned (hub.signing.required=false); else HUB_ESIGNATURE with "signed by D (key K), but
+ * the event is E's" in err — dead-letter it with reason `signer`. */
+int hub_consumer_check_signer(const hub_consumer_t *c, const struct hub_districts *districts,
+                              const char *event_district, struct hub_error *err) HUB_MUST_CHECK;
 
 /* Leaves the group (revoking partitions) and frees. Accepts NULL. */
 void hub_consumer_destroy(hub_consumer_t *c);

@@ -131,6 +131,14 @@ const char *hub_err_name(int code)
         return "ECRYPTO";
     case HUB_ESIGNATURE:
         return "ESIGNATURE";
+    case HUB_ESEAL_TRUNCATED:
+        return "ESEAL_TRUNCATED";
+    case HUB_ESEAL_VERSION:
+        return "ESEAL_VERSION";
+    case HUB_ESEAL_KEY:
+        return "ESEAL_KEY";
+    case HUB_ESEAL_AUTH:
+        return "ESEAL_AUTH";
     default:
         return "EUNKNOWN";
     }

@@ -114,6 +114,14 @@ static void copy_str(char *dst, size_t n, const char *src, const char *field,
     memcpy(dst, src, len + 1);
 }
 
+/* Copies a checked uuid in canonical (lowercase) form, the only form the codec encodes. */
+static void copy_uuid(char out[HUB_UUID_STR], const char *s)
+{
+    for (size_t i = 0; i < HUB_UUID_STR - 1; i++)
+        out[i] = (char)((s[i] >= 'A' && s[i] <= 'F') ? s[i] - 'A' + 'a' : s[i]);
+    out[HUB_UUID_STR - 1] = '\0';
+}
+
 static void get_uuid(json_t *obj, const char *field, char out[HUB_UUID_STR],
                      struct hub_input_problems *pr)
 {
@@ -125,9 +133,7 @@ static void get_uuid(json_t *obj, const char *field, char out[HUB_UUID_STR],
         problem_err(pr, field, &e);
         return;
     }
-    for (size_t i = 0; i < HUB_UUID_STR - 1; i++) /* canonical lowercase */
-        out[i] = (char)((s[i] >= 'A' && s[i] <= 'F') ? s[i] - 'A' + 'a' : s[i]);
-    out[HUB_UUID_STR - 1] = '\0';
+    copy_uuid(out, s);
 }
 
 static bool get_date(json_t *obj, const char *field, bool optional, int32_t *out,
@@ -360,7 +366,7 @@ static void parse_contact_change(json_t *o, struct hub_event *ev, struct hub_inp
             problem(pr, HUB_EUUID, "placements[%zu]: not a uuid", i);
             continue;
         }
-        memcpy(c->placements[c->n_placements++], json_string_value(u), HUB_UUID_STR);
+        copy_uuid(c->placements[c->n_placements++], json_string_value(u));
     }
 }
 

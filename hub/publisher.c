@@ -3,13 +3,19 @@
  */
 #include "hub/publisher.h"
 #include "hub/codec.h"
+#include "hub/directory.h"
 #include "hub/district.h"
 #include "hub/kafka.h"
 #include "hub/log.h"
+#include "hub/pg.h"
 #include "hub/pseudonym.h"
+#include "hub/seal.h"
+#include "hub/sign.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #define TOPIC_MAX 256
 
@@ -25,6 +31,14 @@ struct hub_publisher {
     hub_pseudonym_t *pseudonym;
     hub_codec_t *codec;
     hub_producer_t *producer;
+    hub_signer_t *signer; /* NULL: unsigned (hub.signing.required=false, or a dry run) */
+    /* The school directory that content is sealed with: from hub.schools.file at start, else
+     * from PostgreSQL's hub.schools at the first content (dir_from_pg), so that a publisher that
+     * never sends content never needs the database. */
+    hub_directory_t *directory;
+    bool dir_from_pg;
+    int dir_rc; /* the PostgreSQL load failed: every later content fails the same way */
+    struct hub_error dir_err;
     struct hub_input_ctx input;
     struct ticket *tickets;
     size_t n_tickets, cap_tickets;
@@ -46,16 +60,80 @@ static void on_delivery(void *ud, void *msg_opaque, rd_kafka_resp_err_t e)
         p->failed++;
 }
 
-static int load_districts(const hub_config_t *cfg, hub_districts_t **out, struct hub_error *err)
+static int count_key(const char *key, const char *value, void *ud)
 {
-    char path[4096];
-    const char *dir = hub_config_get(cfg, "hub.reference_dir");
-    if (dir && *dir) {
-        snprintf(path, sizeof path, "%s/%s", dir, HUB_DISTRICTS_FILE);
-    } else if (hub_districts_default_path(path, sizeof path) != 0) {
-        return hub_error_set(err, HUB_ERANGE, "hub.reference_dir: path too long");
+    (void)key;
+    (void)value;
+    (*(size_t *)ud)++;
+    return 0;
+}
+
+/* hub.schools.file when set; else PostgreSQL, later, when some pg.* key is set; else none (and
+ * content is refused by the input check). */
+static int setup_directory(hub_publisher_t *p, const hub_config_t *cfg, struct hub_error *err)
+{
+    const char *file = hub_config_get(cfg, "hub.schools.file");
+    size_t pg_keys = 0;
+    int rc;
+    if (file && *file) {
+        if ((rc = hub_directory_load_csv(file, NULL, NULL, &p->directory, err)) != 0) {
+            hub_error_prefix(err, "hub.schools.file: ");
+            return rc;
+        }
+        hub_log(HUB_LOG_DEBUG, "school directory loaded", "source=file schools=%zu",
+                hub_directory_count(p->directory));
+        p->input.allow_content = true;
+        return 0;
     }
-    return hub_districts_load(path, out, err);
+    (void)hub_config_foreach(cfg, "pg.", count_key, &pg_keys);
+    p->dir_from_pg = pg_keys > 0;
+    p->input.allow_content = p->dir_from_pg;
+    return 0;
+}
+
+/* Makes sure the directory is loaded (from PostgreSQL on first use). */
+static int directory_ready(hub_publisher_t *p, struct hub_error *err)
+{
+    PGconn *conn = NULL;
+    if (p->directory)
+        return 0;
+    if (!p->dir_from_pg)
+        return hub_error_set(err, HUB_ENOTFOUND, "no school directory is configured");
+    if (p->dir_rc == 0) {
+        p->dir_rc = hub_pg_connect(p->cfg, &conn, &p->dir_err);
+        if (p->dir_rc == 0)
+            p->dir_rc = hub_directory_load_pg(conn, &p->directory, &p->dir_err);
+        PQfinish(conn);
+        if (p->dir_rc == 0) {
+            hub_log(HUB_LOG_DEBUG, "school directory loaded", "source=postgresql schools=%zu",
+                    hub_directory_count(p->directory));
+            return 0;
+        }
+        hub_error_prefix(&p->dir_err, "the school directory could not be read: ");
+    }
+    return hub_error_set(err, p->dir_rc, "%s", p->dir_err.msg);
+}
+
+/* Seals a handover's content for its receiving school into the event (which then owns it). */
+static int seal_content(hub_publisher_t *p, struct hub_event *ev, const char *content,
+                        struct hub_error *err)
+{
+    struct hub_handover *h = &ev->u.handover;
+    uint8_t pub[HUB_SEAL_KEY_LEN];
+    char aad[HUB_SEAL_HANDOVER_AAD_LEN];
+    int rc;
+    if (ev->type != HUB_EV_HANDOVER)
+        return hub_error_set(err, HUB_EINVAL, "only a handover carries content");
+    if ((rc = directory_ready(p, err)) != 0 ||
+        (rc = hub_directory_recipient_key(p->directory, h->receiving_school_unit, pub, err)) != 0 ||
+        (rc = hub_seal_handover_aad(h->handover_id, h->placement_id, h->receiving_school_unit, aad,
+                                    err)) != 0)
+        return rc;
+    free(h->sealed_content);
+    h->sealed_content = NULL;
+    h->sealed_content_len = 0;
+    return hub_seal(pub, (const uint8_t *)aad, strlen(aad), (const uint8_t *)content,
+                    strlen(content), &h->sealed_content, &h->sealed_content_len, err);
 }
 
 int hub_publisher_new(const hub_config_t *cfg, const char *client_id, unsigned flags,
@@ -74,9 +152,15 @@ int hub_publisher_new(const hub_config_t *cfg, const char *client_id, unsigned f
                            "pseudonym key");
         goto fail;
     }
-    if ((rc = load_districts(cfg, &p->districts, err)) ||
+    if ((rc = hub_districts_load_dir(hub_config_get(cfg, "hub.reference_dir"), &p->districts,
+                                     err)) ||
         (rc = hub_pseudonym_load_key(key_file, &p->pseudonym, err)) ||
         (rc = hub_codec_new(&p->codec, err)))
+        goto fail;
+    /* A dry run checks the signing keys when some are configured, and needs none. */
+    if ((!(flags & HUB_PUBLISHER_OFFLINE) || *hub_config_get(cfg, "hub.signing.key_file") ||
+         *hub_config_get(cfg, "hub.signing.key_dir")) &&
+        (rc = hub_signer_new(cfg, p->districts, &p->signer, err)))
         goto fail;
     if (!(flags & HUB_PUBLISHER_OFFLINE) &&
         (rc = hub_producer_new(cfg, client_id, on_delivery, p, &p->producer, err)))
@@ -84,6 +168,8 @@ int hub_publisher_new(const hub_config_t *cfg, const char *client_id, unsigned f
     p->input.districts = p->districts;
     p->input.pseudonym = p->pseudonym;
     p->input.allow_content = false;
+    if ((rc = setup_directory(p, cfg, err)) != 0)
+        goto fail;
     for (int t = 0; t < HUB_EV__COUNT; t++) {
         const char *base = hub_topic_of_event((enum hub_event_type)t);
         hub_config_topic(cfg, base ? base : "", p->topics[t], TOPIC_MAX);
@@ -100,10 +186,25 @@ int hub_publisher_prepare_json(hub_publisher_t *p, const char *json, size_t len,
 {
     struct hub_event ev;
     struct hub_error err = {0};
+    char *content = NULL;
     memset(msg, 0, sizeof *msg);
-    int rc = hub_event_from_json(&p->input, json, len, &ev, NULL, probs);
+    int rc = hub_event_from_json(&p->input, json, len, &ev, &content, probs);
     if (rc)
         return rc;
+    if (content) {
+        /* Only the ciphertext goes on: the JSON text is wiped as soon as it is sealed. */
+        rc = seal_content(p, &ev, content, &err);
+        OPENSSL_cleanse(content, strlen(content));
+        free(content);
+        if (rc) {
+            probs->n = 1;
+            probs->p[0].code = rc;
+            snprintf(probs->p[0].text, sizeof probs->p[0].text,
+                     "content: %.400s; nothing published", err.msg);
+            hub_event_clear(&ev);
+            return HUB_EINVAL;
+        }
+    }
     rc = hub_codec_encode(p->codec, &ev, &msg->value, &msg->len, &err);
     if (rc) {
         hub_error_prefix(&err, "encode: ");
@@ -119,7 +220,15 @@ int hub_publisher_prepare_json(hub_publisher_t *p, const char *json, size_t len,
         memcpy(msg->key, ev.common.child, sizeof msg->key);
     else
         snprintf(msg->key, sizeof msg->key, "%s", ev.common.district);
+    snprintf(msg->district, sizeof msg->district, "%s", ev.common.district);
     hub_event_clear(&ev);
+    if (p->signer && (rc = hub_signer_check_district(p->signer, msg->district, &err)) != 0) {
+        probs->n = 1;
+        probs->p[0].code = rc;
+        snprintf(probs->p[0].text, sizeof probs->p[0].text, "district: %.400s", err.msg);
+        hub_pub_msg_clear(msg);
+        return HUB_EINVAL;
+    }
     return 0;
 }
 
@@ -148,10 +257,17 @@ int hub_publisher_send(hub_publisher_t *p, const struct hub_pub_msg *msg, size_t
     if (new_ticket(p, msg->event_id, &t) != 0)
         return hub_error_set(err, HUB_ENOMEM, "out of memory");
     *ticket = t;
-    int rc = !p->producer
-                 ? hub_error_set(err, HUB_EKAFKA, "publisher is offline")
-                 : hub_producer_send(p->producer, p->topics[msg->type], msg->key, strlen(msg->key),
-                                     msg->value, msg->len, NULL, (void *)(uintptr_t)t, err);
+    const char *topic = p->topics[msg->type];
+    rd_kafka_headers_t *hdrs = p->signer ? rd_kafka_headers_new(2) : NULL;
+    int rc = !p->producer ? hub_error_set(err, HUB_EKAFKA, "publisher is offline")
+             : hdrs ? hub_signer_sign(p->signer, msg->district, topic, msg->key, strlen(msg->key),
+                                      msg->value, msg->len, hdrs, err)
+                    : 0;
+    if (rc == 0)
+        rc = hub_producer_send(p->producer, topic, msg->key, strlen(msg->key), msg->value, msg->len,
+                               hdrs, (void *)(uintptr_t)t, err);
+    if (rc && hdrs)
+        rd_kafka_headers_destroy(hdrs); /* the producer owns them only on success */
     if (rc) {
         p->tickets[t].outcome = HUB_PUB_FAILED;
         p->tickets[t].err = RD_KAFKA_RESP_ERR__FAIL;
@@ -213,6 +329,8 @@ void hub_publisher_destroy(hub_publisher_t *p)
     /* The producer first: purging serves the last reports into our tickets. */
     hub_producer_destroy(p->producer);
     hub_codec_destroy(p->codec);
+    hub_signer_destroy(p->signer);
+    hub_directory_destroy(p->directory);
     hub_pseudonym_destroy(p->pseudonym);
     hub_districts_destroy(p->districts);
     free(p->tickets);

@@ -85,6 +85,13 @@ static int rm_prepare(void *ud, const rd_kafka_message_t *m, size_t slot,
         hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
         return rc;
     }
+    /* The consumer verified the signature; the signer must be the event's district (or the one
+     * it was merged into). */
+    if ((rc = hub_consumer_check_signer(rm->consumer, rm->districts, ev->common.district, err))) {
+        snprintf(reason, HUB_REASON_MAX, "signer");
+        hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
+        return rc;
+    }
     struct hub_rm_item item = {ev, topic, m->partition, m->offset, false};
     if ((rc = hub_rmstore_check_item(&item, err)) != 0) {
         snprintf(reason, HUB_REASON_MAX, "invalid");
@@ -155,17 +162,6 @@ static int rm_load_offset(void *ud, const char *topic, int32_t partition, int64_
     return hub_rmstore_load_offset(rm->store, topic, partition, next, err);
 }
 
-static int load_districts(const hub_config_t *cfg, hub_districts_t **out, struct hub_error *err)
-{
-    char path[4096];
-    const char *dir = hub_config_get(cfg, "hub.reference_dir");
-    if (dir && *dir)
-        snprintf(path, sizeof path, "%s/%s", dir, HUB_DISTRICTS_FILE);
-    else if (hub_districts_default_path(path, sizeof path) != 0)
-        return hub_error_set(err, HUB_ERANGE, "hub.reference_dir: path too long");
-    return hub_districts_load(path, out, err);
-}
-
 int hub_readmodel_new(const hub_config_t *cfg, bool rebuild, hub_readmodel_t **out,
                       struct hub_error *err)
 {
@@ -179,8 +175,9 @@ int hub_readmodel_new(const hub_config_t *cfg, bool rebuild, hub_readmodel_t **o
         hub_config_topic(cfg, hub_topic_of_event((enum hub_event_type)t), rm->topic_of[t],
                          TOPIC_MAX);
     const char *group = hub_config_get(cfg, "hub.readmodel.group");
-    if ((rc = load_districts(cfg, &rm->districts, err)) || (rc = hub_codec_new(&rm->codec, err)) ||
-        (rc = hub_pg_connect(cfg, &rm->conn, err)) ||
+    if ((rc = hub_districts_load_dir(hub_config_get(cfg, "hub.reference_dir"), &rm->districts,
+                                     err)) ||
+        (rc = hub_codec_new(&rm->codec, err)) || (rc = hub_pg_connect(cfg, &rm->conn, err)) ||
         (rc = hub_rmstore_new(rm->conn, group, &rm->store, err)))
         goto fail;
     if (rebuild) {

@@ -5,8 +5,10 @@
  * hub/rmstore (one transaction per batch with the next offsets). Each message is decoded with the
  * writer's schema, then checked: its type belongs on the topic it came from, its Kafka key is the
  * event's child pseudonym (or district for a contact change), its district existed on the day it
- * happened. A message that fails goes to dlq.readmodel with reason `decode`, `wrong_topic`,
- * `key_mismatch`, `district` or `invalid`.
+ * happened, and its signer (verified by hub/consumer before decoding) is that district or the
+ * district it was merged into. A message that fails goes to dlq.readmodel with reason
+ * `signature` (from hub/consumer), `decode`, `wrong_topic`, `key_mismatch`, `district`, `signer`
+ * or `invalid`.
  */
 #ifndef HUB_READMODEL_H
 #define HUB_READMODEL_H

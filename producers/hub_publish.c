@@ -50,10 +50,12 @@ static int keep(struct prepared *pp, struct hub_pub_msg *m)
     return 0;
 }
 
-static bool blank(const char *s)
+/* True when the `len` bytes at `s` are only white space (a NUL byte is not: such a line is
+ * reported as invalid, never skipped). */
+static bool blank(const char *s, size_t len)
 {
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
             return false;
     return true;
 }
@@ -70,7 +72,7 @@ static int prepare_stream(hub_publisher_t *pub, FILE *f, const char *name, struc
         struct hub_pub_msg m;
         struct hub_input_problems probs;
         lineno++;
-        if (blank(line))
+        if (blank(line, (size_t)len))
             continue;
         if (hub_publisher_prepare_json(pub, line, (size_t)len, &m, &probs) != 0) {
             pp->invalid_lines++;

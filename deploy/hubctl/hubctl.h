@@ -27,6 +27,14 @@ int hubctl_cmd_report(int argc, char **argv);
  */
 int hubctl_cmd_config_keys(int argc, char **argv);
 
+/* hubctl districts: the districts' signing keys: keygen, check-keys (hub/sign.h). */
+int hubctl_cmd_districts(int argc, char **argv);
+
 /* hubctl demo-data: writes seeded synthetic events for hub-publish (hub/demo.h). */
 int hubctl_cmd_demo(int argc, char **argv);
+
+/* hubctl schools: imports and lists the school directory (hub/directory.h) and makes school key
+ * pairs (hub/seal.h). */
+int hubctl_cmd_schools(int argc, char **argv);
+
 #endif

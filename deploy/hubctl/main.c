@@ -22,7 +22,11 @@ static const struct hubctl_command commands[] = {
     {"config-keys", hubctl_cmd_config_keys, "list every hub.* configuration key (--markdown)"},
     {"report", hubctl_cmd_report,
      "write the monthly statistics for socialnämnden (CSV, JSON, HTML)"},
+    {"districts", hubctl_cmd_districts,
+     "districts' signing keys: keygen (key pair + key-table row), check-keys"},
     {"demo-data", hubctl_cmd_demo, "write synthetic, reproducible demo events (JSON lines)"},
+    {"schools", hubctl_cmd_schools,
+     "school directory: import a CSV (PostgreSQL + school-directory topic), list, keygen"},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

@@ -16,7 +16,10 @@ at_exit "bash '$HUB_SOURCE_DIR/deploy/pg.sh' stop '$PGS' >/dev/null 2>&1"
 eval "$(bash "$HUB_SOURCE_DIR/deploy/pg.sh" env "$PGS")"
 start_broker >/dev/null 2>&1
 BATCH=${HUB_BENCH_BATCH:-2000}
-write_conf "$TMP/hub.conf" "hub.consumer.batch_max=$BATCH"
+# Unsigned (hub.signing.required=false, no publisher key): this measures the database path;
+# signature verification, the costliest step per event, is measured by bench_verify.sh.
+write_conf "$TMP/hub.conf" "hub.consumer.batch_max=$BATCH" "hub.signing.required=false" \
+    "hub.signing.key_dir="
 migrate_db "$TMP/hub.conf"
 gen_events --children "$N" --placements-only --seed 1 >"$TMP/events.jsonl"
 publish "$TMP/hub.conf" "$TMP/events.jsonl"

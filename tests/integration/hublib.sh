@@ -4,7 +4,10 @@
 #   new_db                  create a private database for this test (dropped on exit), migrate it,
 #                           and export PGDATABASE; needs need_pg first
 #   write_conf FILE [K=V..] write a hub config for the running broker and the test database, with
-#                           a fresh 0600 pseudonym key ($TMP/pseudonym.key) and extra keys
+#                           a fresh 0600 pseudonym key ($TMP/pseudonym.key), every district's
+#                           signing key (dev_keys: hub.signing.key_dir + hub.signing.keys_file,
+#                           so hub-publish signs each event with its district's key) and extra
+#                           keys (a later line wins, e.g. hub.signing.key_dir=)
 #   gen_events ARGS..       tests/integration/gen_events.py (synthetic events as JSON lines)
 #   dump_readmodel          the read model's content, sorted, without arrival-dependent columns
 #   start_readmodel CONF N  start hub-readmodel #N in the background ($TMP/rm.N.log); pid in RM_PID[N]
@@ -37,6 +40,7 @@ write_conf() {
         head -c 32 /dev/urandom >"$TMP/pseudonym.key"
         chmod 600 "$TMP/pseudonym.key"
     fi
+    dev_keys
     {
         echo "hub.bootstrap_file=${HUB_BROKER_BOOTSTRAP_FILE:-$TMP/bootstrap}"
         echo "hub.pseudonym.key_file=$TMP/pseudonym.key"
@@ -47,6 +51,8 @@ write_conf() {
         echo "kafka.session.timeout.ms=6000"
         echo "kafka.heartbeat.interval.ms=500"
         echo "hub.consumer.retry_max_ms=1000"
+        echo "hub.signing.key_dir=$HUB_DEV_KEY_DIR"
+        echo "hub.signing.keys_file=$HUB_DEV_KEYS_FILE"
         local kv
         for kv in "$@"; do echo "$kv"; done
     } >"$file"

@@ -27,6 +27,10 @@
 #   stop_broker          SIGTERM the broker, wait (SIGKILL after 10 s); returns its exit status
 #   at_exit CMD          run CMD (a string, eval'd) on exit, last registered first
 #   wait_for SECS CMD... retry CMD every 0.1 s until it succeeds; non-zero after SECS seconds
+#   dev_keys             make (once per test) a signing key for every district with
+#                        deploy/dev-keys.sh: private keys in HUB_DEV_KEY_DIR (<code>-dev.pem, for
+#                        hub.signing.key_dir, or one as hub.signing.key_file with key_id
+#                        <code>-dev), public key table HUB_DEV_KEYS_FILE (hub.signing.keys_file)
 set -euo pipefail
 
 HUB_TEST_NAME=$(basename "$0" .sh)
@@ -163,4 +167,13 @@ stop_broker() {
     wait "$pid" || rc=$?
     unset HUB_KAFKA_BOOTSTRAP_SERVERS
     return "$rc"
+}
+
+dev_keys() {
+    HUB_DEV_KEY_DIR=$TMP/district-keys
+    HUB_DEV_KEYS_FILE=$TMP/district-keys.csv
+    [[ -s $HUB_DEV_KEYS_FILE ]] && return 0
+    bash "$HUB_SOURCE_DIR/deploy/dev-keys.sh" "$HUB_BUILD_DIR/deploy/hubctl" "$HUB_DEV_KEY_DIR" \
+        "$HUB_DEV_KEYS_FILE" >"$TMP/dev-keys.log" 2>&1 ||
+        fail "deploy/dev-keys.sh failed: $(tail -n 3 "$TMP/dev-keys.log")"
 }

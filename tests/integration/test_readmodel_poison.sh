@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # 100 poison messages (garbage, truncated Avro, unknown fingerprint, unknown district) produced
-# with kcat among good events: all land in dlq.readmodel with their reason and origin, every good
-# event is in the read model, and the consumer never stops.
+# among good events: all land in dlq.readmodel with their reason and origin, every good event is
+# in the read model, and the consumer never stops. The poison is properly signed with farsta's
+# key (tests/integration/sign_tool.py, python3-cryptography), so what rejects it is decoding and
+# the district check, not the signature check that comes first (test_readmodel_forged.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/hublib.sh"
 need_pg
@@ -23,7 +25,9 @@ kcat -C -b "$BS" -t placement-events -p "$part" -o "$off" -c 1 -e -q -f '%s' >"$
 [[ -s $TMP/valid.bin && ${#key} == 64 ]] || fail "could not read a valid message back"
 mkdir "$TMP/poison"
 "$HUB_PY" "$HUB_SOURCE_DIR/tests/integration/make_poison.py" "$TMP/valid.bin" "$TMP/poison"
-kcat -P -b "$BS" -t placement-events -k "$key" "$TMP"/poison/* || fail "kcat could not produce the poison"
+"$HUB_PY" "$HUB_SOURCE_DIR/tests/integration/sign_tool.py" produce "$BS" placement-events "$key" \
+    "$HUB_DEV_KEY_DIR/farsta-dev.pem" farsta-dev "$TMP"/poison/* >"$TMP/produce.log" 2>&1 ||
+    fail "could not produce the signed poison: $(tail -n 3 "$TMP/produce.log")"
 
 publish "$TMP/hub.conf" "$TMP/chunk.01"
 catch_up "$TMP/hub.conf" 120
@@ -36,6 +40,7 @@ n=$(wc -l <"$TMP/dlq.txt")
 decode=$(grep -c 'hub.reason=decode' "$TMP/dlq.txt" || true)
 district=$(grep -c 'hub.reason=district' "$TMP/dlq.txt" || true)
 ((decode == 75 && district == 25)) || fail "reasons: decode=$decode district=$district, want 75 and 25"
+grep -q 'hub.reason=signature' "$TMP/dlq.txt" && fail "a properly signed poison message failed its signature check"
 grep -v -q 'hub.source.topic=placement-events' "$TMP/dlq.txt" && fail "a dead letter lacks its source topic"
 grep -c 'hub.source.offset=[0-9]' "$TMP/dlq.txt" | grep -qx 100 || fail "dead letters lack source offsets"
 grep -c "|$key\$" "$TMP/dlq.txt" | grep -qx 100 || fail "dead letters lost their original key"

@@ -1,0 +1,387 @@
+#!/usr/bin/env bash
+# test_directory.sh — the school directory and sealed handover content, end to end.
+#
+# `hubctl schools import` of the demo directory (with keys from `hubctl schools keygen` on some
+# rows): the table holds every school, friskolor and other municipalities included, and the
+# compacted topic `school-directory` one message per school; importing the same file again
+# touches no row and publishes nothing; an invalid file changes nothing; a school left out is
+# marked removed and gets a tombstone. Then hub-publish seals a handover's content for its
+# receiving school (directory from hub.schools.file, and from PostgreSQL): the raw message on
+# `handover-events` holds no plaintext, avro_tool decodes it, and both `hub-open` and an
+# independent implementation (seal_interop.py, python3-cryptography) open the sealed content to
+# exactly the published content — with the school's key only, and for that handover only.
+# Handovers to a school without a key, an unknown or a removed school publish nothing.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/hublib.sh"
+need_pg
+need_cmd kcat base64
+[[ -x $HUB_PY ]] || skip "$HUB_PY is not installed"
+"$HUB_PY" -c 'import cryptography.hazmat.primitives.ciphers.aead' 2>/dev/null ||
+    skip "python3-cryptography is not installed"
+
+HUBCTL=$HUB_BUILD_DIR/deploy/hubctl
+OPEN=$HUB_BUILD_DIR/consumers/hub-open
+AVRO=$HUB_BUILD_DIR/tests/tools/avro_tool
+INTEROP=$HUB_SOURCE_DIR/tests/integration/seal_interop.py
+for b in "$HUBCTL" "$OPEN" "$AVRO" "$HUB_BUILD_DIR/producers/hub-publish"; do
+    [[ -x $b ]] || fail "$b is not built"
+done
+
+new_db
+start_broker
+write_conf "$TMP/hub.conf"
+migrate_db "$TMP/hub.conf"
+BOOT=$(<"$HUB_BROKER_BOOTSTRAP_FILE")
+
+expect() { # SQL expected-output
+    local got
+    got=$(psql_hub -F'|' -c "$1")
+    [[ $got == "$2" ]] || fail "query: $1
+  expected: $2
+  got:      $got"
+}
+
+# Messages on a topic: the sum of its partitions' high watermarks (the dev broker keeps all).
+topic_count() {
+    local parts i args=() sum=0 off
+    parts=$(kcat -b "$BOOT" -L -t "$1" -m 10 2>"$TMP/kcat.err" |
+        sed -n 's/^ *topic "[^"]*" with \([0-9]*\) partitions:.*/\1/p')
+    [[ -n $parts ]] || fail "kcat -L $1 failed: $(cat "$TMP/kcat.err")"
+    for ((i = 0; i < parts; i++)); do args+=(-t "$1:$i:-1"); done
+    kcat -b "$BOOT" -Q -m 10 "${args[@]}" >"$TMP/watermarks" 2>"$TMP/kcat.err" ||
+        fail "kcat -Q $1 failed: $(cat "$TMP/kcat.err")"
+    while read -r off; do sum=$((sum + off)); done < <(sed -n 's/.* offset \([0-9]*\)$/\1/p' "$TMP/watermarks")
+    (($(grep -c ' offset ' "$TMP/watermarks") == parts)) || fail "kcat -Q $1: not every partition answered"
+    echo "$sum"
+}
+# Every message of a topic as "KEY VALUE" lines (FORMAT to override), NULL for a tombstone's
+# value; read again until kcat -e has seen them all.
+topic_dump() { # TOPIC [FORMAT]
+    local want i
+    want=$(topic_count "$1")
+    for ((i = 0; i < 20; i++)); do
+        timeout 30 kcat -b "$BOOT" -C -t "$1" -e -q -Z -f "${2:-%k %s\n}" >"$TMP/dump" 2>"$TMP/kcat.err" ||
+            fail "kcat could not read $1: $(cat "$TMP/kcat.err")"
+        if (($(wc -l <"$TMP/dump") == want)); then
+            cat "$TMP/dump"
+            return 0
+        fi
+        sleep 0.5
+    done
+    fail "kcat read $(wc -l <"$TMP/dump") of the $want messages on $1"
+}
+
+import() { # CSV, output in $TMP/import.{out,err}, exit code in $rc
+    rc=0
+    "$HUBCTL" schools import --config "$TMP/hub.conf" "$@" >"$TMP/import.out" 2>"$TMP/import.err" ||
+        rc=$?
+}
+
+# ---- the demo directory and events, keys for three schools ----
+"$HUBCTL" demo-data --seed 1 --month 2026-03 --with-content --schools-csv "$TMP/demo.csv" \
+    -o "$TMP/events.jsonl" 2>/dev/null || fail "hubctl demo-data failed"
+N=$(($(wc -l <"$TMP/demo.csv") - 1))
+# The first handover with content; R is its receiving school.
+grep -m1 '"type":"handover".*"content":' "$TMP/events.jsonl" >"$TMP/handover.jsonl" ||
+    fail "no handover with content in the demo events"
+field() { "$HUB_PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
+R=$(field "$TMP/handover.jsonl" receiving_school_unit)
+SENDING=$("$HUB_PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("sending_school_unit",""))' "$TMP/handover.jsonl")
+# Two more schools with keys (S2 a friskola), one without (NOKEY), one to remove (GONE).
+read -r S2 NOKEY GONE < <("$HUB_PY" - "$TMP/demo.csv" "$R" "$SENDING" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+taken = {sys.argv[2], sys.argv[3]}
+fri = [r["skolenhetskod"] for r in rows if r["huvudman_type"] == "fristående" and r["skolenhetskod"] not in taken]
+rest = [r["skolenhetskod"] for r in rows if r["skolenhetskod"] not in taken and r["skolenhetskod"] != fri[0]]
+print(fri[0], rest[0], rest[1])
+PY
+)
+[[ -n $GONE ]] || fail "could not pick schools from the demo directory"
+for s in "$R" "$S2"; do
+    "$HUBCTL" schools keygen --out-private "$TMP/$s.pem" --out-public "$TMP/$s.pub" \
+        >"$TMP/$s.stdout" 2>"$TMP/keygen.err" || fail "keygen failed: $(cat "$TMP/keygen.err")"
+    [[ $(stat -c %a "$TMP/$s.pem") == 600 ]] || fail "private key $s.pem is not mode 0600"
+    [[ $(<"$TMP/$s.stdout") == "$(<"$TMP/$s.pub")" ]] || fail "keygen: stdout is not the public key"
+    [[ $(wc -c <"$TMP/$s.pub") == 45 ]] || fail "keygen: public key is not 44 base64 characters"
+done
+"$HUBCTL" schools keygen --out-private "$TMP/$R.pem" --out-public "$TMP/again.pub" \
+    >/dev/null 2>&1 && fail "keygen overwrote a private key"
+[[ ! -e $TMP/again.pub ]] || fail "keygen left a public key behind after refusing"
+printf 'signing secret\n' >"$TMP/$S2.secret"
+chmod 600 "$TMP/$S2.secret"
+
+# Sets public_key (and, for S2, a webhook) on rows of a CSV; drops the units given with -UNIT.
+edit_csv() { # IN OUT [UNIT=KEYFILE | -UNIT | UNIT:name=NEW]...
+    "$HUB_PY" - "$@" <<'PY'
+import csv, sys
+src, dst, edits = sys.argv[1], sys.argv[2], sys.argv[3:]
+rows = list(csv.DictReader(open(src, encoding="utf-8")))
+fields = "skolenhetskod,name,huvudman_type,kommunkod,webhook_url,public_key,signing_secret_ref,email".split(",")
+drop = {e[1:] for e in edits if e.startswith("-")}
+for e in edits:
+    if "=" in e and ":" not in e:
+        unit, keyfile = e.split("=", 1)
+        for r in rows:
+            if r["skolenhetskod"] == unit:
+                r["public_key"] = open(keyfile).read().strip()
+    elif ":" in e:
+        unit, kv = e.split(":", 1)
+        k, v = kv.split("=", 1)
+        for r in rows:
+            if r["skolenhetskod"] == unit:
+                r[k] = v
+with open(dst, "w", encoding="utf-8", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    w.writerows(r for r in rows if r["skolenhetskod"] not in drop)
+PY
+}
+edit_csv "$TMP/demo.csv" "$TMP/schools.csv" "$R=$TMP/$R.pub" "$S2=$TMP/$S2.pub" \
+    "$S2:webhook_url=https://$S2.example.se/sams" "$S2:signing_secret_ref=$TMP/$S2.secret"
+
+# ---- import ----
+import "$TMP/schools.csv"
+((rc == 0)) || fail "import failed ($rc): $(cat "$TMP/import.err")"
+grep -qF "$N schools: $N added, 0 changed, 0 removed, 0 unchanged; $N messages acknowledged" \
+    "$TMP/import.out" || fail "first import: unexpected summary: $(tail -1 "$TMP/import.out")"
+expect "select count(*), count(public_key), count(webhook_url), count(removed_at) from hub.schools" \
+    "$N|2|1|0"
+expect "select public_key from hub.schools where skolenhetskod='$R'" "$(<"$TMP/$R.pub")"
+expect "select huvudman_type, signing_secret_ref from hub.schools where skolenhetskod='$S2'" \
+    "fristående|$TMP/$S2.secret"
+expect "select count(*) > 0 from hub.schools where huvudman_type='fristående'" "t"
+expect "select count(*) > 0 from hub.schools where kommunkod <> '0180'" "t"
+# the table holds exactly the CSV
+"$HUB_PY" - "$TMP/schools.csv" >"$TMP/want.txt" <<'PY'
+import csv, sys
+for r in sorted(csv.DictReader(open(sys.argv[1], encoding="utf-8")), key=lambda r: r["skolenhetskod"]):
+    print("|".join(r[k] for k in "skolenhetskod,name,huvudman_type,kommunkod,webhook_url,public_key,signing_secret_ref,email".split(",")))
+PY
+psql_hub -F'|' -c "select skolenhetskod, name, huvudman_type, kommunkod, coalesce(webhook_url,''),
+    coalesce(public_key,''), coalesce(signing_secret_ref,''), coalesce(email,'')
+    from hub.schools order by skolenhetskod collate \"C\"" >"$TMP/got.txt"
+diff -u "$TMP/want.txt" "$TMP/got.txt" >&2 || fail "hub.schools differs from the CSV"
+
+[[ $(topic_count school-directory) == "$N" ]] || fail "school-directory: expected $N messages"
+topic_dump school-directory | grep "^$S2 " | cut -d' ' -f2- >"$TMP/s2.json"
+"$HUB_PY" - "$TMP/s2.json" "$S2" "$(<"$TMP/$S2.pub")" <<'PY' || fail "school-directory value of $S2 is wrong: $(cat "$TMP/s2.json")"
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+assert list(doc) == ["v", "skolenhetskod", "name", "huvudman_type", "kommunkod", "webhook_url",
+                     "public_key", "email"], list(doc)
+assert doc["v"] == 1 and doc["skolenhetskod"] == sys.argv[2], doc
+assert doc["huvudman_type"] == "fristående" and doc["public_key"] == sys.argv[3], doc
+assert doc["webhook_url"].startswith("https://"), doc
+PY
+
+# ---- the same file again: nothing touched, nothing published ----
+before=$(psql_hub -c "select max(updated_at), sum(xmin::text::bigint) from hub.schools")
+import "$TMP/schools.csv"
+((rc == 0)) || fail "re-import failed ($rc): $(cat "$TMP/import.err")"
+grep -qF "$N schools: 0 added, 0 changed, 0 removed, $N unchanged; 0 messages acknowledged" \
+    "$TMP/import.out" || fail "re-import: unexpected summary: $(tail -1 "$TMP/import.out")"
+[[ $(psql_hub -c "select max(updated_at), sum(xmin::text::bigint) from hub.schools") == "$before" ]] ||
+    fail "re-import wrote rows"
+[[ $(topic_count school-directory) == "$N" ]] || fail "re-import published messages"
+
+# ---- an invalid file changes nothing ----
+edit_csv "$TMP/schools.csv" "$TMP/bad.csv" "-$GONE" "$NOKEY:kommunkod=180"
+bad_line=$(($(grep -n "^$NOKEY," "$TMP/bad.csv" | cut -d: -f1)))
+import "$TMP/bad.csv"
+((rc == 2)) || fail "invalid file: exit $rc, expected 2"
+grep -qF "$TMP/bad.csv:$bad_line: kommunkod: '180' is not 4 digits" "$TMP/import.err" ||
+    fail "invalid file: no FILE:LINE: column message: $(cat "$TMP/import.err")"
+grep -qF "nothing changed" "$TMP/import.err" || fail "invalid file: does not say nothing changed"
+[[ $(psql_hub -c "select max(updated_at), sum(xmin::text::bigint) from hub.schools") == "$before" ]] ||
+    fail "an invalid file changed hub.schools"
+[[ $(topic_count school-directory) == "$N" ]] || fail "an invalid file published messages"
+
+# ---- a school left out is removed (tombstone); a changed name is published ----
+edit_csv "$TMP/schools.csv" "$TMP/schools2.csv" "-$GONE" "$NOKEY:name=Nytt namn, med komma"
+import "$TMP/schools2.csv" --dry-run
+((rc == 0)) || fail "dry run failed ($rc): $(cat "$TMP/import.err")"
+grep -qx "removed $GONE" "$TMP/import.out" || fail "dry run does not show the removal"
+grep -qF "dry run: nothing changed or published" "$TMP/import.out" || fail "dry run summary"
+expect "select count(removed_at) from hub.schools" "0"
+import "$TMP/schools2.csv"
+((rc == 0)) || fail "import with a removal failed ($rc): $(cat "$TMP/import.err")"
+grep -qx "changed $NOKEY" "$TMP/import.out" || fail "the changed school is not reported"
+grep -qx "removed $GONE" "$TMP/import.out" || fail "the removed school is not reported"
+grep -qF "0 added, 1 changed, 1 removed, $((N - 2)) unchanged; 2 messages acknowledged" \
+    "$TMP/import.out" || fail "removal: unexpected summary: $(tail -1 "$TMP/import.out")"
+expect "select skolenhetskod from hub.schools where removed_at is not null" "$GONE"
+expect "select name from hub.schools where skolenhetskod='$NOKEY'" "Nytt namn, med komma"
+topic_dump school-directory >"$TMP/dir.txt"
+[[ $(wc -l <"$TMP/dir.txt") == $((N + 2)) ]] || fail "expected $((N + 2)) messages after the removal"
+[[ $(grep "^$GONE " "$TMP/dir.txt" | tail -1) == "$GONE NULL" ]] ||
+    fail "no tombstone for $GONE: $(grep "^$GONE " "$TMP/dir.txt")"
+grep "^$NOKEY " "$TMP/dir.txt" | tail -1 | grep -qF '"name":"Nytt namn, med komma"' ||
+    fail "the changed name of $NOKEY was not published"
+
+# ---- hubctl schools list ----
+"$HUBCTL" schools list --config "$TMP/hub.conf" >"$TMP/list.txt" 2>"$TMP/list.err" ||
+    fail "schools list failed: $(cat "$TMP/list.err")"
+grep -q "^$GONE .*removed 20" "$TMP/list.txt" || fail "list: $GONE is not shown as removed"
+grep -q "^$R .* yes " "$TMP/list.txt" || fail "list: $R has no key"
+grep -qF "$N schools, $((N - 1)) current, 1 removed" "$TMP/list.txt" || fail "list: summary"
+"$HUBCTL" schools list --config "$TMP/hub.conf" --csv >"$TMP/export.csv" || fail "list --csv failed"
+import "$TMP/export.csv"
+((rc == 0)) && grep -qF "0 added, 0 changed, 0 removed, $((N - 1)) unchanged" "$TMP/import.out" ||
+    fail "the exported CSV does not import unchanged: $(cat "$TMP/import.out" "$TMP/import.err")"
+
+# --republish (for a new, empty topic): every current school and a tombstone per removed one
+before=$(topic_count school-directory)
+import "$TMP/schools2.csv" --republish
+((rc == 0)) && grep -qF "0 added, 0 changed, 0 removed, $((N - 1)) unchanged; $N messages acknowledged" \
+    "$TMP/import.out" || fail "--republish: $(cat "$TMP/import.out" "$TMP/import.err")"
+[[ $(topic_count school-directory) == $((before + N)) ]] || fail "--republish: not $N more messages"
+[[ $(topic_dump school-directory | grep "^$GONE " | tail -1) == "$GONE NULL" ]] ||
+    fail "--republish: no tombstone for $GONE"
+
+# ---- hub-publish seals the content for R ----
+write_conf "$TMP/pub.conf" "hub.schools.file=$TMP/schools2.csv"
+publish "$TMP/pub.conf" "$TMP/handover.jsonl"
+[[ $(topic_count handover-events) == 1 ]] || fail "expected one handover message"
+read -r off part < <(topic_dump handover-events '%o %p\n')
+timeout 30 kcat -b "$BOOT" -C -t handover-events -p "$part" -o "$off" -c 1 -e -q -f '%s' \
+    >"$TMP/raw.bin" 2>"$TMP/kcat.err" || fail "kcat could not read the handover: $(cat "$TMP/kcat.err")"
+[[ -s $TMP/raw.bin ]] || fail "kcat read an empty handover message"
+"$HUB_PY" - "$TMP/handover.jsonl" "$TMP/raw.bin" <<'PY' || fail "the raw message holds plaintext of the content"
+import json, sys
+content = json.load(open(sys.argv[1], encoding="utf-8"))["content"]
+raw = open(sys.argv[2], "rb").read()
+words = ["needs", "languages", "grade"]
+def walk(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            words.append(k); walk(x)
+    elif isinstance(v, list):
+        for x in v: walk(x)
+    else:
+        words.append(str(v))
+walk(content)
+for w in words:
+    if len(w) >= 3 and w.encode() in raw:
+        sys.exit("found %r" % w)
+PY
+"$AVRO" decode "$TMP/raw.bin" >"$TMP/decoded.json" 2>"$TMP/avro.err" ||
+    fail "avro_tool decode failed: $(cat "$TMP/avro.err")"
+read -r HID PID UNIT < <("$HUB_PY" - "$TMP/decoded.json" "$TMP/sealed.bin" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))["value"]
+sc = v["sealed_content"]
+if isinstance(sc, dict):  # a union written as {"bytes": ...}
+    (sc,) = sc.values()
+open(sys.argv[2], "wb").write(sc.encode("latin-1"))
+print(v["handover_id"], v["placement_id"], v["receiving_school_unit"])
+PY
+)
+[[ $UNIT == "$R" ]] || fail "decoded receiving school $UNIT, expected $R"
+[[ $(head -c1 "$TMP/sealed.bin" | od -An -tu1 | tr -d ' ') == 1 ]] || fail "sealed content is not version 1"
+
+same_content() { # FILE-with-opened-JSON WHAT
+    "$HUB_PY" - "$TMP/handover.jsonl" "$1" <<'PY' || fail "$2: opened content differs from the published content"
+import json, sys
+want = json.load(open(sys.argv[1], encoding="utf-8"))["content"]
+got = json.loads(open(sys.argv[2], "rb").read().decode("utf-8"))
+assert got == want, (got, want)
+PY
+}
+"$OPEN" --key "$TMP/$R.pem" --handover-id "$HID" --placement-id "$PID" --school-unit "$R" \
+    "$TMP/sealed.bin" >"$TMP/opened.json" 2>"$TMP/open.err" ||
+    fail "hub-open failed: $(cat "$TMP/open.err")"
+same_content "$TMP/opened.json" "hub-open"
+base64 "$TMP/sealed.bin" | "$OPEN" --base64 --key "$TMP/$R.pem" --handover-id "$HID" \
+    --placement-id "$PID" --school-unit "$R" >"$TMP/opened64.json" 2>"$TMP/open.err" ||
+    fail "hub-open --base64 failed: $(cat "$TMP/open.err")"
+same_content "$TMP/opened64.json" "hub-open --base64"
+AAD=$("$HUB_PY" "$INTEROP" handover-aad "$HID" "$PID" "$R")
+"$HUB_PY" "$INTEROP" open --key "$TMP/$R.pem" --aad "$AAD" "$TMP/sealed.bin" >"$TMP/opened.py" ||
+    fail "the independent implementation could not open the sealed content"
+same_content "$TMP/opened.py" "seal_interop.py"
+# The other way round: what the independent implementation seals, hub-open opens.
+"$HUB_PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["content"]))' \
+    "$TMP/handover.jsonl" >"$TMP/content.json"
+"$HUB_PY" "$INTEROP" seal --pub "$(<"$TMP/$R.pub")" --aad "$AAD" "$TMP/content.json" >"$TMP/py.sealed"
+"$OPEN" --key "$TMP/$R.pem" --handover-id "$HID" --placement-id "$PID" --school-unit "$R" \
+    "$TMP/py.sealed" >"$TMP/opened2.json" 2>"$TMP/open.err" ||
+    fail "hub-open could not open what seal_interop.py sealed: $(cat "$TMP/open.err")"
+same_content "$TMP/opened2.json" "hub-open of python-sealed content"
+
+# Only R's key, and only this handover's ids, open it.
+rc=0
+"$OPEN" --key "$TMP/$S2.pem" --handover-id "$HID" --placement-id "$PID" --school-unit "$R" \
+    "$TMP/sealed.bin" >"$TMP/wrong.out" 2>"$TMP/open.err" || rc=$?
+((rc == 2)) || fail "hub-open with another school's key: exit $rc, expected 2"
+[[ ! -s $TMP/wrong.out ]] || fail "hub-open printed something with the wrong key"
+grep -qF "does not authenticate" "$TMP/open.err" || fail "wrong key: $(cat "$TMP/open.err")"
+rc=0
+"$OPEN" --key "$TMP/$R.pem" --handover-id "$PID" --placement-id "$HID" --school-unit "$R" \
+    "$TMP/sealed.bin" >/dev/null 2>&1 || rc=$?
+((rc == 2)) || fail "hub-open with swapped ids: exit $rc, expected 2"
+head -c 40 "$TMP/sealed.bin" >"$TMP/short.bin"
+rc=0
+"$OPEN" --key "$TMP/$R.pem" --handover-id "$HID" --placement-id "$PID" --school-unit "$R" \
+    "$TMP/short.bin" >/dev/null 2>"$TMP/open.err" || rc=$?
+((rc == 2)) && grep -qF "truncated" "$TMP/open.err" || fail "truncated input: exit $rc: $(cat "$TMP/open.err")"
+chmod 644 "$TMP/$R.pem"
+rc=0
+"$OPEN" --key "$TMP/$R.pem" --handover-id "$HID" --placement-id "$PID" --school-unit "$R" \
+    "$TMP/sealed.bin" >/dev/null 2>"$TMP/open.err" || rc=$?
+((rc == 2)) && grep -qF "readable by group or others" "$TMP/open.err" ||
+    fail "a readable private key was used: exit $rc: $(cat "$TMP/open.err")"
+chmod 600 "$TMP/$R.pem"
+
+# ---- handovers that cannot be sealed publish nothing ----
+variant() { # OUT UNIT: the handover with new ids, sent to UNIT
+    "$HUB_PY" - "$TMP/handover.jsonl" "$1" "$2" <<'PY'
+import json, sys, uuid
+ev = json.load(open(sys.argv[1], encoding="utf-8"))
+ev["event_id"] = str(uuid.uuid4()); ev["handover_id"] = str(uuid.uuid4())
+ev["receiving_school_unit"] = sys.argv[3]
+ev.pop("sending_school_unit", None)
+open(sys.argv[2], "w", encoding="utf-8").write(json.dumps(ev, ensure_ascii=False) + "\n")
+PY
+}
+refused() { # CONF UNIT MESSAGE
+    variant "$TMP/refused.jsonl" "$2"
+    rc=0
+    "$HUB_BUILD_DIR/producers/hub-publish" --config "$1" "$TMP/refused.jsonl" >/dev/null \
+        2>"$TMP/refused.err" || rc=$?
+    ((rc == 2)) || fail "handover to $2: exit $rc, expected 2: $(cat "$TMP/refused.err")"
+    grep -F "$TMP/refused.jsonl:1: content: $3" "$TMP/refused.err" | grep -qF "; nothing published" ||
+        fail "handover to $2: expected '$3': $(cat "$TMP/refused.err")"
+    [[ $(topic_count handover-events) == 1 ]] || fail "handover to $2 was published"
+}
+refused "$TMP/pub.conf" "$NOKEY" "receiving school $NOKEY has no public key in the directory"
+refused "$TMP/pub.conf" 12345678 "receiving school 12345678 is not in the directory"
+refused "$TMP/pub.conf" "$GONE" "receiving school $GONE is not in the directory"
+# Without hub.schools.file the publisher reads hub.schools, where GONE is marked removed.
+write_conf "$TMP/pg.conf"
+refused "$TMP/pg.conf" "$GONE" "receiving school $GONE was removed from the directory"
+refused "$TMP/pg.conf" "$NOKEY" "receiving school $NOKEY has no public key in the directory"
+variant "$TMP/to_s2.jsonl" "$S2"
+publish "$TMP/pg.conf" "$TMP/to_s2.jsonl"
+[[ $(topic_count handover-events) == 2 ]] || fail "the handover to $S2 (directory from PostgreSQL) was not published"
+# S2 opens it with its own key (found by its handover_id among the two messages).
+H2=$(field "$TMP/to_s2.jsonl" handover_id)
+P2=$(field "$TMP/to_s2.jsonl" placement_id)
+opened=0
+topic_dump handover-events '%o %p\n' >"$TMP/offsets"
+while read -r off part; do
+    timeout 30 kcat -b "$BOOT" -C -t handover-events -p "$part" -o "$off" -c 1 -e -q -f '%s' \
+        >"$TMP/m.bin" 2>/dev/null || continue
+    "$AVRO" decode "$TMP/m.bin" >"$TMP/m.json" 2>/dev/null || continue
+    grep -qF "\"$H2\"" "$TMP/m.json" || continue
+    "$HUB_PY" -c 'import json,sys; v=json.load(open(sys.argv[1]))["value"]["sealed_content"]; v=list(v.values())[0] if isinstance(v,dict) else v; open(sys.argv[2],"wb").write(v.encode("latin-1"))' \
+        "$TMP/m.json" "$TMP/s2.sealed"
+    "$OPEN" --key "$TMP/$S2.pem" --handover-id "$H2" --placement-id "$P2" --school-unit "$S2" \
+        "$TMP/s2.sealed" >"$TMP/s2.opened" 2>"$TMP/open.err" ||
+        fail "$S2 could not open its content: $(cat "$TMP/open.err")"
+    same_content "$TMP/s2.opened" "content sealed with the directory from PostgreSQL"
+    opened=1
+done <"$TMP/offsets"
+((opened == 1)) || fail "the handover to $S2 was not found on the topic"
+
+pass "$N schools imported, re-import idempotent, removal tombstoned, content sealed and opened"
