@@ -66,6 +66,9 @@ static const struct key_def hub_keys[] = {
     {"hub.consumer.retry_max_ms", KEY_INT, "10000", 100, 600000,
      "ceiling of the back-off between PostgreSQL retries"},
     {"hub.readmodel.group", KEY_STRING, "hub-readmodel", 0, 0, "consumer group of hub-readmodel"},
+    {"hub.metrics.listen", KEY_STRING, "", 0, 0,
+     "ADDRESS:PORT (loopback, e.g. 127.0.0.1:9464) where a consumer serves /metrics, /healthz "
+     "and /readyz; empty: not served"},
     {"hub.notifier.group", KEY_STRING, "hub-notifier", 0, 0, "consumer group of hub-notifier"},
     {"hub.notifier.listen", KEY_STRING, "127.0.0.1:8470", 0, 0,
      "host:port of the notifier's receipt endpoint POST /v1/receipts (plain HTTP: keep it on "

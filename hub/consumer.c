@@ -5,9 +5,12 @@
 #include "hub/app.h"
 #include "hub/kafka.h"
 #include "hub/log.h"
+#include "hub/metrics.h"
+#include "hub/ops_http.h"
 #include "hub/sign.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +20,7 @@
 #define MAX_TOPICS 16
 #define DLQ_FLUSH_MS 30000
 #define POLL_IDLE_MS 200
+#define PING_EVERY_MS 2000
 
 struct dead_reason {
     char reason[HUB_REASON_MAX];
@@ -58,6 +62,14 @@ struct hub_consumer {
     bool sig_required;
     int verify_threads;
     const struct hub_sign_key *current_signer; /* while prepare() runs */
+
+    /* Operability: metrics, and the state /readyz reads from the ops server's thread. */
+    hub_metrics_t *metrics;
+    hub_ops_http_t *ops;
+    atomic_int ready_assigned; /* partitions assigned, as the ops thread sees it */
+    atomic_bool db_live;       /* the last database contact worked */
+    int (*ping)(void *ud, struct hub_error *err);
+    int64_t last_ping, last_lag;
 };
 
 static int64_t now_ms(void)
@@ -185,6 +197,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
         }
         c->assigned = 0;
     }
+    atomic_store(&c->ready_assigned, c->assigned);
+    if (c->metrics)
+        hub_metrics_set(c->metrics, "hub_assigned_partitions", NULL, NULL, c->assigned);
 }
 
 static int grow_pending(hub_consumer_t *c, size_t need)
@@ -275,6 +290,110 @@ static int load_keys(hub_consumer_t *c, const hub_config_t *cfg, struct hub_erro
     return 0;
 }
 
+/* /readyz: partitions assigned and the database answering. Runs on the ops server's thread. */
+static bool consumer_ready(void *ud, char *why, size_t n)
+{
+    hub_consumer_t *c = ud;
+    if (atomic_load(&c->ready_assigned) <= 0) {
+        snprintf(why, n, "no partitions assigned yet");
+        return false;
+    }
+    if (!atomic_load(&c->db_live)) {
+        snprintf(why, n, "the database does not answer");
+        return false;
+    }
+    return true;
+}
+
+static void describe_metrics(hub_metrics_t *m)
+{
+    hub_metrics_describe(m, "hub_consumed_total", "counter",
+                         "messages whose batch committed, by topic");
+    hub_metrics_describe(m, "hub_dead_letters_total", "counter",
+                         "messages sent to the dead-letter topic, by reason");
+    hub_metrics_describe(m, "hub_batch_size", "histogram", "messages per committed batch");
+    hub_metrics_describe(m, "hub_batch_seconds", "histogram",
+                         "time to prepare, dead-letter and commit one batch");
+    hub_metrics_describe(m, "hub_db_retries_total", "counter",
+                         "batches retried because PostgreSQL (or the DLQ) was unavailable");
+    hub_metrics_describe(m, "hub_consumer_lag_messages", "gauge",
+                         "messages behind the high watermark, summed over assigned partitions");
+    hub_metrics_describe(m, "hub_assigned_partitions", "gauge", "partitions assigned");
+    hub_metrics_describe(m, "hub_database_up", "gauge", "1 when the last database contact worked");
+}
+
+static void set_db_live(hub_consumer_t *c, bool live)
+{
+    atomic_store(&c->db_live, live);
+    hub_metrics_set(c->metrics, "hub_database_up", NULL, NULL, live ? 1 : 0);
+}
+
+/* Sums, per topic, how far the assigned partitions are behind their high watermarks (cached by
+ * librdkafka from fetch responses: no network round trip). At most once a second. */
+static void update_lag(hub_consumer_t *c)
+{
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (now_ms() - c->last_lag < 1000)
+        return;
+    c->last_lag = now_ms();
+    if (rd_kafka_assignment(c->rk, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || !a)
+        return;
+    rd_kafka_position(c->rk, a);
+    for (int i = 0; i < a->cnt; i++) {
+        const char *topic = a->elems[i].topic;
+        bool first = true;
+        for (int j = 0; j < i; j++)
+            if (strcmp(a->elems[j].topic, topic) == 0)
+                first = false;
+        if (!first)
+            continue;
+        double lag = 0;
+        for (int j = i; j < a->cnt; j++) {
+            int64_t lo = 0, hi = 0;
+            if (strcmp(a->elems[j].topic, topic) != 0 || a->elems[j].offset < 0 ||
+                rd_kafka_get_watermark_offsets(c->rk, topic, a->elems[j].partition, &lo, &hi) !=
+                    RD_KAFKA_RESP_ERR_NO_ERROR ||
+                hi < a->elems[j].offset)
+                continue;
+            lag += (double)(hi - a->elems[j].offset);
+        }
+        hub_metrics_set(c->metrics, "hub_consumer_lag_messages", "topic", topic, lag);
+    }
+    rd_kafka_topic_partition_list_destroy(a);
+}
+
+/* Counts a committed batch: messages per topic, dead letters per reason, size and latency. */
+static void count_batch(hub_consumer_t *c, int64_t started_ms)
+{
+    for (size_t i = 0; i < c->n_pending; i++) {
+        const char *topic = rd_kafka_topic_name(c->pending[i]->rkt);
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++)
+            if (c->pending[j]->rkt == c->pending[i]->rkt)
+                first = false;
+        if (first) {
+            size_t n = 0;
+            for (size_t j = i; j < c->n_pending; j++)
+                n += c->pending[j]->rkt == c->pending[i]->rkt;
+            hub_metrics_add(c->metrics, "hub_consumed_total", "topic", topic, (double)n);
+        }
+        if (c->dead[i])
+            hub_metrics_add(c->metrics, "hub_dead_letters_total", "reason", c->why[i].reason, 1);
+    }
+    hub_metrics_observe(c->metrics, "hub_batch_size", (double)c->n_pending);
+    hub_metrics_observe(c->metrics, "hub_batch_seconds", (double)(now_ms() - started_ms) / 1000.0);
+}
+
+hub_metrics_t *hub_consumer_metrics(hub_consumer_t *c)
+{
+    return c->metrics;
+}
+
+void hub_consumer_set_ping(hub_consumer_t *c, int (*ping)(void *ud, struct hub_error *err))
+{
+    c->ping = ping;
+}
+
 int hub_consumer_new(const hub_config_t *cfg, const char *name, const char *group,
                      const char *const *topics, const struct hub_consumer_handler *h,
                      hub_consumer_t **out, struct hub_error *err)
@@ -302,6 +421,17 @@ int hub_consumer_new(const hub_config_t *cfg, const char *name, const char *grou
         goto fail;
     }
     if ((rc = load_keys(c, cfg, err)) != 0)
+        goto fail;
+    c->metrics = hub_metrics_new();
+    if (!c->metrics) {
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+        goto fail;
+    }
+    describe_metrics(c->metrics);
+    set_db_live(c, true);
+    const char *listen = hub_config_get(cfg, "hub.metrics.listen");
+    if (listen && *listen &&
+        (rc = hub_ops_http_start(listen, c->metrics, consumer_ready, c, &c->ops, err)) != 0)
         goto fail;
 
     rc = hub_kafka_conf_new(cfg, HUB_KAFKA_CONSUMER, name, &conf, err);
@@ -530,6 +660,7 @@ static void poll_while_down(hub_consumer_t *c, long ms)
 static int process_batch(hub_consumer_t *c, struct hub_error *err)
 {
     long backoff = 100;
+    int64_t started = now_ms();
     while (c->n_pending > 0) {
         prepare_all(c);
         int rc = send_dead_letters(c, err);
@@ -549,6 +680,9 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
                 c->stats.batches++;
                 commit_kafka_for_lag(c, &b);
                 c->stats.busy_ms = now_ms() - c->first_msg_at;
+                count_batch(c, started);
+                if (!atomic_load(&c->db_live))
+                    set_db_live(c, true);
                 release_pending(c);
                 if (c->db_down) {
                     c->db_down = false;
@@ -565,6 +699,9 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
             set_paused(c, true);
         }
         c->stats.db_retries++;
+        hub_metrics_add(c->metrics, "hub_db_retries_total", NULL, NULL, 1);
+        if (rc == HUB_EPG_CONNECT)
+            set_db_live(c, false);
         hub_log(HUB_LOG_WARN, "batch not committed; partitions paused, retrying",
                 "backoff_ms=%ld error=\"%s\"", backoff, err->msg);
         poll_while_down(c, backoff);
@@ -575,6 +712,26 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
             (void)c->h.reconnect(c->h.ud, err);
     }
     return 0;
+}
+
+/* While idle: keep the lag gauge fresh and see every few seconds whether the database answers,
+ * so /readyz tells the truth even when there is nothing to commit. */
+static void idle_checks(hub_consumer_t *c)
+{
+    update_lag(c);
+    if (!c->ping || now_ms() - c->last_ping < PING_EVERY_MS)
+        return;
+    c->last_ping = now_ms();
+    struct hub_error e = {0};
+    int rc = c->ping(c->h.ud, &e);
+    if (rc == HUB_EPG_CONNECT && c->h.reconnect(c->h.ud, &e) == 0)
+        rc = c->ping(c->h.ud, &e);
+    if ((rc == 0) != atomic_load(&c->db_live)) {
+        set_db_live(c, rc == 0);
+        hub_log(rc == 0 ? HUB_LOG_INFO : HUB_LOG_WARN,
+                rc == 0 ? "database answers again" : "database does not answer", "error=\"%s\"",
+                e.msg);
+    }
 }
 
 int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
@@ -591,6 +748,8 @@ int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
                 timeout = (int)left;
             }
             rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout);
+            if (c->n_pending == 0)
+                idle_checks(c);
             if (!m) {
                 if (c->n_pending == 0 && idle_exit_ms > 0 && c->assigned > 0 &&
                     now_ms() - c->last_activity >= idle_exit_ms)
@@ -664,7 +823,9 @@ void hub_consumer_destroy(hub_consumer_t *c)
         release_pending(c);
         rd_kafka_destroy(c->rk);
     }
+    hub_ops_http_stop(c->ops);
     hub_producer_destroy(c->dlq);
+    hub_metrics_destroy(c->metrics);
     free(c->pending);
     free(c->prepared);
     free(c->dead);

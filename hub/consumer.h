@@ -40,6 +40,7 @@
 
 #include "hub/config.h"
 #include "hub/err.h"
+#include "hub/metrics.h"
 
 #define HUB_REASON_MAX 64
 
@@ -126,6 +127,15 @@ const struct hub_sign_key *hub_consumer_current_signer(const hub_consumer_t *c);
  * the event is E's" in err — dead-letter it with reason `signer`. */
 int hub_consumer_check_signer(const hub_consumer_t *c, const struct hub_districts *districts,
                               const char *event_district, struct hub_error *err) HUB_MUST_CHECK;
+
+/* The consumer's metrics registry (owned by it): handlers may add their own series. Served on
+ * hub.metrics.listen as /metrics with /healthz and /readyz (ready: partitions assigned and the
+ * database answering). */
+hub_metrics_t *hub_consumer_metrics(hub_consumer_t *c);
+
+/* A cheap database round trip (SELECT 1) the loop runs every few seconds while idle, so that
+ * /readyz notices an outage even when there is nothing to commit. Optional. */
+void hub_consumer_set_ping(hub_consumer_t *c, int (*ping)(void *ud, struct hub_error *err));
 
 /* Leaves the group (revoking partitions) and frees. Accepts NULL. */
 void hub_consumer_destroy(hub_consumer_t *c);

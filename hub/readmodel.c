@@ -155,6 +155,12 @@ static int rm_reconnect(void *ud, struct hub_error *err)
     return 0;
 }
 
+static int rm_ping(void *ud, struct hub_error *err)
+{
+    hub_readmodel_t *rm = ud;
+    return hub_pg_exec(rm->conn, "database ping", "SELECT 1", 0, NULL, NULL, err);
+}
+
 static int rm_load_offset(void *ud, const char *topic, int32_t partition, int64_t *next,
                           struct hub_error *err)
 {
@@ -190,6 +196,7 @@ int hub_readmodel_new(const hub_config_t *cfg, bool rebuild, hub_readmodel_t **o
     struct hub_consumer_handler h = {rm, rm_prepare, rm_commit, rm_reconnect, rm_load_offset};
     if ((rc = hub_consumer_new(cfg, "readmodel", group, rm_topics, &h, &rm->consumer, err)))
         goto fail;
+    hub_consumer_set_ping(rm->consumer, rm_ping);
     *out = rm;
     return 0;
 fail:
