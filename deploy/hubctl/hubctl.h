@@ -33,6 +33,9 @@ int hubctl_cmd_districts(int argc, char **argv);
 /* hubctl demo-data: writes seeded synthetic events for hub-publish (hub/demo.h). */
 int hubctl_cmd_demo(int argc, char **argv);
 
+/* hubctl audit verify: recomputes the disclosure log's hash chain (hub/audit.h). */
+int hubctl_cmd_audit(int argc, char **argv);
+
 /* hubctl schools: imports and lists the school directory (hub/directory.h) and makes school key
  * pairs (hub/seal.h). */
 int hubctl_cmd_schools(int argc, char **argv);

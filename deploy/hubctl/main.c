@@ -25,6 +25,8 @@ static const struct hubctl_command commands[] = {
     {"districts", hubctl_cmd_districts,
      "districts' signing keys: keygen (key pair + key-table row), check-keys"},
     {"demo-data", hubctl_cmd_demo, "write synthetic, reproducible demo events (JSON lines)"},
+    {"audit", hubctl_cmd_audit,
+     "audit verify: recompute the disclosure log's hash chain, name the first bad row"},
     {"schools", hubctl_cmd_schools,
      "school directory: import a CSV (PostgreSQL + school-directory topic), list, keygen"},
 };
