@@ -70,6 +70,7 @@ struct hub_consumer {
     atomic_bool db_live;       /* the last database contact worked */
     int (*ping)(void *ud, struct hub_error *err);
     int64_t last_ping, last_lag;
+    bool ever_assigned; /* see hub_consumer_destroy() */
 };
 
 static int64_t now_ms(void)
@@ -170,6 +171,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
             rd_kafka_error_destroy(ke);
         }
         c->assigned += parts->cnt;
+        c->ever_assigned = true;
         c->last_activity = now_ms();
         if (c->db_down)
             rd_kafka_pause_partitions(rk, parts);
@@ -819,9 +821,16 @@ void hub_consumer_destroy(hub_consumer_t *c)
         return;
     if (c->rk) {
         release_pending(c);
-        rd_kafka_consumer_close(c->rk);
-        release_pending(c);
-        rd_kafka_destroy(c->rk);
+        if (c->ever_assigned) {
+            rd_kafka_consumer_close(c->rk);
+            release_pending(c);
+            rd_kafka_destroy(c->rk);
+        } else {
+            /* librdkafka 2.0.2 aborts when a cooperative-sticky consumer is closed before its
+             * first assignment (confluentinc/librdkafka#4312); with nothing assigned there is
+             * nothing to hand back, so leave the group by letting the session time out. */
+            rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        }
     }
     hub_ops_http_stop(c->ops);
     hub_producer_destroy(c->dlq);
