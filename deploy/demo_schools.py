@@ -94,6 +94,7 @@ def main():
                 opened = open_sealed(code, note)
             with lock:
                 log.write(json.dumps({"school": code, "type": note.get("type"),
+                                      "handover_id": note.get("handover_id"),
                                       "webhook_id": wid, "duplicate": duplicate,
                                       "addressed_here": note.get("receiving_school_unit",
                                                                  code) == code,

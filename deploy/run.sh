@@ -5,10 +5,14 @@
 #   deploy/run.sh down          stop what --keep-running left up
 #
 # Installs what is missing, builds, starts a local PostgreSQL (<repo>/.state/pg) and the embedded
-# dev broker, migrates, starts the consumers, generates a month of synthetic events for every
-# district (hubctl demo-data), publishes them with hub-publish, waits until every consumer has
-# caught up, prints what the hub now knows, and stops everything cleanly. Safe to re-run: the dev
-# broker is in-memory, so each run rebuilds the read model from the events it publishes.
+# dev broker, migrates, imports a demo school directory (municipal and independent schools, some
+# outside Stockholm, each with a key pair, a webhook secret and a local webhook receiver), starts
+# hub-readmodel and hub-notifier, generates a month of synthetic events for every district
+# (hubctl demo-data, handover content sealed for each receiving school), publishes them signed
+# with hub-publish, waits until every consumer has caught up, publishes the month's statistics
+# (hub-stats) and writes the report (hubctl report), prints a summary, and stops everything
+# cleanly. Safe to re-run: the dev broker is in-memory, so each run rebuilds the read model from
+# the events it publishes.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,7 +46,7 @@ stop_pidfile() { # NAME: SIGTERM the process in $RUN/NAME.pid and wait for it
 
 down() {
     local p
-    for p in readmodel broker; do stop_pidfile "$p"; done
+    for p in notifier readmodel schools broker; do stop_pidfile "$p"; done
     bash "$SCRIPT_DIR/pg.sh" stop "$STATE/pg" >/dev/null 2>&1 || true
 }
 
@@ -67,9 +71,9 @@ done
 [[ $month =~ ^[0-9]{4}-(0[1-9]|1[0-2])$ ]] || die "--month: '$month' is not YYYY-MM"
 
 if [[ -z ${HUB_BUILD_DIR:-} ]]; then
-    say "1/8 packages"
+    say "1/10 packages"
     bash "$SCRIPT_DIR/setup.sh"
-    say "2/8 build ($BUILD)"
+    say "2/10 build ($BUILD)"
     mkdir -p "$STATE"
     cmake -S "$REPO" -B "$BUILD" >/dev/null
     cmake --build "$BUILD" -j "$(nproc)" >"$STATE/build.log" 2>&1 || {
@@ -77,21 +81,21 @@ if [[ -z ${HUB_BUILD_DIR:-} ]]; then
         die "build failed (full log: $STATE/build.log)"
     }
 else
-    say "1-2/8 using the build in $BUILD"
+    say "1-2/10 using the build in $BUILD"
 fi
 
 # A previous --keep-running run is replaced by this one.
 mkdir -p "$RUN" "$STATE/logs" "$STATE/secrets" "$STATE/demo"
 chmod 700 "$STATE/secrets"
-for p in readmodel broker; do stop_pidfile "$p"; done
+for p in notifier readmodel schools broker; do stop_pidfile "$p"; done
 if ((keep == 0)); then trap 'say "stopping"; down' EXIT; fi
 
-say "3/8 PostgreSQL ($STATE/pg)"
+say "3/10 PostgreSQL ($STATE/pg)"
 bash "$SCRIPT_DIR/pg.sh" start "$STATE/pg" >"$STATE/logs/pg.log" 2>&1 ||
     die "PostgreSQL did not start: $(tail -n 3 "$STATE/logs/pg.log")"
 eval "$(bash "$SCRIPT_DIR/pg.sh" env "$STATE/pg")"
 
-say "4/8 dev broker"
+say "4/10 dev broker"
 rm -f "$RUN/bootstrap"
 "$BUILD/deploy/hubctl" broker --bootstrap-file "$RUN/bootstrap" >"$STATE/logs/broker.out" \
     2>"$STATE/logs/broker.log" &
@@ -125,55 +129,134 @@ kafka.session.timeout.ms=6000
 kafka.heartbeat.interval.ms=500
 CONF
 
-say "5/8 migrate"
+say "5/10 migrate"
 "$BUILD/deploy/hubctl" migrate --config "$CONF" 2>>"$STATE/logs/migrate.log" >&2 ||
     die "migration failed: $(tail -n 3 "$STATE/logs/migrate.log")"
 
-say "6/8 consumers"
+say "6/10 demo schools: keys, webhook secrets, a local receiver, the directory"
+EVENTS=$STATE/demo/events-$month.jsonl
+SCHOOLS=$STATE/demo/schools
+mkdir -p "$SCHOOLS/keys" "$SCHOOLS/secrets"
+chmod 700 "$SCHOOLS/keys" "$SCHOOLS/secrets"
+"$BUILD/deploy/hubctl" demo-data --seed "$seed" --month "$month" --with-content \
+    --children-per-district "$per_district" --schools-csv "$SCHOOLS/directory-demo.csv" \
+    --output "$EVENTS" 2>"$STATE/logs/demo.log" || die "demo-data failed: $(cat "$STATE/logs/demo.log")"
+codes=$(awk -F, 'NR > 1 {print $1}' "$SCHOOLS/directory-demo.csv")
+for code in $codes; do # each school's own X25519 key pair and webhook secret, made once
+    [[ -s $SCHOOLS/keys/$code.pem ]] ||
+        "$BUILD/deploy/hubctl" schools keygen --out-private "$SCHOOLS/keys/$code.pem" \
+            --out-public "$SCHOOLS/keys/$code.pub" >/dev/null 2>>"$STATE/logs/schools.log" ||
+        die "schools keygen: $(tail -n 2 "$STATE/logs/schools.log")"
+    [[ -s $SCHOOLS/secrets/$code.secret ]] ||
+        (umask 077 && head -c 32 /dev/urandom >"$SCHOOLS/secrets/$code.secret")
+done
+rm -f "$RUN/schools.port"
+/usr/bin/python3 "$SCRIPT_DIR/demo_schools.py" --secrets "$SCHOOLS/secrets" --keys "$SCHOOLS/keys" \
+    --hub-open "$BUILD/consumers/hub-open" --log "$STATE/logs/schools-received.jsonl" \
+    --port-file "$RUN/schools.port" >>"$STATE/logs/schools.log" 2>&1 &
+echo $! >"$RUN/schools.pid"
+: >"$STATE/logs/schools-received.jsonl"
+for _ in $(seq 1 100); do [[ -s $RUN/schools.port ]] && break; sleep 0.1; done
+[[ -s $RUN/schools.port ]] || die "the demo schools' receiver did not start"
+port=$(<"$RUN/schools.port")
+# The directory: the demo's schools with their endpoint, public key and secret file filled in.
+awk -F, -v OFS=, -v port="$port" -v keys="$SCHOOLS/keys" -v secrets="$SCHOOLS/secrets" '
+    NR == 1 { print; next }
+    { getline pub < (keys "/" $1 ".pub"); close(keys "/" $1 ".pub")
+      $5 = "http://127.0.0.1:" port "/schools/" $1; $6 = pub; $7 = secrets "/" $1 ".secret"
+      print }' "$SCHOOLS/directory-demo.csv" >"$SCHOOLS/directory.csv"
+cat >>"$CONF" <<CONF
+# The school directory: hub-publish seals handover content with each school's public key.
+hub.schools.file=$SCHOOLS/directory.csv
+# The demo schools' receiver is plain HTTP on loopback.
+hub.notifier.allow_http=true
+hub.notifier.listen=127.0.0.1:0
+hub.notifier.listen_port_file=$RUN/receipts.port
+CONF
+"$BUILD/deploy/hubctl" schools import --config "$CONF" "$SCHOOLS/directory.csv" \
+    >>"$STATE/logs/schools.log" 2>&1 || die "schools import: $(tail -n 3 "$STATE/logs/schools.log")"
+nschools=$(awk 'END {print NR - 1}' "$SCHOOLS/directory.csv")
+say "    $nschools schools ($(awk -F, 'NR > 1 && $3 == "fristående"' "$SCHOOLS/directory.csv" | wc -l) fristående, $(awk -F, 'NR > 1 && $4 != "0180"' "$SCHOOLS/directory.csv" | wc -l) outside Stockholm) at http://127.0.0.1:$port/schools/<skolenhetskod>"
+
+say "7/10 consumers: hub-readmodel, hub-notifier"
 : >"$STATE/logs/readmodel.log"
-# --rebuild: the broker is new and empty, so offsets stored by an earlier run mean nothing.
+: >"$STATE/logs/notifier.log"
+# --rebuild: the broker is new and empty, so offsets stored by an earlier run mean nothing; the
+# notifier's offsets likewise, while its outbox keeps every notification it ever made.
 "$BUILD/consumers/hub-readmodel" --config "$CONF" --rebuild >>"$STATE/logs/readmodel.log" 2>&1 &
 echo $! >"$RUN/readmodel.pid"
+psql -X -q -c "delete from hub.consumer_offsets where group_id = 'hub-notifier'" >/dev/null
+"$BUILD/consumers/hub-notifier" --config "$CONF" >>"$STATE/logs/notifier.log" 2>&1 &
+echo $! >"$RUN/notifier.pid"
 
-say "7/8 demo data for $month (seed $seed) and publish"
-EVENTS=$STATE/demo/events-$month.jsonl
-"$BUILD/deploy/hubctl" demo-data --seed "$seed" --month "$month" \
-    --children-per-district "$per_district" --schools-csv "$STATE/demo/schools.csv" \
-    --output "$EVENTS" 2>"$STATE/logs/demo.log" || die "demo-data failed: $(cat "$STATE/logs/demo.log")"
+say "8/10 publish $month (seed $seed), signed, content sealed"
 "$BUILD/producers/hub-publish" --config "$CONF" "$EVENTS" 2>"$STATE/logs/publish.log" ||
     die "hub-publish failed: $(tail -n 5 "$STATE/logs/publish.log")"
 say "    $(tail -n 1 "$STATE/logs/publish.log")"
 total=$(grep -c . "$EVENTS")
+handovers=$(grep -c '"type":"handover"' "$EVENTS" || true)
 
-say "8/8 waiting for the read model to catch up"
+say "9/10 waiting for the consumers to catch up"
 psql_q() { psql -X -q -At -c "$1"; }
-deadline=$((SECONDS + 180))
-shown=-1
+alive() { kill -0 "$(<"$RUN/$1.pid")" 2>/dev/null || { echo >&2; die "hub-$1 exited: $(tail -n 5 "$STATE/logs/$1.log")"; }; }
+deadline=$((SECONDS + 240))
+shown=
 while :; do
-    got=$(psql_q "select count(*) from hub.processed_events" 2>/dev/null || echo 0)
-    if ((got != shown)); then
-        printf '\rrun:     read model: %d of %d events' "$got" "$total" >&2
-        shown=$got
+    got=$(psql_q "select count(*) from hub.processed_events where topic not like '%handover-receipts'" 2>/dev/null || echo 0)
+    noted=$(psql_q "select count(*) filter (where state <> 'pending') from hub.notifier_outbox where kind = 'handover'" 2>/dev/null || echo 0)
+    line=$(printf 'read model: %d of %d events   notifier: %d of %d handovers decided' "$got" "$total" "$noted" "$handovers")
+    if [[ $line != "$shown" ]]; then
+        printf '\rrun:     %s' "$line" >&2
+        shown=$line
     fi
-    ((got >= total)) && break
-    kill -0 "$(<"$RUN/readmodel.pid")" 2>/dev/null ||
-        { echo >&2; die "hub-readmodel exited: $(tail -n 5 "$STATE/logs/readmodel.log")"; }
-    ((SECONDS < deadline)) || { echo >&2; die "the read model did not catch up in 180 s"; }
+    ((got >= total && noted >= handovers)) && break
+    alive readmodel
+    alive notifier
+    ((SECONDS < deadline)) || { echo >&2; die "the consumers did not catch up in 240 s"; }
     sleep 0.5
 done
 echo >&2
 
+say "10/10 statistics: hub-stats publishes $month, hubctl report writes it"
+"$BUILD/consumers/hub-stats" --config "$CONF" --publish "$month" >>"$STATE/logs/stats.log" 2>&1 ||
+    die "hub-stats failed: $(tail -n 3 "$STATE/logs/stats.log")"
+mkdir -p "$STATE/reports"
+for fmt in csv html json; do
+    "$BUILD/deploy/hubctl" report --config "$CONF" --month "$month" --format "$fmt" \
+        --output "$STATE/reports/report-$month.$fmt" 2>>"$STATE/logs/report.log" ||
+        die "hubctl report failed: $(tail -n 3 "$STATE/logs/report.log")"
+done
+
 echo
-echo "The hub now holds $month for every district (read model in $PGHOST, database $PGDATABASE):"
-psql -X -q -P footer=off -c "
-select p.district,
-       count(*) as placements,
-       count(distinct p.child) as children,
-       count(*) filter (where p.school_change) as with_school_change,
-       count(f.days_to_school_start) as school_started,
-       percentile_cont(0.5) within group (order by f.days_to_school_start) as median_days
-  from hub.placements p join hub.placement_first_school_start f using (placement_id)
- group by p.district order by p.district;"
+echo "Monthly report for socialnämnden, $month, city of Stockholm (counts below 5 shown as <5):"
+/usr/bin/python3 - "$STATE/reports/report-$month.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))
+city = [r for r in rows if r["district"] == "all" and r["placement_form"] == "all" and r["legal_basis"] == "all"][0]
+print(f"  placements started {city['placements_started']}, children placed {city['children_placed']}, "
+      f"with a change of school {city['with_school_change']}")
+print(f"  school started {city['school_started']}, not yet {city['not_started']}; days to school start: "
+      f"median {city['days_median'] or '–'}, 90th percentile {city['days_p90'] or '–'}, "
+      f"max {city['days_max'] or '–'}; over the threshold {city['over_threshold']}")
+print("  by district (placements / median days):", ", ".join(
+    f"{r['district_name']} {r['placements_started']}/{r['days_median'] or '–'}" for r in rows
+    if r["district"] != "all" and r["placement_form"] == "all" and r["legal_basis"] == "all"))
+PY
+echo "  full report: $STATE/reports/report-$month.html (also .csv, .json)"
+echo
+echo "Schools notified about the $handovers handovers:"
+psql -X -q -At -F' ' -c "select state, count(*) from hub.notifier_outbox where kind = 'handover' group by state order by state" |
+    awk '{printf "  %-10s %s\n", $1, $2}'
+/usr/bin/python3 - "$STATE/logs/schools-received.jsonl" <<'PY'
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+first = [r for r in rs if not r["duplicate"]]
+print(f"  the schools' receiver verified {len(rs)} signed requests at {len({r['school'] for r in first})} schools, "
+      f"opened {sum(1 for r in first if r['opened'])} sealed contents, "
+      f"{sum(1 for r in first if not r['addressed_here'])} at a wrong school")
+PY
+echo "  disclosure log: $("$BUILD/deploy/hubctl" audit verify --config "$CONF" 2>&1 | tail -n 1)"
+echo
 echo "Logs: $STATE/logs/   Config: $CONF"
 if ((keep)); then
     echo "Still running (--keep-running): psql -h $PGHOST -d $PGDATABASE; stop with: deploy/run.sh down"

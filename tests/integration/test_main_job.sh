@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's first command end to end with a fixed seed: deploy/run.sh publishes a month of
-# demo data; what the hub holds equals what the input says (recomputed independently, in
-# Python, from the JSON lines); no personnummer appears in any topic, the database or a log.
+# demo data; what the hub holds and the CSV report say equals what the input says (recomputed
+# independently, in Python, from the JSON lines); every school received exactly the handovers
+# addressed to it and could open their sealed content; no personnummer appears in any topic, the
+# database, a report or a log.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/hublib.sh"
 need_cmd kcat psql pg_dump
@@ -10,7 +12,7 @@ at_exit "bash '$HUB_SOURCE_DIR/deploy/run.sh' down >/dev/null 2>&1"
 bash "$HUB_SOURCE_DIR/deploy/run.sh" --month 2026-03 --seed 7 --children-per-district 30 \
     --keep-running >"$TMP/run.out" 2>"$TMP/run.err" ||
     fail "deploy/run.sh failed: $(tail -n 10 "$TMP/run.err")"
-grep -q "The hub now holds 2026-03" "$TMP/run.out" || fail "no summary: $(cat "$TMP/run.out")"
+grep -q "Monthly report for socialnämnden, 2026-03" "$TMP/run.out" || fail "no summary: $(cat "$TMP/run.out")"
 EVENTS=$HUB_STATE_DIR/demo/events-2026-03.jsonl
 eval "$(bash "$HUB_SOURCE_DIR/deploy/pg.sh" env "$HUB_STATE_DIR/pg")"
 
@@ -25,7 +27,50 @@ select p.district, count(*), count(distinct p.child), count(*) filter (where p.s
  group by p.district order by p.district" >"$TMP/actual"
 diff -u "$TMP/expected" "$TMP/actual" || fail "the read model disagrees with the input"
 
-# 2. No personnummer in clear: topics, database, logs.
+# 2. The CSV report agrees with the input wherever it shows a number; "<5" hides 1 to 4.
+REPORT=$HUB_STATE_DIR/reports/report-2026-03.csv
+[[ -s $REPORT ]] || fail "no CSV report at $REPORT"
+"$HUB_PY" - "$TMP/expected" "$REPORT" <<'PY' || fail "the CSV report disagrees with the input"
+import csv, sys
+expected = {}
+for line in open(sys.argv[1]):
+    d, placements, children, change, started, median = (line.split() + [""])[:6]
+    expected[d] = {"placements_started": placements, "children_placed": children,
+                   "with_school_change": change, "school_started": started, "days_median": median}
+rows = [r for r in csv.DictReader(open(sys.argv[2], encoding="utf-8-sig"))
+        if r["district"] != "all" and r["placement_form"] == "all" and r["legal_basis"] == "all"]
+assert {r["district"] for r in rows} == set(expected), "districts differ"
+shown = 0
+for r in rows:
+    for col, want in expected[r["district"]].items():
+        got = r[col]
+        if got == "" or got == "x":
+            continue  # not shown (hidden to protect another cell, or its base is hidden)
+        if got.startswith("<"):
+            assert 1 <= int(want) < int(got[1:]), (r["district"], col, got, want)
+        else:
+            assert float(got) == float(want), (r["district"], col, got, want)
+            shown += 1
+assert shown >= len(rows) * 2, f"only {shown} cells shown: the comparison would prove little"
+print(f"report: {shown} shown cells equal the input", file=sys.stderr)
+PY
+
+# 3. Every school got exactly the handovers addressed to it (none withheld ones), and opened them.
+"$HUB_PY" - "$EVENTS" "$HUB_STATE_DIR/logs/schools-received.jsonl" <<'PY' || fail "deliveries differ from the handovers"
+import json, sys
+want = {(e["handover_id"], e["receiving_school_unit"])
+        for e in map(json.loads, open(sys.argv[1], encoding="utf-8"))
+        if e["type"] == "handover" and e["legal_ground"] != "none"}
+got = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8") if l.strip()]
+handovers = [r for r in got if r["type"] == "handover.created" and not r["duplicate"]]
+have = {(r["handover_id"], r["school"]) for r in handovers}
+assert have == want, f"missing {sorted(want - have)[:3]}, unexpected {sorted(have - want)[:3]}"
+assert len(handovers) == len(want), "a school received a handover twice under new ids"
+assert all(r["opened"] for r in handovers), "a school could not open its sealed content"
+print(f"schools: {len(want)} handovers, each at its own school, all opened", file=sys.stderr)
+PY
+
+# 4. No personnummer in clear: topics, database, reports, logs.
 "$HUB_PY" - "$EVENTS" >"$TMP/numbers" <<'PY'
 import json, sys
 seen = set()
@@ -52,9 +97,9 @@ for t in $(kcat -b "$BS" -L -J | "$HUB_PY" -c 'import json,sys; print(" ".join(t
 done
 [[ -s $TMP/topics.bin ]] || fail "could not read the topics back"
 pg_dump -d "$PGDATABASE" >"$TMP/db.sql"
-for where in "$TMP/topics.bin" "$TMP/db.sql" "$HUB_STATE_DIR"/logs/* "$TMP/run.out" "$TMP/run.err"; do
+for where in "$TMP/topics.bin" "$TMP/db.sql" "$HUB_STATE_DIR"/logs/* "$HUB_STATE_DIR"/reports/* "$TMP/run.out" "$TMP/run.err"; do
     if grep -a -F -f "$TMP/numbers" "$where" >/dev/null; then
         fail "a personnummer appears in clear in $where"
     fi
 done
-pass "$(wc -l <"$TMP/expected") districts match the input; no personnummer in topics, database or logs"
+pass "$(wc -l <"$TMP/expected") districts and the report match the input; schools got exactly their handovers; no personnummer anywhere"
