@@ -32,10 +32,9 @@ static const char UPDATE[] =
     "excluded.last_src_offset WHERE (t.last_occurred_at, t.last_src_offset) < "
     "(excluded.last_occurred_at, excluded.last_src_offset)";
 
-static const char *const TYPES[NCOL] = {"uuid", "text", "text", "int4", "text", "text",
-                                        "text", "text", "date", "date", "bool", "text",
-                                        "uuid", "timestamptz", "uuid", "timestamptz", "int4",
-                                        "int8"};
+static const char *const TYPES[NCOL] = {
+    "uuid", "text", "text", "int4", "text",        "text", "text",        "text", "date",
+    "date", "bool", "text", "uuid", "timestamptz", "uuid", "timestamptz", "int4", "int8"};
 
 static double now_s(void)
 {
@@ -96,9 +95,8 @@ int main(int argc, char **argv)
             params[b * NCOL + col] = hub_pg_array_finish(a);
         }
     }
-    size_t pos = (size_t)snprintf(sql, sizeof sql,
-                                  "INSERT INTO hub.bench_placements AS t (%s) SELECT * FROM unnest(",
-                                  COLS);
+    size_t pos = (size_t)snprintf(
+        sql, sizeof sql, "INSERT INTO hub.bench_placements AS t (%s) SELECT * FROM unnest(", COLS);
     for (int col = 0; col < NCOL; col++)
         pos += (size_t)snprintf(sql + pos, sizeof sql - pos, "%s$%d::%s[]", col ? ", " : "",
                                 col + 1, TYPES[col]);
