@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # dev-keys.sh HUBCTL KEY_DIR TABLE — signing keys for the dev setup and the tests: one Ed25519 key
-# pair per district of districts.csv (current and former), id <code>-dev, valid from 2007-01-01
+# pair per district of districts.csv (current and former), id <code>-dev, valid from 2007-01-01,
+# and hub-dev for the hub's own identity (hub-notifier signs receipts with it)
 # with no end. Private keys go to KEY_DIR/<key_id>.pem (dir 0700, files 0600: what
 # hub.signing.key_dir reads); the public key table to TABLE (hub.signing.keys_file).
 #
@@ -36,7 +37,7 @@ while IFS=, read -r code _; do
     "$HUBCTL" districts keygen --district "$code" --key-id "$id" --valid-from "$FROM" \
         --districts "$DISTRICTS" --out-private "$DIR/$id.pem" >>"$new"
     made=$((made + 1))
-done <"$DISTRICTS"
+done < <(cat "$DISTRICTS"; echo "hub,the hub's own signing identity (receipts)")
 chmod 644 "$new"
 mv "$new" "$TABLE"
 trap - EXIT

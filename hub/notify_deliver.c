@@ -186,8 +186,10 @@ int hub_deliverer_new(const hub_config_t *cfg, const hub_codec_t *codec,
         goto fail;
     }
     curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)d->parallel);
-    if ((rc = hub_signer_new(cfg, districts, &d->signer, err))) {
-        hub_error_prefix(err, "receipt signing: ");
+    if ((rc = hub_signer_new(cfg, districts, &d->signer, err)) ||
+        (d->signer && (rc = hub_signer_check_district(d->signer, HUB_SIGN_HUB, err)))) {
+        hub_error_prefix(err, "receipt signing (hub.signing.key_file must be the hub's own key, "
+                              "district " HUB_SIGN_HUB "): ");
         goto fail;
     }
     if ((rc = hub_producer_new(cfg, "notifier-receipts", on_receipt_report, d, &d->producer, err)))
@@ -765,7 +767,8 @@ static int publish_receipts(hub_deliverer_t *d, struct hub_error *err)
         }
         snprintf(m->event_id, sizeof m->event_id, "%s", p[i].event_id);
         rd_kafka_headers_t *hdrs = d->signer ? rd_kafka_headers_new(2) : NULL;
-        rc = hdrs ? hub_signer_sign(d->signer, p[i].district, d->receipt_topic, p[i].child,
+        /* receipts carry the hub's own signature: no district's key is needed here */
+        rc = hdrs ? hub_signer_sign(d->signer, HUB_SIGN_HUB, d->receipt_topic, p[i].child,
                                     strlen(p[i].child), buf, len, hdrs, &e)
                   : 0;
         if (rc == 0)

@@ -9,6 +9,7 @@
 #include "hub/log.h"
 #include "hub/pg.h"
 #include "hub/rmstore.h"
+#include "hub/sign.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +87,9 @@ static int rm_prepare(void *ud, const rd_kafka_message_t *m, size_t slot,
         return rc;
     }
     /* The consumer verified the signature; the signer must be the event's district (or the one
-     * it was merged into). */
-    if ((rc = hub_consumer_check_signer(rm->consumer, rm->districts, ev->common.district, err))) {
+     * it was merged into) — or, for a receipt, the hub itself: no district issues receipts. */
+    const char *signer = ev->type == HUB_EV_HANDOVER_RECEIPT ? HUB_SIGN_HUB : ev->common.district;
+    if ((rc = hub_consumer_check_signer(rm->consumer, rm->districts, signer, err))) {
         snprintf(reason, HUB_REASON_MAX, "signer");
         hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
         return rc;

@@ -452,7 +452,8 @@ static int parse_row(hub_sign_keys_t *t, char *fields[NFIELDS], const hub_distri
     if (!is_district_code(fields[F_DISTRICT]))
         return field_error(err, path, line, F_DISTRICT,
                            "must be a district code: a-z first, then a-z, 0-9 or '-'");
-    if (districts && !hub_districts_find(districts, fields[F_DISTRICT])) {
+    if (districts && strcmp(fields[F_DISTRICT], HUB_SIGN_HUB) != 0 &&
+        !hub_districts_find(districts, fields[F_DISTRICT])) {
         char what[96];
         snprintf(what, sizeof what, "unknown district %s", fields[F_DISTRICT]);
         return field_error(err, path, line, F_DISTRICT, what);

@@ -55,6 +55,10 @@
 #define HUB_SIGN_PUBLIC_LEN 32
 #define HUB_SIGN_KEY_ID_MAX 64 /* characters, without the NUL */
 #define HUB_SIGN_KEYS_FILE "district-keys.csv"
+/* The hub's own signing identity: the `district` of the key that hub-notifier signs receipts
+ * with. It signs handover receipts and nothing else; no district may sign a receipt, so the
+ * notifier never needs a district's private key. */
+#define HUB_SIGN_HUB "hub"
 #define HUB_SIGN_VERIFY_THREADS_MAX 64
 
 /* ---- the canonical byte string ---- */

@@ -153,6 +153,20 @@ expect "select string_agg(status, ',') from hub.handover_receipts where handover
 expect "select string_agg(status, ',' order by status) from hub.handover_receipts where handover_id = '$H2'" "delivered,overdue"
 expect "select count(*) from hub.handover_receipts" "$(psql_hub -c "select count(*) from hub.notifier_receipts")"
 [[ $(psql_hub -c "select count(*) from hub.handover_receipts where child = '$CHILD1'") == 2 ]] || fail "receipts not keyed to the child"
+# Receipts carry the hub's own signature; the same receipt signed by a district is refused.
+BS=$(<"$HUB_BROKER_BOOTSTRAP_FILE")
+read -r rpart roff rkey < <(kcat -C -b "$BS" -t handover-receipts -o beginning -c 1 -e -q -f '%p %o %k\n')
+kcat -C -b "$BS" -t handover-receipts -p "$rpart" -o "$roff" -c 1 -e -q -f '%s' >"$TMP/receipt.bin"
+kcat -C -b "$BS" -t handover-receipts -p "$rpart" -o "$roff" -c 1 -e -q -f '%h\n' | grep -q 'hub.sig.key=hub-dev' ||
+    fail "the notifier's receipt is not signed with the hub's key"
+before=$(psql_hub -c "select count(*) from hub.handover_receipts")
+"$HUB_PY" "$HUB_SOURCE_DIR/tests/integration/sign_tool.py" produce "$BS" handover-receipts "$rkey" \
+    "$HUB_DEV_KEY_DIR/farsta-dev.pem" farsta-dev "$TMP/receipt.bin" >/dev/null ||
+    fail "could not produce the district-signed receipt"
+catch_up "$TMP/hub.conf" 120
+[[ $(psql_hub -c "select count(*) from hub.handover_receipts") == "$before" ]] || fail "a district-signed receipt changed the read model"
+kcat -C -b "$BS" -t dlq.readmodel -o beginning -e -q -f '%h\n' | grep -q 'hub.reason=signer,hub.detail=.*signed by farsta (key farsta-dev)' ||
+    fail "the district-signed receipt is not in dlq.readmodel with reason signer"
 
 # --- 8. the disclosure log ------------------------------------------------------------------
 HUBCTL=$HUB_BUILD_DIR/deploy/hubctl

@@ -39,7 +39,7 @@ BS=$(<"$HUB_BROKER_BOOTSTRAP_FILE")
 cp -p "$HUB_DEV_KEY_DIR/farsta-dev.pem" "$HUB_DEV_KEY_DIR/bromma-dev.pem" "$TMP/"
 "$HUBCTL" districts check-keys --keys "$HUB_DEV_KEYS_FILE" >"$TMP/check-keys.out" ||
     fail "check-keys: $(cat "$TMP/check-keys.out")"
-grep -q ": 19 keys; 0 districts" "$TMP/check-keys.out" || fail "check-keys: $(cat "$TMP/check-keys.out")"
+grep -q ": 20 keys; 0 districts" "$TMP/check-keys.out" || fail "check-keys: $(cat "$TMP/check-keys.out")"
 
 # Good events of every district, signed by hub-publish; verified independently.
 gen_events --children 120 --seed 11 >"$TMP/good.jsonl"
