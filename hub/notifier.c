@@ -643,6 +643,7 @@ int hub_notifier_new(const hub_config_t *cfg, hub_notifier_t **out, struct hub_e
     struct hub_consumer_handler h = {n, nt_prepare, nt_commit, nt_reconnect, nt_load_offset};
     if ((rc = hub_consumer_new(cfg, "notifier", n->group, notifier_topics, &h, &n->consumer, err)))
         goto fail;
+    hub_deliverer_set_metrics(n->deliverer, hub_consumer_metrics(n->consumer));
     *out = n;
     return 0;
 fail:

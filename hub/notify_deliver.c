@@ -22,6 +22,7 @@
 
 #include <openssl/rand.h>
 
+#define GAUGES_EVERY_MS 5000
 #define RECEIPT_BATCH 500
 #define RECEIPT_LEASE_S 600 /* beyond librdkafka's message.timeout.ms (300 s) */
 #define OVERDUE_BATCH 500
@@ -78,6 +79,8 @@ struct hub_deliverer {
     int receipts_inflight;
 
     atomic_bool stop;
+    hub_metrics_t *metrics; /* borrowed; NULL: not counted */
+    int64_t next_gauges_ms;
     bool want_claim, want_receipts, db_down_logged;
     int64_t next_poll_ms, next_overdue_ms, next_reconnect_ms;
     int64_t quiet_until_ms; /* after a failed statement: no new claims before then */
@@ -582,8 +585,24 @@ static void log_outcome(const struct xfer *x)
 
 #define RECORD_BATCH 256
 
+void hub_deliverer_set_metrics(hub_deliverer_t *d, hub_metrics_t *m)
+{
+    d->metrics = m;
+    hub_metrics_describe(m, "hub_deliveries_total", "counter",
+                         "delivery attempts by outcome: delivered, failed (final), retry");
+    hub_metrics_describe(m, "hub_notifications_pending", "gauge", "notifications not yet final");
+    hub_metrics_describe(m, "hub_oldest_pending_seconds", "gauge",
+                         "age of the oldest notification not yet delivered or failed");
+}
+
 static void count_outcome(hub_deliverer_t *d, const struct xfer *x)
 {
+    if (d->metrics)
+        hub_metrics_add(d->metrics, "hub_deliveries_total", "outcome",
+                        x->o.verdict == HUB_NSTORE_DELIVERED ? "delivered"
+                        : x->o.verdict == HUB_NSTORE_FAILED  ? "failed"
+                                                             : "retry",
+                        1);
     if (x->o.verdict == HUB_NSTORE_DELIVERED)
         d->stats.delivered++;
     else if (x->o.verdict == HUB_NSTORE_FAILED)
@@ -790,11 +809,29 @@ static int publish_receipts(hub_deliverer_t *d, struct hub_error *err)
     return 0;
 }
 
+/* The pending gauges of /metrics, at most every few seconds. */
+static void update_pending_gauges(hub_deliverer_t *d)
+{
+    int64_t pending = 0;
+    double oldest = 0;
+    struct hub_error err = {0};
+    if (!d->metrics || mono_ms() < d->next_gauges_ms)
+        return;
+    d->next_gauges_ms = mono_ms() + GAUGES_EVERY_MS;
+    if (hub_nstore_pending_age(d->conn, &pending, &oldest, &err) != 0)
+        return; /* the next database call notices an outage; these are only gauges */
+    hub_metrics_set(d->metrics, "hub_notifications_pending", NULL, NULL, (double)pending);
+    hub_metrics_set(d->metrics, "hub_oldest_pending_seconds", NULL, NULL, oldest);
+}
+
 static void scan_overdue(hub_deliverer_t *d)
 {
     struct hub_error err = {0};
     size_t n = 0;
-    if (mono_ms() < d->next_overdue_ms || quiet(d) || !ensure_conn(d))
+    if (quiet(d) || !ensure_conn(d))
+        return;
+    update_pending_gauges(d);
+    if (mono_ms() < d->next_overdue_ms)
         return;
     int64_t cutoff = hub_notify_overdue_cutoff_ms(wall_ms(), d->overdue_days);
     int rc = hub_nstore_mark_overdue(d->conn, cutoff, d->overdue_days, OVERDUE_BATCH, &n, &err);

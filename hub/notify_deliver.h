@@ -30,6 +30,7 @@
 #include "hub/config.h"
 #include "hub/district.h"
 #include "hub/err.h"
+#include "hub/metrics.h"
 
 typedef struct hub_deliverer hub_deliverer_t;
 
@@ -53,6 +54,10 @@ int hub_deliverer_new(const hub_config_t *cfg, const hub_codec_t *codec,
 int hub_deliverer_run(hub_deliverer_t *d, struct hub_error *err);
 
 /* Asks a running loop to stop (any thread). */
+/* Counts outcomes in `m` (hub_deliveries_total{outcome}) and keeps the pending gauges fresh
+ * (hub_notifications_pending, hub_oldest_pending_seconds). Call before hub_deliverer_run(). */
+void hub_deliverer_set_metrics(hub_deliverer_t *d, hub_metrics_t *m);
+
 void hub_deliverer_stop(hub_deliverer_t *d);
 
 void hub_deliverer_get_stats(const hub_deliverer_t *d, struct hub_deliver_stats *out);

@@ -981,3 +981,18 @@ int hub_nstore_school(PGconn *conn, const char *school_unit, bool *known, bool *
     PQclear(res);
     return rc;
 }
+
+int hub_nstore_pending_age(PGconn *conn, int64_t *pending, double *oldest_s, struct hub_error *err)
+{
+    PGresult *res = NULL;
+    int rc = hub_pg_exec(conn, "measure pending notifications",
+                         "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)"
+                         "  FROM hub.notifier_outbox WHERE state = 'pending'",
+                         0, NULL, &res, err);
+    if (rc)
+        return rc;
+    *pending = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *oldest_s = strtod(PQgetvalue(res, 0, 1), NULL);
+    PQclear(res);
+    return 0;
+}

@@ -223,6 +223,10 @@ int hub_nstore_receipts_done(PGconn *conn, const char *const *event_ids, size_t 
 int hub_nstore_mark_overdue(PGconn *conn, int64_t cutoff_ms, int working_days, int max,
                             size_t *count, struct hub_error *err) HUB_MUST_CHECK;
 
+/* Pending notifications and the age in seconds of the oldest (0 when none), for /metrics. */
+int hub_nstore_pending_age(PGconn *conn, int64_t *pending, double *oldest_s,
+                           struct hub_error *err) HUB_MUST_CHECK;
+
 enum hub_nstore_ack {
     HUB_NSTORE_ACK_OK,              /* recorded now */
     HUB_NSTORE_ACK_ALREADY,         /* acknowledged before: nothing new */

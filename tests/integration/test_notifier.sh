@@ -19,7 +19,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/notifylib.sh"
 need_pg
 new_db
 start_broker
-notifier_conf "$TMP/hub.conf"
+METRICS_PORT=$((20000 + RANDOM % 20000))
+notifier_conf "$TMP/hub.conf" "hub.metrics.listen=127.0.0.1:$METRICS_PORT"
 migrate_db "$TMP/hub.conf"
 ensure_schools_table
 
@@ -136,6 +137,13 @@ sleep 2.5 # several scans later: still once
     fail "overdue emitted more than once"
 wait_sql 30 "select count(*) from hub.notifier_receipts where published_at is null" 0
 
+# The notifier's own series on /metrics: deliveries by outcome and the pending gauges.
+metrics=$(curl -sf "http://127.0.0.1:$METRICS_PORT/metrics") || fail "no /metrics from hub-notifier"
+delivered=$(sed -n 's/^hub_deliveries_total{outcome="delivered"} //p' <<<"$metrics")
+[[ $delivered == "$(psql_hub -c "select count(*) from hub.notifier_outbox where state = 'delivered'")" ]] ||
+    fail "/metrics says $delivered delivered: $(grep deliveries <<<"$metrics")"
+grep -q '^hub_oldest_pending_seconds ' <<<"$metrics" || fail "no oldest-pending gauge on /metrics"
+grep -q '^hub_consumed_total{topic="handover-events"} [1-9]' <<<"$metrics" || fail "no consumed count"
 stop_notifier 1 || fail "hub-notifier did not stop cleanly: $(tail -5 "$TMP/nt.1.log")"
 
 # --- 7. the receipts really are on handover-receipts -----------------------------------------
