@@ -88,8 +88,11 @@ export HUB_TEST_PGDATABASE=$PGDATABASE HUB_TEST_PGUSER=$PGUSER
 
 say "running ctest (HUB_TEST_PGHOST=$HUB_TEST_PGHOST HUB_TEST_REQUIRE_ALL=${HUB_TEST_REQUIRE_ALL:-0})"
 rc=0
+# Tests run side by side (HUB_TEST_JOBS, default 3): most of an integration test's time is spent
+# waiting (group joins, outages, back-off), and each has its own broker, ports, database and
+# temporary directory.
 ctest --test-dir "$build_dir" --output-on-failure --no-tests=error --timeout 600 \
-    "${ctest_args[@]}" || rc=$?
+    -j "${HUB_TEST_JOBS:-3}" "${ctest_args[@]}" || rc=$?
 if ((rc == 0)); then
     say "all tests passed ($build_dir)"
 else
