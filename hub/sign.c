@@ -7,6 +7,7 @@
  * spreads a batch over threads. Everything read-only after loading is shared between them.
  */
 #include "hub/sign.h"
+#include "hub/paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,10 +28,6 @@
 #include "hub/date.h"
 #include "hub/log.h"
 #include "hub/secret.h"
-
-#ifndef HUB_SOURCE_DIR
-#error "HUB_SOURCE_DIR must be defined (the hub target sets it)"
-#endif
 
 #define NFIELDS 5
 #define MAX_LINE 4096
@@ -580,7 +577,7 @@ int hub_sign_keys_path(const hub_config_t *cfg, char *buf, size_t n)
 {
     const char *file = cfg ? hub_config_get(cfg, "hub.signing.keys_file") : NULL;
     const char *dir = cfg ? hub_config_get(cfg, "hub.reference_dir") : NULL;
-    const char *env = getenv("HUB_REFERENCE_DIR");
+    char data[4096];
     int len;
     if (!buf || n == 0)
         return HUB_EINVAL;
@@ -588,10 +585,10 @@ int hub_sign_keys_path(const hub_config_t *cfg, char *buf, size_t n)
         len = snprintf(buf, n, "%s", file);
     else if (dir && *dir)
         len = snprintf(buf, n, "%s/%s", dir, HUB_SIGN_KEYS_FILE);
-    else if (env && *env)
-        len = snprintf(buf, n, "%s/%s", env, HUB_SIGN_KEYS_FILE);
+    else if (hub_data_dir(HUB_DATA_REFERENCE, data, sizeof data) == 0)
+        len = snprintf(buf, n, "%s/%s", data, HUB_SIGN_KEYS_FILE);
     else
-        len = snprintf(buf, n, "%s", HUB_SOURCE_DIR "/schemas/reference/" HUB_SIGN_KEYS_FILE);
+        len = -1;
     if (len < 0 || (size_t)len >= n) {
         buf[0] = '\0';
         return HUB_ERANGE;
