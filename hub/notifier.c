@@ -2,6 +2,7 @@
  * notifier.c — the notifier's consumer handler and the wiring of its three loops (notifier.h).
  */
 #include "hub/notifier.h"
+#include "hub/event_check.h"
 #include "hub/app.h"
 #include "hub/audit.h"
 #include "hub/codec.h"
@@ -62,7 +63,7 @@ struct hub_notifier {
     hub_receipt_server_t *server;
     bool curl_ready;
     char group[128];
-    char topic_handover[TOPIC_MAX], topic_contact[TOPIC_MAX];
+    struct hub_event_check check; /* the message checks shared with every event consumer */
     int64_t retry_for_ms;
 
     struct hub_event *events; /* one slot per batch position */
@@ -246,50 +247,7 @@ static int nt_prepare(void *ud, const rd_kafka_message_t *m, size_t slot,
         snprintf(reason, HUB_REASON_MAX, "invalid");
         return hub_error_set(err, HUB_ENOMEM, "out of memory");
     }
-    struct hub_event *ev = &n->events[slot];
-    hub_event_clear(ev);
-    int rc = hub_codec_decode(n->codec, m->payload, m->len, ev, err);
-    if (rc) {
-        snprintf(reason, HUB_REASON_MAX, "decode");
-        return rc;
-    }
-    const char *topic = rd_kafka_topic_name(m->rkt);
-    bool right = (ev->type == HUB_EV_HANDOVER && strcmp(topic, n->topic_handover) == 0) ||
-                 (ev->type == HUB_EV_CONTACT_CHANGE && strcmp(topic, n->topic_contact) == 0);
-    if (!right) {
-        snprintf(reason, HUB_REASON_MAX, "wrong_topic");
-        return hub_error_set(err, HUB_EINVAL, "a %s event does not belong on %s",
-                             hub_event_type_name(ev->type), topic);
-    }
-    const char *want_key =
-        ev->type == HUB_EV_CONTACT_CHANGE ? ev->common.district : ev->common.child;
-    if (!m->key || m->key_len != strlen(want_key) || memcmp(m->key, want_key, m->key_len) != 0) {
-        snprintf(reason, HUB_REASON_MAX, "key_mismatch");
-        return hub_error_set(err, HUB_EINVAL, "event_id=%s: the message key is not the event's %s",
-                             ev->common.event_id,
-                             ev->type == HUB_EV_CONTACT_CHANGE ? "district" : "child pseudonym");
-    }
-    int32_t day = hub_days_stockholm_from_ms(ev->common.occurred_at);
-    if ((rc = hub_districts_check(n->districts, ev->common.district, day, err)) != 0) {
-        snprintf(reason, HUB_REASON_MAX, "district");
-        hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
-        return rc;
-    }
-    /* hub/consumer verified the signature; the signer must be the event's district (or the one
-     * it was merged into). NULL: unsigned, let through by hub.signing.required=false. */
-    const struct hub_sign_key *signer = hub_consumer_current_signer(n->consumer);
-    if (signer && !hub_sign_signer_covers(n->districts, signer->district, ev->common.district)) {
-        snprintf(reason, HUB_REASON_MAX, "signer");
-        return hub_error_set(
-            err, HUB_ESIGNATURE, "event_id=%s: signed by %s (key %s), but the event is %s's",
-            ev->common.event_id, signer->district, signer->key_id, ev->common.district);
-    }
-    struct hub_rm_item item = {ev, topic, m->partition, m->offset, false};
-    if ((rc = hub_rmstore_check_item(&item, err)) != 0) {
-        snprintf(reason, HUB_REASON_MAX, "invalid");
-        return rc;
-    }
-    return 0;
+    return hub_event_check_message(&n->check, m, &n->events[slot], reason, err);
 }
 
 static void batch_reset(hub_notifier_t *n)
@@ -618,8 +576,6 @@ int hub_notifier_new(const hub_config_t *cfg, hub_notifier_t **out, struct hub_e
         return hub_error_set(err, HUB_ENOMEM, "out of memory");
     n->cfg = cfg;
     snprintf(n->group, sizeof n->group, "%s", hub_config_get(cfg, "hub.notifier.group"));
-    hub_config_topic(cfg, HUB_TOPIC_HANDOVER, n->topic_handover, sizeof n->topic_handover);
-    hub_config_topic(cfg, HUB_TOPIC_CONTACT_CHANGE, n->topic_contact, sizeof n->topic_contact);
     n->retry_for_ms = hub_config_get_int(cfg, "hub.notifier.retry_for_s") * 1000;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         free(n);
@@ -640,10 +596,12 @@ int hub_notifier_new(const hub_config_t *cfg, hub_notifier_t **out, struct hub_e
     if ((rc = ensure_slots(n, (size_t)hub_config_get_int(cfg, "hub.consumer.batch_max"))) ||
         (rc = hub_deliverer_new(cfg, n->codec, n->districts, &n->deliverer, err)))
         goto fail;
+    hub_event_check_init(&n->check, cfg, n->codec, n->districts);
     struct hub_consumer_handler h = {n, nt_prepare, nt_commit, nt_reconnect, nt_load_offset};
     if ((rc = hub_consumer_new(cfg, "notifier", n->group, notifier_topics, &h, &n->consumer, err)))
         goto fail;
     hub_deliverer_set_metrics(n->deliverer, hub_consumer_metrics(n->consumer));
+    n->check.consumer = n->consumer;
     *out = n;
     return 0;
 fail:

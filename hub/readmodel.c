@@ -2,6 +2,7 @@
  * readmodel.c — the read-model handler: decode and check in prepare(), rmstore in commit().
  */
 #include "hub/readmodel.h"
+#include "hub/event_check.h"
 #include "hub/codec.h"
 #include "hub/date.h"
 #include "hub/district.h"
@@ -32,7 +33,7 @@ struct hub_readmodel {
     struct hub_rm_item *items;
     struct hub_rm_offset *offs;
     size_t cap_items, cap_offs;
-    char topic_of[HUB_EV__COUNT][TOPIC_MAX]; /* prefixed topic of each event type */
+    struct hub_event_check check; /* the message checks shared with every event consumer */
 };
 
 static int ensure_slots(hub_readmodel_t *rm, size_t n)
@@ -59,47 +60,7 @@ static int rm_prepare(void *ud, const rd_kafka_message_t *m, size_t slot,
         snprintf(reason, HUB_REASON_MAX, "invalid");
         return hub_error_set(err, HUB_ENOMEM, "out of memory");
     }
-    struct hub_event *ev = &rm->events[slot];
-    hub_event_clear(ev);
-    int rc = hub_codec_decode(rm->codec, m->payload, m->len, ev, err);
-    if (rc) {
-        snprintf(reason, HUB_REASON_MAX, "decode");
-        return rc;
-    }
-    const char *topic = rd_kafka_topic_name(m->rkt);
-    if (strcmp(topic, rm->topic_of[ev->type]) != 0) {
-        snprintf(reason, HUB_REASON_MAX, "wrong_topic");
-        return hub_error_set(err, HUB_EINVAL, "a %s event does not belong on %s",
-                             hub_event_type_name(ev->type), topic);
-    }
-    const char *want_key =
-        ev->type == HUB_EV_CONTACT_CHANGE ? ev->common.district : ev->common.child;
-    if (!m->key || m->key_len != strlen(want_key) || memcmp(m->key, want_key, m->key_len) != 0) {
-        snprintf(reason, HUB_REASON_MAX, "key_mismatch");
-        return hub_error_set(err, HUB_EINVAL, "event_id=%s: the message key is not the event's %s",
-                             ev->common.event_id,
-                             ev->type == HUB_EV_CONTACT_CHANGE ? "district" : "child pseudonym");
-    }
-    int32_t day = hub_days_stockholm_from_ms(ev->common.occurred_at);
-    if ((rc = hub_districts_check(rm->districts, ev->common.district, day, err)) != 0) {
-        snprintf(reason, HUB_REASON_MAX, "district");
-        hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
-        return rc;
-    }
-    /* The consumer verified the signature; the signer must be the event's district (or the one
-     * it was merged into) — or, for a receipt, the hub itself: no district issues receipts. */
-    const char *signer = ev->type == HUB_EV_HANDOVER_RECEIPT ? HUB_SIGN_HUB : ev->common.district;
-    if ((rc = hub_consumer_check_signer(rm->consumer, rm->districts, signer, err))) {
-        snprintf(reason, HUB_REASON_MAX, "signer");
-        hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
-        return rc;
-    }
-    struct hub_rm_item item = {ev, topic, m->partition, m->offset, false};
-    if ((rc = hub_rmstore_check_item(&item, err)) != 0) {
-        snprintf(reason, HUB_REASON_MAX, "invalid");
-        return rc;
-    }
-    return 0;
+    return hub_event_check_message(&rm->check, m, &rm->events[slot], reason, err);
 }
 
 static int rm_commit(void *ud, const struct hub_batch *b, struct hub_error *err)
@@ -179,9 +140,6 @@ int hub_readmodel_new(const hub_config_t *cfg, bool rebuild, hub_readmodel_t **o
     if (!rm)
         return hub_error_set(err, HUB_ENOMEM, "out of memory");
     rm->cfg = cfg;
-    for (int t = 0; t < HUB_EV__COUNT; t++)
-        hub_config_topic(cfg, hub_topic_of_event((enum hub_event_type)t), rm->topic_of[t],
-                         TOPIC_MAX);
     const char *group = hub_config_get(cfg, "hub.readmodel.group");
     if ((rc = hub_districts_load_dir(hub_config_get(cfg, "hub.reference_dir"), &rm->districts,
                                      err)) ||
@@ -195,10 +153,12 @@ int hub_readmodel_new(const hub_config_t *cfg, bool rebuild, hub_readmodel_t **o
     }
     if ((rc = ensure_slots(rm, (size_t)hub_config_get_int(cfg, "hub.consumer.batch_max"))))
         goto fail;
+    hub_event_check_init(&rm->check, cfg, rm->codec, rm->districts);
     struct hub_consumer_handler h = {rm, rm_prepare, rm_commit, rm_reconnect, rm_load_offset};
     if ((rc = hub_consumer_new(cfg, "readmodel", group, rm_topics, &h, &rm->consumer, err)))
         goto fail;
     hub_consumer_set_ping(rm->consumer, rm_ping);
+    rm->check.consumer = rm->consumer;
     *out = rm;
     return 0;
 fail:
