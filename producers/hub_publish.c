@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FLUSH_SLICE_MS 200
+#define INTERRUPTED_WAIT_MS 5000
+
 struct prepared {
     struct hub_pub_msg *msgs;
     size_t n, cap;
@@ -95,6 +98,24 @@ static int prepare_stream(hub_publisher_t *pub, FILE *f, const char *name, struc
     }
     free(line);
     return rc;
+}
+
+/* Waits for the outstanding acknowledgements up to timeout_ms, in short slices so that SIGINT or
+ * SIGTERM shortens the wait to INTERRUPTED_WAIT_MS. */
+static void wait_for_acks(hub_publisher_t *pub, long timeout_ms)
+{
+    long waited = 0, since_stop = -1;
+    while (waited < timeout_ms && hub_publisher_flush(pub, FLUSH_SLICE_MS) != 0) {
+        waited += FLUSH_SLICE_MS;
+        if (hub_app_stopping()) {
+            if (since_stop < 0)
+                hub_log_plain("hub-publish: interrupted; waiting up to %d ms for acknowledgements",
+                              INTERRUPTED_WAIT_MS);
+            since_stop = since_stop < 0 ? 0 : since_stop + FLUSH_SLICE_MS;
+            if (since_stop >= INTERRUPTED_WAIT_MS)
+                break;
+        }
+    }
 }
 
 int main(int argc, char **argv)
@@ -175,18 +196,21 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    /* Pass 2: send, then wait for every acknowledgement. */
+    /* Pass 2: send, then wait for every acknowledgement. SIGINT/SIGTERM stop the sending; what
+     * was sent still gets a short wait for its acknowledgements, and everything else is named. */
     hub_app_on_signals();
-    size_t not_enqueued = 0;
-    for (size_t i = 0; i < pp.n; i++) {
+    size_t not_enqueued = 0, sent = 0;
+    for (; sent < pp.n && !hub_app_stopping(); sent++) {
         size_t ticket;
-        if (hub_publisher_send(pub, &pp.msgs[i], &ticket, &err) != 0)
+        if (hub_publisher_send(pub, &pp.msgs[sent], &ticket, &err) != 0)
             not_enqueued++;
-        hub_pub_msg_clear(&pp.msgs[i]);
-        if ((i & 1023) == 0)
+        hub_pub_msg_clear(&pp.msgs[sent]);
+        if ((sent & 1023) == 0)
             hub_publisher_poll(pub);
     }
-    (void)hub_publisher_flush(pub, (int)hub_config_get_int(cfg, "hub.publish.flush_timeout_ms"));
+    wait_for_acks(pub, hub_config_get_int(cfg, "hub.publish.flush_timeout_ms"));
+    for (size_t i = sent; i < pp.n; i++)
+        hub_log_plain("hub-publish: event_id=%s not sent: interrupted", pp.msgs[i].event_id);
     size_t acked, failed, pending;
     hub_publisher_counts(pub, &acked, &failed, &pending);
     for (size_t t = 0; t < hub_publisher_tickets(pub); t++) {
@@ -202,9 +226,9 @@ int main(int argc, char **argv)
     }
     hub_log_plain("hub-publish: %zu of %zu events acknowledged, %zu not acknowledged, %zu invalid "
                   "line%s skipped",
-                  acked, pp.n, failed + pending, pp.invalid_lines,
+                  acked, pp.n, failed + pending + (pp.n - sent), pp.invalid_lines,
                   pp.invalid_lines == 1 ? "" : "s");
-    if (failed + pending > 0 || not_enqueued > 0)
+    if (failed + pending > 0 || not_enqueued > 0 || sent < pp.n)
         exit_code = HUB_EXIT_FAILURE;
     else if (pp.invalid_lines)
         exit_code = HUB_EXIT_USAGE;
