@@ -59,24 +59,17 @@ int main(int argc, char **argv)
     if (hub_notifier_new(cfg, &nt, &err) != 0) {
         hub_log(HUB_LOG_ERROR, "cannot start", "error=\"%s\"", err.msg);
         hub_config_destroy(cfg);
-        return err.code == HUB_EPG_CONNECT || err.code == HUB_EKAFKA || err.code == HUB_EPG
-                   ? HUB_EXIT_FAILURE
-                   : HUB_EXIT_USAGE;
+        return hub_app_exit_code(err.code);
     }
     hub_log(HUB_LOG_INFO, "started", "group=%s", hub_config_get(cfg, "hub.notifier.group"));
     code = HUB_EXIT_OK;
     if (hub_notifier_run(nt, &err) != 0) {
         hub_log(HUB_LOG_ERROR, "stopped on error", "error=\"%s\"", err.msg);
-        code = err.code == HUB_ECONFIG_VALUE || err.code == HUB_EIO ? HUB_EXIT_USAGE
-                                                                    : HUB_EXIT_FAILURE;
+        code = hub_app_exit_code(err.code);
     }
     struct hub_consumer_stats st;
     hub_notifier_stats(nt, &st);
-    hub_log(HUB_LOG_INFO, "stopped",
-            "consumed=%llu committed=%llu dead_letters=%llu batches=%llu db_retries=%llu",
-            (unsigned long long)st.consumed, (unsigned long long)st.committed,
-            (unsigned long long)st.dead_letters, (unsigned long long)st.batches,
-            (unsigned long long)st.db_retries);
+    hub_consumer_log_stats(&st);
     hub_notifier_destroy(nt);
     hub_config_destroy(cfg);
     return code;

@@ -80,25 +80,18 @@ int main(int argc, char **argv)
     if (hub_readmodel_new(cfg, rebuild, &rm, &err) != 0) {
         hub_log(HUB_LOG_ERROR, "cannot start", "error=\"%s\"", err.msg);
         hub_config_destroy(cfg);
-        return err.code == HUB_EPG_CONNECT || err.code == HUB_EKAFKA ? HUB_EXIT_FAILURE
-                                                                     : HUB_EXIT_USAGE;
+        return hub_app_exit_code(err.code);
     }
     hub_log(HUB_LOG_INFO, "started", "group=%s rebuild=%s",
             hub_config_get(cfg, "hub.readmodel.group"), rebuild ? "true" : "false");
     code = HUB_EXIT_OK;
     if (hub_readmodel_run(rm, (int)idle_ms, &err) != 0) {
         hub_log(HUB_LOG_ERROR, "stopped on error", "error=\"%s\"", err.msg);
-        code = HUB_EXIT_FAILURE;
+        code = hub_app_exit_code(err.code);
     }
     struct hub_consumer_stats st;
     hub_readmodel_stats(rm, &st);
-    hub_log(HUB_LOG_INFO, "stopped",
-            "consumed=%llu committed=%llu dead_letters=%llu bad_signatures=%llu batches=%llu "
-            "db_retries=%llu verify_ms=%lld busy_ms=%lld",
-            (unsigned long long)st.consumed, (unsigned long long)st.committed,
-            (unsigned long long)st.dead_letters, (unsigned long long)st.bad_signatures,
-            (unsigned long long)st.batches, (unsigned long long)st.db_retries,
-            (long long)st.verify_ms, (long long)st.busy_ms);
+    hub_consumer_log_stats(&st);
     hub_readmodel_destroy(rm);
     hub_config_destroy(cfg);
     return code;

@@ -53,14 +53,6 @@ static void log_result(const char *what, const struct hub_stats_publish_result *
             r->unacked);
 }
 
-static int exit_code(int rc)
-{
-    return rc == HUB_EINVAL || rc == HUB_EAVRO_SCHEMA || rc == HUB_ECONFIG_VALUE ||
-                   rc == HUB_ECONFIG_SYNTAX || rc == HUB_ECONFIG_MISSING
-               ? HUB_EXIT_USAGE
-               : HUB_EXIT_FAILURE;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -129,7 +121,7 @@ int main(int argc, char **argv)
     if ((rc = hub_stats_publisher_new(cfg, &pub, &err)) != 0) {
         hub_log(HUB_LOG_ERROR, "cannot start", "error=\"%s\"", err.msg);
         hub_config_destroy(cfg);
-        return rc == HUB_EKAFKA || rc == HUB_ENOMEM ? HUB_EXIT_FAILURE : HUB_EXIT_USAGE;
+        return hub_app_exit_code(rc);
     }
     if (now_text)
         hub_stats_publisher_set_today(pub, hub_date_to_days(&now));
@@ -150,7 +142,7 @@ int main(int argc, char **argv)
     }
     if (rc != 0) {
         hub_log(HUB_LOG_ERROR, "failed", "error=\"%s\"", err.msg);
-        code = exit_code(rc);
+        code = hub_app_exit_code(rc);
     } else if (!month_text && !once) {
         hub_log(HUB_LOG_INFO, "stopped", NULL);
     }

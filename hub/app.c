@@ -62,3 +62,21 @@ void hub_app_request_stop(void)
 {
     stop_flag = 1;
 }
+
+int hub_app_exit_code(int code)
+{
+    switch (code) {
+    case HUB_OK:
+        return HUB_EXIT_OK;
+    case HUB_EINVAL:
+    case HUB_EIO:
+    case HUB_ESECURITY:
+    case HUB_ECONFIG_SYNTAX:
+    case HUB_ECONFIG_UNKNOWN:
+    case HUB_ECONFIG_VALUE:
+    case HUB_ECONFIG_MISSING:
+        return HUB_EXIT_USAGE;
+    default:
+        return HUB_EXIT_FAILURE;
+    }
+}

@@ -18,6 +18,12 @@ enum hub_exit { HUB_EXIT_OK = 0, HUB_EXIT_FAILURE = 1, HUB_EXIT_USAGE = 2 };
  * On error prints one line and returns HUB_EXIT_USAGE; *cfg is then NULL. */
 int hub_app_start(const char *program, const char *config_path, hub_config_t **cfg);
 
+/* The exit code for a failure `code` (a HUB_E* value): HUB_EXIT_USAGE for what the operator must
+ * fix in the command line or configuration (bad or missing keys, unreadable files named there,
+ * secret files others can read), HUB_EXIT_FAILURE for everything that happened at run time
+ * (database, Kafka, ...). */
+int hub_app_exit_code(int code);
+
 /* Installs SIGINT and SIGTERM handlers that set the stop flag; SIGPIPE is ignored. */
 void hub_app_on_signals(void);
 

@@ -795,6 +795,17 @@ void hub_consumer_get_stats(const hub_consumer_t *c, struct hub_consumer_stats *
     *out = c->stats;
 }
 
+void hub_consumer_log_stats(const struct hub_consumer_stats *st)
+{
+    hub_log(HUB_LOG_INFO, "stopped",
+            "consumed=%llu committed=%llu dead_letters=%llu bad_signatures=%llu batches=%llu "
+            "db_retries=%llu verify_ms=%lld busy_ms=%lld",
+            (unsigned long long)st->consumed, (unsigned long long)st->committed,
+            (unsigned long long)st->dead_letters, (unsigned long long)st->bad_signatures,
+            (unsigned long long)st->batches, (unsigned long long)st->db_retries,
+            (long long)st->verify_ms, (long long)st->busy_ms);
+}
+
 int hub_consumer_assigned(const hub_consumer_t *c)
 {
     return c->assigned;

@@ -113,6 +113,10 @@ int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
 /* Counters so far (copied). */
 void hub_consumer_get_stats(const hub_consumer_t *c, struct hub_consumer_stats *out);
 
+/* Logs the counters as the program's final "stopped" record (consumed=… committed=… … busy_ms=…;
+ * scripts and tests read these fields). */
+void hub_consumer_log_stats(const struct hub_consumer_stats *st);
+
 /* Number of partitions currently assigned. */
 int hub_consumer_assigned(const hub_consumer_t *c);
 
