@@ -17,7 +17,13 @@ BEGIN
     FOREACH r IN ARRAY ARRAY['hub_owner', 'hub_readmodel_writer', 'hub_notifier_writer',
                              'hub_stats_writer', 'hub_directory_writer', 'report_reader'] LOOP
         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) THEN
-            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+            -- roles belong to the cluster, not to this database: another database migrating at
+            -- the same moment may create the role first (its advisory lock is not ours)
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;
+            END;
         END IF;
     END LOOP;
 END $$;
