@@ -258,7 +258,7 @@ int hub_nstore_store_offsets(PGconn *conn, const char *group, const struct hub_n
         "    updated_at)\n"
         "SELECT $1, u.topic, u.partition, u.next_offset, now()\n"
         "  FROM unnest($2::text[], $3::int4[], $4::int8[]) AS u(topic, partition, next_offset)\n"
-        "ON CONFLICT (group_id, topic, partition) DO UPDATE\n"
+        "ON CONFLICT (writer, group_id, topic, partition) DO UPDATE\n"
         "   SET next_offset = EXCLUDED.next_offset, updated_at = EXCLUDED.updated_at";
     struct hub_pg_array col[3];
     const char *params[4] = {group};
@@ -283,7 +283,8 @@ int hub_nstore_load_offset(PGconn *conn, const char *group, const char *topic, i
                            int64_t *next, struct hub_error *err)
 {
     static const char sql[] = "SELECT next_offset FROM hub.consumer_offsets\n"
-                              " WHERE group_id = $1 AND topic = $2 AND partition = $3::int4";
+                              " WHERE writer = hub.offsets_writer() AND group_id = $1\n"
+                              "   AND topic = $2 AND partition = $3::int4";
     char part[16];
     const char *params[3] = {group, topic, part};
     PGresult *res = NULL;

@@ -176,20 +176,23 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
          "    updated_at)\n"
          "SELECT $1, u.topic, u.partition, u.next_offset, now()\n"
          "  FROM unnest($2::text[], $3::int4[], $4::int8[]) AS u(topic, partition, next_offset)\n"
-         "ON CONFLICT (group_id, topic, partition) DO UPDATE\n"
+         "ON CONFLICT (writer, group_id, topic, partition) DO UPDATE\n"
          "   SET next_offset = EXCLUDED.next_offset, updated_at = EXCLUDED.updated_at"},
     [ST_LOAD_OFFSET] = {"hub_rm_load_offset", "load consumer offset",
                         "SELECT next_offset FROM hub.consumer_offsets\n"
-                        " WHERE group_id = $1 AND topic = $2 AND partition = $3::int4"},
+                        " WHERE writer = hub.offsets_writer() AND group_id = $1 AND topic = $2\n"
+                        "   AND partition = $3::int4"},
     [ST_LOAD_OFFSETS] = {"hub_rm_load_offsets", "load consumer offsets",
                          "SELECT topic, partition, next_offset FROM hub.consumer_offsets\n"
-                         " WHERE group_id = $1 ORDER BY topic, partition"},
+                         " WHERE writer = hub.offsets_writer() AND group_id = $1\n"
+                         " ORDER BY topic, partition"},
 };
 
 static const char SQL_RESET_TABLES[] =
     "TRUNCATE hub.placements, hub.school_starts, hub.handovers, hub.handover_receipts,\n"
     "         hub.contact_changes, hub.processed_events";
-static const char SQL_RESET_OFFSETS[] = "DELETE FROM hub.consumer_offsets WHERE group_id = $1";
+static const char SQL_RESET_OFFSETS[] =
+    "DELETE FROM hub.consumer_offsets WHERE writer = hub.offsets_writer() AND group_id = $1";
 
 /* A sort key: `key` is a uuid (compared case-insensitively), then occurred_at, then offset. */
 struct rm_key {

@@ -49,4 +49,33 @@ write_conf "$TMP/rm.conf" "pg.user=rm_login_$$"
 publish "$TMP/rm.conf" "$HUB_SOURCE_DIR/tests/integration/data/readmodel_phase2.jsonl"
 catch_up "$TMP/rm.conf" 120
 [[ $(psql_hub -c "select count(*) from hub.placements") == 4 ]] || fail "hub-readmodel as its writer role wrote no placements"
-pass "report_reader sees no pseudonym; writers stay in their tables"
+
+# Issue 14: each program's role touches only its own offsets. The attack: the notifier's role
+# rewinds (or deletes, or plants) the read model's offsets. Row-level security leaves them as they are.
+before=$(psql_hub -c "select topic, partition, next_offset from hub.consumer_offsets
+                       where group_id = 'hub-readmodel' order by 1, 2")
+[[ -n $before ]] || fail "hub-readmodel stored no offsets"
+out=$(as_role hub_notifier_writer "update hub.consumer_offsets set next_offset = 0
+                                    where group_id = 'hub-readmodel'") || fail "update: $out"
+out=$(as_role hub_notifier_writer "delete from hub.consumer_offsets where group_id = 'hub-readmodel'") ||
+    fail "delete: $out"
+[[ $(as_role hub_notifier_writer "select count(*) from hub.consumer_offsets where group_id = 'hub-readmodel'") == 0 ]] ||
+    fail "hub_notifier_writer sees hub-readmodel's offsets"
+out=$(as_role hub_notifier_writer "insert into hub.consumer_offsets (writer, group_id, topic, partition, next_offset)
+                                    values ('hub_readmodel_writer', 'hub-readmodel', 'placement-events', 99, 0)") &&
+    fail "hub_notifier_writer planted an offset row of hub_readmodel_writer"
+grep -q "row-level security" <<<"$out" || fail "planting a row: not a row-level security error: $out"
+after=$(psql_hub -c "select topic, partition, next_offset from hub.consumer_offsets
+                      where group_id = 'hub-readmodel' order by 1, 2")
+[[ $before == "$after" ]] || fail "the notifier's role changed hub-readmodel's offsets"
+[[ $(psql_hub -c "select distinct writer from hub.consumer_offsets where group_id = 'hub-readmodel'") == hub_readmodel_writer ]] ||
+    fail "hub-readmodel's offsets are not hub_readmodel_writer's"
+# The notifier's own offsets stay its own: a row it writes is invisible to the read model's role.
+as_role hub_notifier_writer "insert into hub.consumer_offsets (group_id, topic, partition, next_offset)
+                              values ('hub-readmodel', 'placement-events', 0, 0)" >/dev/null ||
+    fail "hub_notifier_writer cannot write an offset row of its own"
+[[ $(as_role hub_readmodel_writer "select count(*) from hub.consumer_offsets where writer <> 'hub_readmodel_writer'") == 0 ]] ||
+    fail "hub_readmodel_writer sees another writer's offsets"
+catch_up "$TMP/rm.conf" 60
+[[ $(psql_hub -c "select count(*) from hub.placements") == 4 ]] || fail "hub-readmodel after the planted row: placements changed"
+pass "report_reader sees no pseudonym; writers stay in their tables and their own offsets"

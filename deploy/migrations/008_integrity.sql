@@ -1,0 +1,47 @@
+-- 008_integrity.sql — integrity between programs, districts and over time (issue 14).
+--
+-- 1. Each program's role touches only its own consumer offsets.
+--    hub.consumer_offsets gets a `writer` column: the hub writer role (hub_readmodel_writer,
+--    hub_notifier_writer) the row belongs to, filled by hub.offsets_writer() from the session's
+--    role. Row-level security lets a session see, insert, update and delete only rows of its own
+--    writer role, so hub-notifier's login can no longer move hub-readmodel's offsets (an UPDATE
+--    of another writer's rows changes nothing; an INSERT naming another writer is refused). The
+--    writer is part of the primary key, so one program can never collide with (and so block)
+--    another's rows either. The schema owner (and a superuser) bypasses row-level security, as
+--    PostgreSQL does for a table's owner; its rows carry writer `hub_owner`, and programs read
+--    only rows of their own writer, so they never pick up rows written under another role.
+--    Rows that exist when this migration runs are given to the writer of the default group
+--    names (hub-readmodel, hub-notifier); rows of other groups stay with hub_owner, and a
+--    program running under a writer role then reads its topics again from the start — safe,
+--    because both programs skip event ids they have already processed.
+
+CREATE FUNCTION hub.offsets_writer() RETURNS name
+LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+             OR pg_has_role(current_user, 'hub_owner', 'MEMBER') THEN 'hub_owner'::name
+        WHEN pg_has_role(current_user, 'hub_readmodel_writer', 'MEMBER')
+             AND NOT pg_has_role(current_user, 'hub_notifier_writer', 'MEMBER')
+            THEN 'hub_readmodel_writer'::name
+        WHEN pg_has_role(current_user, 'hub_notifier_writer', 'MEMBER')
+             AND NOT pg_has_role(current_user, 'hub_readmodel_writer', 'MEMBER')
+            THEN 'hub_notifier_writer'::name
+        -- a login in both writer roles (a mistake) gets rows of its own name, seen by no program
+        ELSE current_user
+    END
+$$;
+COMMENT ON FUNCTION hub.offsets_writer() IS
+    'The writer role whose hub.consumer_offsets rows the current session may touch.';
+ALTER FUNCTION hub.offsets_writer() OWNER TO hub_owner;
+
+ALTER TABLE hub.consumer_offsets ADD COLUMN writer name NOT NULL DEFAULT hub.offsets_writer();
+UPDATE hub.consumer_offsets SET writer = 'hub_readmodel_writer' WHERE group_id = 'hub-readmodel';
+UPDATE hub.consumer_offsets SET writer = 'hub_notifier_writer' WHERE group_id = 'hub-notifier';
+ALTER TABLE hub.consumer_offsets DROP CONSTRAINT consumer_offsets_pkey;
+ALTER TABLE hub.consumer_offsets ADD PRIMARY KEY (writer, group_id, topic, partition);
+ALTER TABLE hub.consumer_offsets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY consumer_offsets_own_writer ON hub.consumer_offsets
+    USING (writer = hub.offsets_writer())
+    WITH CHECK (writer = hub.offsets_writer());
+COMMENT ON COLUMN hub.consumer_offsets.writer IS
+    'The writer role owning the row (hub.offsets_writer()); row-level security keeps each role to its own.';
