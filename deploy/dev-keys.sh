@@ -21,7 +21,7 @@ chmod 700 "$DIR"
 new=$(mktemp "$TABLE.XXXXXX")
 trap 'rm -f "$new"' EXIT
 {
-    echo "key_id,district,public_key,valid_from,valid_to"
+    echo "key_id,district,public_key,valid_from,valid_to,revoked_at"
     echo "# dev keys written by deploy/dev-keys.sh; the private keys are in $DIR"
 } >"$new"
 made=0
@@ -30,6 +30,8 @@ while IFS=, read -r code _; do
     id=$code-dev
     row=$(grep -m 1 "^$id," "$TABLE" 2>/dev/null || true)
     if [[ -n $row && -s $DIR/$id.pem ]]; then
+        # a row of a table written before revoked_at existed gets the empty sixth column
+        [[ $row == *,*,*,*,*,* ]] || row="$row,"
         echo "$row" >>"$new"
         continue
     fi

@@ -49,9 +49,18 @@ static const struct key_def hub_keys[] = {
      "keys; each event is signed with its district's key from hub.signing.keys_file (instead of "
      "hub.signing.key_file)"},
     {"hub.signing.keys_file", KEY_PATH, "", 0, 0,
-     "the districts' public keys (key_id,district,public_key,valid_from,valid_to) that consumers "
+     "the districts' public keys (key_id,district,public_key,valid_from,valid_to,revoked_at) that "
+     "consumers "
      "verify against (default: district-keys.csv in hub.reference_dir or the source tree's "
      "schemas/reference)"},
+    {"hub.signing.max_delay_s", KEY_INT, "604800", 60, 2592000,
+     "consumers: a version 2 signature made longer than this before the hub first saw the "
+     "message is refused (reason signature, \"signing time out of range\"); allows for stopped "
+     "consumers, and bounds how long after its valid_to a retired key's signatures are taken"},
+    {"hub.clock.max_skew_s", KEY_INT, "300", 0, 86400,
+     "how far ahead of the hub's clock an event may be: hub-publish refuses an occurred_at "
+     "further in the future (exit 2), consumers dead-letter it (reason future) and refuse a "
+     "signing time further ahead of the first sighting"},
     {"hub.signing.verify_threads", KEY_INT, "0", 0, 64,
      "consumers: threads verifying a batch's signatures (0: one per online CPU)"},
     {"hub.schools.file", KEY_PATH, "", 0, 0,

@@ -41,6 +41,10 @@ struct hub_consumer {
     struct dead_reason *why; /* for dead messages: reason and detail until the DLQ has them */
     bool *verified;          /* signature checked; result in sig[] */
     struct hub_sig_result *sig;
+    struct hub_sig_input *msg_in; /* per pending message once verified: headers, first seen */
+    bool *record;                 /* scratch: sightings to record */
+    bool *reject;                 /* scratch: review() verdicts */
+    struct hub_rejection *rejection;
     struct hub_sig_input *sig_in; /* scratch for one round of verification */
     struct hub_sig_result *sig_out;
     size_t *sig_idx;
@@ -62,6 +66,7 @@ struct hub_consumer {
     bool sig_required;
     int verify_threads;
     const struct hub_sign_key *current_signer; /* while prepare() runs */
+    int64_t current_seen;                      /* while prepare() runs */
 
     /* Operability: metrics, and the state /readyz reads from the ops server's thread. */
     hub_metrics_t *metrics;
@@ -119,6 +124,7 @@ static void drop_pending_of(hub_consumer_t *c, const rd_kafka_topic_partition_li
             c->dlq_acked[j] = c->dlq_acked[i];
             c->verified[j] = c->verified[i];
             c->sig[j] = c->sig[i];
+            c->msg_in[j] = c->msg_in[i];
             j++;
         }
     }
@@ -251,6 +257,22 @@ static int grow_pending(hub_consumer_t *c, size_t need)
     if (!in)
         return HUB_ENOMEM;
     c->sig_in = in;
+    in = realloc(c->msg_in, cap * sizeof *in);
+    if (!in)
+        return HUB_ENOMEM;
+    c->msg_in = in;
+    a = realloc(c->record, cap * sizeof *a);
+    if (!a)
+        return HUB_ENOMEM;
+    c->record = a;
+    a = realloc(c->reject, cap * sizeof *a);
+    if (!a)
+        return HUB_ENOMEM;
+    c->reject = a;
+    struct hub_rejection *rj = realloc(c->rejection, cap * sizeof *rj);
+    if (!rj)
+        return HUB_ENOMEM;
+    c->rejection = rj;
     size_t *ix = realloc(c->sig_idx, cap * sizeof *ix);
     if (!ix)
         return HUB_ENOMEM;
@@ -271,6 +293,9 @@ static int load_keys(hub_consumer_t *c, const hub_config_t *cfg, struct hub_erro
         hub_error_prefix(err, "hub.signing.keys_file: ");
         return rc;
     }
+    hub_sign_keys_set_window(c->keys,
+                             hub_config_get_int(cfg, "hub.clock.max_skew_s") * INT64_C(1000),
+                             hub_config_get_int(cfg, "hub.signing.max_delay_s") * INT64_C(1000));
     c->sig_required = hub_config_get_bool(cfg, "hub.signing.required");
     if (c->sig_required && hub_sign_keys_count(c->keys) == 0)
         return hub_error_set(err, HUB_ECONFIG_VALUE,
@@ -515,8 +540,10 @@ static int send_dead_letters(hub_consumer_t *c, struct hub_error *err)
 }
 
 /* Checks the signature of every pending message not checked yet, spread over verify_threads. A
- * message is verified once, however often its batch is prepared again. */
-static void verify_pending(hub_consumer_t *c)
+ * message is verified once, however often its batch is prepared again. Its time is its first
+ * sighting (hub/sighting.h) when the handler has one recorded, else now. Returns 0 or the
+ * lookup's error (nothing is marked verified then). */
+static int verify_pending(hub_consumer_t *c, struct hub_error *err)
 {
     size_t n = 0;
     for (size_t i = 0; i < c->n_pending; i++) {
@@ -526,14 +553,35 @@ static void verify_pending(hub_consumer_t *c)
         c->sig_idx[n++] = i;
     }
     if (n == 0)
-        return;
+        return 0;
+    if (c->h.seen_lookup) {
+        int rc = c->h.seen_lookup(c->h.ud, c->sig_in, n, err);
+        if (rc)
+            return rc;
+    }
     int64_t t0 = now_ms();
     hub_sign_check_many(c->keys, c->sig_in, c->sig_out, n, c->verify_threads);
     c->stats.verify_ms += now_ms() - t0;
     for (size_t j = 0; j < n; j++) {
         c->sig[c->sig_idx[j]] = c->sig_out[j];
+        c->msg_in[c->sig_idx[j]] = c->sig_in[j];
         c->verified[c->sig_idx[j]] = true;
     }
+    return 0;
+}
+
+/* Records the first sighting of every pending message whose signature verified, before the
+ * batch has any effect. */
+static int record_sightings(hub_consumer_t *c, struct hub_error *err)
+{
+    bool any = false;
+    if (!c->h.seen_record)
+        return 0;
+    for (size_t i = 0; i < c->n_pending; i++) {
+        c->record[i] = c->verified[i] && c->sig[i].status == HUB_SIG_OK;
+        any = any || c->record[i];
+    }
+    return any ? c->h.seen_record(c->h.ud, c->msg_in, c->record, c->n_pending, err) : 0;
 }
 
 /* Before prepare(): a message whose signature fails is dead-lettered with reason `signature`. An
@@ -543,39 +591,61 @@ static int check_signature(hub_consumer_t *c, size_t i, char reason[HUB_REASON_M
 {
     const struct hub_sig_result *r = &c->sig[i];
     c->current_signer = r->status == HUB_SIG_OK ? r->key : NULL;
+    c->current_seen = c->msg_in[i].seen_ms;
     if (r->status == HUB_SIG_OK || (r->status == HUB_SIG_MISSING && !c->sig_required))
         return 0;
-    struct hub_sig_input in;
-    hub_sig_input_from_message(c->pending[i], &in);
     snprintf(reason, HUB_REASON_MAX, "signature");
     e->code = HUB_ESIGNATURE;
-    hub_sig_describe(&in, r, e->msg, sizeof e->msg);
+    hub_sig_describe(&c->msg_in[i], r, e->msg, sizeof e->msg);
     return HUB_ESIGNATURE;
+}
+
+static void mark_dead(hub_consumer_t *c, size_t i, const char *reason, const char *detail)
+{
+    const rd_kafka_message_t *m = c->pending[i];
+    c->dead[i] = true;
+    snprintf(c->why[i].reason, sizeof c->why[i].reason, "%s", reason[0] ? reason : "rejected");
+    snprintf(c->why[i].detail, sizeof c->why[i].detail, "%s", detail);
+    hub_log(HUB_LOG_WARN, "dead letter",
+            "reason=%s topic=%s partition=%" PRId32 " offset=%" PRId64 " detail=\"%s\"",
+            c->why[i].reason, rd_kafka_topic_name(m->rkt), m->partition, m->offset, detail);
 }
 
 static void prepare_all(hub_consumer_t *c)
 {
-    verify_pending(c);
     for (size_t i = 0; i < c->n_pending; i++) {
         if (c->prepared[i] && !c->need_prepare)
             continue;
         rd_kafka_message_t *m = c->pending[i];
         char reason[HUB_REASON_MAX] = "";
         struct hub_error e = {0};
-        c->dead[i] =
-            check_signature(c, i, reason, &e) != 0 || c->h.prepare(c->h.ud, m, i, reason, &e) != 0;
+        c->dead[i] = false;
+        if (check_signature(c, i, reason, &e) != 0 || c->h.prepare(c->h.ud, m, i, reason, &e) != 0)
+            mark_dead(c, i, reason, e.msg);
         c->current_signer = NULL;
-        if (c->dead[i]) {
-            snprintf(c->why[i].reason, sizeof c->why[i].reason, "%s",
-                     reason[0] ? reason : "rejected");
-            snprintf(c->why[i].detail, sizeof c->why[i].detail, "%s", e.msg);
-            hub_log(HUB_LOG_WARN, "dead letter",
-                    "reason=%s topic=%s partition=%" PRId32 " offset=%" PRId64 " detail=\"%s\"",
-                    reason, rd_kafka_topic_name(m->rkt), m->partition, m->offset, e.msg);
-        }
+        c->current_seen = 0;
         c->prepared[i] = true;
     }
     c->need_prepare = false;
+}
+
+static void build_batch(hub_consumer_t *c, struct hub_batch *b);
+
+/* The handler's batch-level checks (review()), after prepare(): rejected messages die too. */
+static int review_all(hub_consumer_t *c, struct hub_error *err)
+{
+    struct hub_batch b;
+    if (!c->h.review)
+        return 0;
+    build_batch(c, &b);
+    memset(c->reject, 0, c->n_pending * sizeof *c->reject);
+    int rc = c->h.review(c->h.ud, &b, c->reject, c->rejection, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < c->n_pending; i++)
+        if (c->reject[i] && !c->dead[i])
+            mark_dead(c, i, c->rejection[i].reason, c->rejection[i].detail);
+    return 0;
 }
 
 static void build_batch(hub_consumer_t *c, struct hub_batch *b)
@@ -664,8 +734,15 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
     long backoff = 100;
     int64_t started = now_ms();
     while (c->n_pending > 0) {
-        prepare_all(c);
-        int rc = send_dead_letters(c, err);
+        int rc = verify_pending(c, err);
+        if (rc == 0) {
+            prepare_all(c);
+            rc = review_all(c, err);
+        }
+        if (rc == 0)
+            rc = record_sightings(c, err);
+        if (rc == 0)
+            rc = send_dead_letters(c, err);
         if (rc == 0) {
             struct hub_batch b;
             build_batch(c, &b);
@@ -816,6 +893,11 @@ const struct hub_sign_key *hub_consumer_current_signer(const hub_consumer_t *c)
     return c ? c->current_signer : NULL;
 }
 
+int64_t hub_consumer_current_seen(const hub_consumer_t *c)
+{
+    return c ? c->current_seen : 0;
+}
+
 int hub_consumer_check_signer(const hub_consumer_t *c, const struct hub_districts *districts,
                               const char *event_district, struct hub_error *err)
 {
@@ -858,6 +940,10 @@ void hub_consumer_destroy(hub_consumer_t *c)
     free(c->sig_in);
     free(c->sig_out);
     free(c->sig_idx);
+    free(c->msg_in);
+    free(c->record);
+    free(c->reject);
+    free(c->rejection);
     hub_sign_keys_destroy(c->keys);
     free(c);
 }

@@ -8,10 +8,14 @@
  *
  * Authenticity comes first (hub/sign.h): before prepare() sees a message, its Ed25519 signature
  * (headers hub.sig, hub.sig.key) over (topic as received, key, value) is verified against the
- * key table loaded once at start (hub.signing.keys_file). A missing signature, one that does not
- * verify, an unknown key id, or a key not valid on the message timestamp's day sends the message
- * to the DLQ with reason `signature` and a detail starting with "missing signature", "bad
- * signature", "unknown key", "expired key" or "key not yet valid"; prepare() is not called.
+ * key table loaded once at start (hub.signing.keys_file). Keys are judged on the message's first
+ * sighting by the hub and, for version 2 signatures, its signed time (hub/sign.h "Time"), never
+ * on the Kafka timestamp. A missing signature, one that does not verify, an unknown key id, a
+ * key revoked or not valid then, or a signing time outside the window sends the message to the
+ * DLQ with reason `signature` and a detail starting with "missing signature", "bad signature",
+ * "unknown key", "expired key", "key not yet valid", "revoked key", "signing time out of range"
+ * or "bad signature header"; prepare() is not called. The first sighting of every message whose
+ * signature verified is recorded (handler seen_record) before the batch commits.
  * With hub.signing.required=false an unsigned message passes (its signer is then NULL). The
  * signatures of a batch are checked in hub.signing.verify_threads threads, once per message.
  * prepare() learns the verified signer with hub_consumer_current_signer(), e.g. to check that
@@ -68,6 +72,14 @@ struct hub_batch {
     size_t n_offsets;
 };
 
+/* Why review() rejects a message: its dead-letter reason and one-line detail. */
+struct hub_rejection {
+    char reason[HUB_REASON_MAX];
+    char detail[HUB_ERROR_MSG_MAX];
+};
+
+struct hub_sig_input;
+
 struct hub_consumer_handler {
     void *ud;
     /* Decodes and validates msg into the handler's slot `slot` (0..batch_max-1). Returns 0 to keep
@@ -83,6 +95,20 @@ struct hub_consumer_handler {
     /* The stored next offset of a partition, or -1 when none. */
     int (*load_offset)(void *ud, const char *topic, int32_t partition, int64_t *next,
                        struct hub_error *err);
+    /* Optional (NULL: every message is judged as first seen now). Before verification: sets
+     * in[i].seen_ms to the recorded first sighting of each message that has one
+     * (hub_sighting_lookup). An error is retried like a failed commit. */
+    int (*seen_lookup)(void *ud, struct hub_sig_input *in, size_t n, struct hub_error *err);
+    /* Optional: records the first sightings of the messages with record[i] (their signature
+     * verified), before commit() (hub_sighting_record). An error is retried. */
+    int (*seen_record)(void *ud, const struct hub_sig_input *in, const bool *record, size_t n,
+                       struct hub_error *err);
+    /* Optional: checks that need the whole batch or the database (e.g. who owns a record), after
+     * prepare() and before dead letters are sent. Sets reject[i] and rejection[i] for each
+     * message to dead-letter (messages already dead may be left alone). The batch's `dead`
+     * flags are current. An error is retried like a failed commit. */
+    int (*review)(void *ud, const struct hub_batch *b, bool *reject,
+                  struct hub_rejection *rejection, struct hub_error *err);
 };
 
 struct hub_consumer_stats {
@@ -124,6 +150,11 @@ int hub_consumer_assigned(const hub_consumer_t *c);
  * is the signer), or NULL for an unsigned message let through by hub.signing.required=false.
  * NULL outside prepare(). Owned by the consumer. */
 const struct hub_sign_key *hub_consumer_current_signer(const hub_consumer_t *c);
+
+/* While prepare() runs: when the hub first saw the current message (ms since the epoch; its
+ * recorded first sighting, or when it was read); 0 outside prepare(). Checks of an event's own
+ * times judge against this, so that a rebuild judges as the first run did. */
+int64_t hub_consumer_current_seen(const hub_consumer_t *c);
 
 /* For prepare() after decoding: 0 when the current message's verified signer may sign for
  * `event_district` (the same district, or one it was merged into, per `districts`) or the message

@@ -15,6 +15,7 @@
 #include "hub/notify_store.h"
 #include "hub/pg.h"
 #include "hub/rmstore.h"
+#include "hub/sighting.h"
 #include "hub/sign.h"
 #include "hub/webhook.h"
 
@@ -554,6 +555,19 @@ static int nt_load_offset(void *ud, const char *topic, int32_t partition, int64_
     return hub_nstore_load_offset(n->conn, n->group, topic, partition, next, err);
 }
 
+static int nt_seen_lookup(void *ud, struct hub_sig_input *in, size_t n_in, struct hub_error *err)
+{
+    hub_notifier_t *n = ud;
+    return hub_sighting_lookup(n->conn, in, n_in, err);
+}
+
+static int nt_seen_record(void *ud, const struct hub_sig_input *in, const bool *record, size_t n_in,
+                          struct hub_error *err)
+{
+    hub_notifier_t *n = ud;
+    return hub_sighting_record(n->conn, in, record, n_in, err);
+}
+
 static int load_districts(const hub_config_t *cfg, hub_districts_t **out, struct hub_error *err)
 {
     char path[4096];
@@ -597,7 +611,9 @@ int hub_notifier_new(const hub_config_t *cfg, hub_notifier_t **out, struct hub_e
         (rc = hub_deliverer_new(cfg, n->codec, n->districts, &n->deliverer, err)))
         goto fail;
     hub_event_check_init(&n->check, cfg, n->codec, n->districts);
-    struct hub_consumer_handler h = {n, nt_prepare, nt_commit, nt_reconnect, nt_load_offset};
+    struct hub_consumer_handler h = {
+        n,   nt_prepare, nt_commit, nt_reconnect, nt_load_offset, nt_seen_lookup, nt_seen_record,
+        NULL};
     if ((rc = hub_consumer_new(cfg, "notifier", n->group, notifier_topics, &h, &n->consumer, err)))
         goto fail;
     hub_deliverer_set_metrics(n->deliverer, hub_consumer_metrics(n->consumer));

@@ -10,6 +10,7 @@
 #include "hub/log.h"
 #include "hub/pg.h"
 #include "hub/rmstore.h"
+#include "hub/sighting.h"
 #include "hub/sign.h"
 
 #include <stdlib.h>
@@ -124,6 +125,19 @@ static int rm_ping(void *ud, struct hub_error *err)
     return hub_pg_exec(rm->conn, "database ping", "SELECT 1", 0, NULL, NULL, err);
 }
 
+static int rm_seen_lookup(void *ud, struct hub_sig_input *in, size_t n, struct hub_error *err)
+{
+    hub_readmodel_t *rm = ud;
+    return hub_sighting_lookup(rm->conn, in, n, err);
+}
+
+static int rm_seen_record(void *ud, const struct hub_sig_input *in, const bool *record, size_t n,
+                          struct hub_error *err)
+{
+    hub_readmodel_t *rm = ud;
+    return hub_sighting_record(rm->conn, in, record, n, err);
+}
+
 static int rm_load_offset(void *ud, const char *topic, int32_t partition, int64_t *next,
                           struct hub_error *err)
 {
@@ -154,7 +168,9 @@ int hub_readmodel_new(const hub_config_t *cfg, bool rebuild, hub_readmodel_t **o
     if ((rc = ensure_slots(rm, (size_t)hub_config_get_int(cfg, "hub.consumer.batch_max"))))
         goto fail;
     hub_event_check_init(&rm->check, cfg, rm->codec, rm->districts);
-    struct hub_consumer_handler h = {rm, rm_prepare, rm_commit, rm_reconnect, rm_load_offset};
+    struct hub_consumer_handler h = {
+        rm,  rm_prepare, rm_commit, rm_reconnect, rm_load_offset, rm_seen_lookup, rm_seen_record,
+        NULL};
     if ((rc = hub_consumer_new(cfg, "readmodel", group, rm_topics, &h, &rm->consumer, err)))
         goto fail;
     hub_consumer_set_ping(rm->consumer, rm_ping);

@@ -29,17 +29,20 @@
 #include "hub/log.h"
 #include "hub/secret.h"
 
-#define NFIELDS 5
+#define NFIELDS 6 /* with revoked_at; tables written before issue 14 have the first five */
+#define NFIELDS_V1 5
+#define SIGNED_AT_DIGITS_MAX 15
 #define MAX_LINE 4096
 #define PUBLIC_B64_LEN 44     /* base64 of 32 bytes: 43 characters and one '=' */
 #define MIN_PER_THREAD 16     /* fewer messages than this per thread are not worth a thread */
 #define PEM_MAX_BYTES (16384) /* an Ed25519 PKCS#8 PEM is ~120 bytes */
 
-enum { F_KEY_ID, F_DISTRICT, F_PUBLIC_KEY, F_VALID_FROM, F_VALID_TO };
+enum { F_KEY_ID, F_DISTRICT, F_PUBLIC_KEY, F_VALID_FROM, F_VALID_TO, F_REVOKED_AT };
 
-static const char *const field_names[NFIELDS] = {"key_id", "district", "public_key", "valid_from",
-                                                 "valid_to"};
-static const char header[] = "key_id,district,public_key,valid_from,valid_to";
+static const char *const field_names[NFIELDS] = {"key_id",     "district", "public_key",
+                                                 "valid_from", "valid_to", "revoked_at"};
+static const char header[] = "key_id,district,public_key,valid_from,valid_to,revoked_at";
+static const char header_v1[] = "key_id,district,public_key,valid_from,valid_to";
 
 /* ---- canonical byte string ---- */
 
@@ -75,6 +78,34 @@ int hub_sign_canonical(const char *topic, size_t topic_len, const void *key, siz
     (void)put_part(p, value, value_len);
     *out = buf;
     *len = total;
+    return 0;
+}
+
+int hub_sign_canonical_v2(int64_t signed_at_ms, const char *topic, size_t topic_len,
+                          const void *key, size_t key_len, const void *value, size_t value_len,
+                          uint8_t **out, size_t *len)
+{
+    uint8_t *v1 = NULL, *buf;
+    size_t v1_len = 0, head = HUB_SIG_V2_TAG_LEN + 8;
+    *out = NULL;
+    *len = 0;
+    if (signed_at_ms < 0)
+        return HUB_EINVAL;
+    int rc = hub_sign_canonical(topic, topic_len, key, key_len, value, value_len, &v1, &v1_len);
+    if (rc)
+        return rc;
+    buf = malloc(head + v1_len);
+    if (!buf) {
+        free(v1);
+        return HUB_ENOMEM;
+    }
+    memcpy(buf, HUB_SIG_V2_TAG, HUB_SIG_V2_TAG_LEN);
+    for (int i = 0; i < 8; i++)
+        buf[HUB_SIG_V2_TAG_LEN + i] = (uint8_t)((uint64_t)signed_at_ms >> (56 - 8 * i));
+    memcpy(buf + head, v1, v1_len);
+    free(v1);
+    *out = buf;
+    *len = head + v1_len;
     return 0;
 }
 
@@ -331,7 +362,16 @@ struct row {
 struct hub_sign_keys {
     struct row *rows;
     size_t n, cap;
+    int64_t max_skew_ms, max_delay_ms; /* the window of v2 signing times around first seen */
 };
+
+void hub_sign_keys_set_window(hub_sign_keys_t *t, int64_t max_skew_ms, int64_t max_delay_ms)
+{
+    if (!t)
+        return;
+    t->max_skew_ms = max_skew_ms;
+    t->max_delay_ms = max_delay_ms;
+}
 
 void hub_sign_keys_destroy(hub_sign_keys_t *t)
 {
@@ -397,7 +437,16 @@ static int parse_date_field(const char *s, const char *path, size_t line, int f,
     return 0;
 }
 
-/* Splits `line` at commas into exactly NFIELDS fields; returns the count found. */
+/* 00:00 Stockholm time on `day`. */
+static int64_t stockholm_midnight_ms(int32_t day)
+{
+    int64_t utc = (int64_t)day * 86400000;
+    /* the offset an hour before UTC midnight is the one in force at local midnight (the clocks
+     * change at 01:00 UTC) */
+    return utc - (int64_t)hub_stockholm_utc_offset_minutes(utc - 3600000) * 60000;
+}
+
+/* Splits `line` at commas into at most NFIELDS fields; returns the count found. */
 static size_t split_fields(char *line, char *fields[NFIELDS])
 {
     size_t n = 0;
@@ -473,6 +522,20 @@ static int parse_row(hub_sign_keys_t *t, char *fields[NFIELDS], const hub_distri
         if (r.k.valid_to < r.k.valid_from)
             return field_error(err, path, line, F_VALID_TO, "is before valid_from");
     }
+    r.k.revoked_at = INT64_MAX;
+    const char *rev = fields[F_REVOKED_AT];
+    if (rev && rev[0] != '\0') {
+        struct hub_error local = {0};
+        if (strlen(rev) == 10) {
+            int32_t d;
+            if ((rc = parse_date_field(rev, path, line, F_REVOKED_AT, &d, err)) != 0)
+                return rc;
+            r.k.revoked_at = stockholm_midnight_ms(d);
+        } else if (hub_timestamp_parse_rfc3339(rev, &r.k.revoked_at, &local) != 0) {
+            return field_error(err, path, line, F_REVOKED_AT,
+                               "must be empty, a date YYYY-MM-DD or an RFC 3339 instant");
+        }
+    }
     r.pkey =
         EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, r.k.public_key, HUB_SIGN_PUBLIC_LEN);
     if (!r.pkey)
@@ -500,6 +563,7 @@ int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_s
     size_t cap = 0, lineno = 0;
     ssize_t len;
     bool seen_header = false;
+    size_t nfields = NFIELDS;
     int rc = 0;
 
     *out = NULL;
@@ -513,9 +577,11 @@ int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_s
         rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", path);
         goto out;
     }
+    t->max_skew_ms = HUB_SIGN_DEFAULT_SKEW_MS;
+    t->max_delay_ms = HUB_SIGN_DEFAULT_DELAY_MS;
     errno = 0;
     while ((len = getline(&line, &cap, f)) >= 0) {
-        char *fields[NFIELDS];
+        char *fields[NFIELDS] = {NULL};
         char *text = line;
         lineno++;
         if ((size_t)len > MAX_LINE) {
@@ -537,7 +603,9 @@ int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_s
         if (text[0] == '\0' || text[0] == '#')
             continue;
         if (!seen_header) {
-            if (strcmp(text, header) != 0) {
+            if (strcmp(text, header_v1) == 0)
+                nfields = NFIELDS_V1;
+            else if (strcmp(text, header) != 0) {
                 rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected the header %s", path,
                                    lineno, header);
                 goto out;
@@ -546,9 +614,10 @@ int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_s
             continue;
         }
         size_t count = split_fields(text, fields);
-        if (count != NFIELDS) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected %d fields (%s), got %zu",
-                               path, lineno, NFIELDS, header, count);
+        if (count != nfields) {
+            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected %zu fields (%s), got %zu",
+                               path, lineno, nfields, nfields == NFIELDS ? header : header_v1,
+                               count);
             goto out;
         }
         if ((rc = parse_row(t, fields, districts, path, lineno, err)) != 0)
@@ -626,7 +695,6 @@ static int64_t wall_ms(void)
 void hub_sig_input_from_message(rd_kafka_message_t *m, struct hub_sig_input *in)
 {
     rd_kafka_headers_t *hdrs = NULL;
-    rd_kafka_timestamp_type_t tstype;
     memset(in, 0, sizeof *in);
     in->topic = rd_kafka_topic_name(m->rkt);
     in->key = m->key;
@@ -644,10 +712,45 @@ void hub_sig_input_from_message(rd_kafka_message_t *m, struct hub_sig_input *in)
             in->key_id = NULL;
             in->key_id_len = 0;
         }
+        if (rd_kafka_header_get_last(hdrs, HUB_SIG_VERSION_HEADER, &in->version,
+                                     &in->version_len) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            in->version = NULL;
+            in->version_len = 0;
+        }
+        if (rd_kafka_header_get_last(hdrs, HUB_SIG_TIME_HEADER, &in->signed_at,
+                                     &in->signed_at_len) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            in->signed_at = NULL;
+            in->signed_at_len = 0;
+        }
     }
-    in->timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
-    if (in->timestamp_ms < 0)
-        in->timestamp_ms = wall_ms();
+    /* never the Kafka timestamp: the producer chooses it and nothing signs it */
+    in->seen_ms = wall_ms();
+}
+
+/* The signature version of `in`: 1 (no hub.sig.v), 2, or 0 for anything else. */
+static int sig_version(const struct hub_sig_input *in)
+{
+    if (!in->version)
+        return 1;
+    if (in->version_len == 1 && ((const char *)in->version)[0] == '2')
+        return 2;
+    return 0;
+}
+
+/* Parses hub.sig.time: 1-15 ASCII digits. */
+static bool parse_signed_at(const struct hub_sig_input *in, int64_t *out)
+{
+    const char *p = in->signed_at;
+    int64_t v = 0;
+    if (!p || in->signed_at_len == 0 || in->signed_at_len > SIGNED_AT_DIGITS_MAX)
+        return false;
+    for (size_t i = 0; i < in->signed_at_len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+        v = v * 10 + (p[i] - '0');
+    }
+    *out = v;
+    return true;
 }
 
 void hub_sign_check(const hub_sign_keys_t *t, const struct hub_sig_input *in,
@@ -664,7 +767,23 @@ void hub_sign_check(const hub_sign_keys_t *t, const struct hub_sig_input *in,
         return;
     }
     out->key = k;
-    int32_t day = hub_days_stockholm_from_ms(in->timestamp_ms);
+    int version = sig_version(in);
+    int64_t signed_at = 0;
+    if (version == 0 || (version == 2 && !parse_signed_at(in, &signed_at))) {
+        out->status = HUB_SIG_FORMAT;
+        return;
+    }
+    /* revocation: judged on when the hub first saw the message, which the signer cannot choose */
+    if (in->seen_ms >= k->revoked_at) {
+        out->status = HUB_SIG_REVOKED_KEY;
+        return;
+    }
+    if (version == 2 &&
+        (signed_at > in->seen_ms + t->max_skew_ms || signed_at < in->seen_ms - t->max_delay_ms)) {
+        out->status = HUB_SIG_TIME;
+        return;
+    }
+    int32_t day = hub_days_stockholm_from_ms(version == 2 ? signed_at : in->seen_ms);
     if (day > k->valid_to) {
         out->status = HUB_SIG_EXPIRED_KEY;
         return;
@@ -679,8 +798,11 @@ void hub_sign_check(const hub_sign_keys_t *t, const struct hub_sig_input *in,
     }
     uint8_t *msg = NULL;
     size_t len = 0;
-    if (hub_sign_canonical(in->topic, strlen(in->topic), in->key, in->key_len, in->value,
-                           in->value_len, &msg, &len) != 0) {
+    int rc = version == 2 ? hub_sign_canonical_v2(signed_at, in->topic, strlen(in->topic), in->key,
+                                                  in->key_len, in->value, in->value_len, &msg, &len)
+                          : hub_sign_canonical(in->topic, strlen(in->topic), in->key, in->key_len,
+                                               in->value, in->value_len, &msg, &len);
+    if (rc != 0) {
         out->status = HUB_SIG_BAD;
         return;
     }
@@ -752,6 +874,12 @@ const char *hub_sig_status_name(enum hub_sig_status s)
         return "expired_key";
     case HUB_SIG_NOT_YET_VALID:
         return "not_yet_valid";
+    case HUB_SIG_REVOKED_KEY:
+        return "revoked_key";
+    case HUB_SIG_TIME:
+        return "time";
+    case HUB_SIG_FORMAT:
+        return "format";
     }
     return "unknown";
 }
@@ -767,11 +895,21 @@ void hub_sig_describe(const struct hub_sig_input *in, const struct hub_sig_resul
 {
     const struct hub_sign_key *k = r->key;
     char from[HUB_DATE_ISO_LEN] = "", to[HUB_DATE_ISO_LEN] = "", on[HUB_DATE_ISO_LEN] = "";
+    char seen[HUB_TIMESTAMP_LEN] = "?", signed_ts[HUB_TIMESTAMP_LEN] = "?",
+         revoked[HUB_TIMESTAMP_LEN] = "?";
+    int64_t signed_at = 0;
+    bool v2 = sig_version(in) == 2 && parse_signed_at(in, &signed_at);
     if (k) {
         format_day(k->valid_from, from);
         format_day(k->valid_to, to);
+        if (k->revoked_at != INT64_MAX)
+            (void)hub_timestamp_format_rfc3339(k->revoked_at, revoked);
     }
-    format_day(hub_days_stockholm_from_ms(in->timestamp_ms), on);
+    format_day(hub_days_stockholm_from_ms(v2 ? signed_at : in->seen_ms), on);
+    (void)hub_timestamp_format_rfc3339(in->seen_ms, seen);
+    if (v2)
+        (void)hub_timestamp_format_rfc3339(signed_at, signed_ts);
+    const char *when = v2 ? "the message was signed on" : "the hub first saw the message on";
     switch (r->status) {
     case HUB_SIG_OK:
         snprintf(buf, n, "signature ok: key %s of %s", k ? k->key_id : "?", k ? k->district : "?");
@@ -806,12 +944,30 @@ void hub_sig_describe(const struct hub_sig_input *in, const struct hub_sig_resul
         break;
     }
     case HUB_SIG_EXPIRED_KEY:
-        snprintf(buf, n, "expired key: %s of %s is valid %s to %s, the message is from %s",
-                 k->key_id, k->district, from, to, on);
+        snprintf(buf, n, "expired key: %s of %s is valid %s to %s, %s %s", k->key_id, k->district,
+                 from, to, when, on);
         break;
     case HUB_SIG_NOT_YET_VALID:
-        snprintf(buf, n, "key not yet valid: %s of %s is valid from %s, the message is from %s",
-                 k->key_id, k->district, from, on);
+        snprintf(buf, n, "key not yet valid: %s of %s is valid from %s, %s %s", k->key_id,
+                 k->district, from, when, on);
+        break;
+    case HUB_SIG_REVOKED_KEY:
+        snprintf(buf, n,
+                 "revoked key: %s of %s is revoked from %s, the hub first saw the message at %s",
+                 k->key_id, k->district, revoked, seen);
+        break;
+    case HUB_SIG_TIME:
+        snprintf(buf, n,
+                 "signing time out of range: signed with %s of %s at %s, the hub first saw the "
+                 "message at %s (hub.clock.max_skew_s after it, hub.signing.max_delay_s before it)",
+                 k->key_id, k->district, signed_ts, seen);
+        break;
+    case HUB_SIG_FORMAT:
+        snprintf(buf, n,
+                 "bad signature header: %s must be absent (version 1) or 2 with %s holding the "
+                 "signing time in decimal milliseconds (key %s of %s)",
+                 HUB_SIG_VERSION_HEADER, HUB_SIG_TIME_HEADER, k ? k->key_id : "?",
+                 k ? k->district : "?");
         break;
     }
 }
@@ -823,6 +979,7 @@ struct signer_key {
     char key_id[HUB_SIGN_KEY_ID_MAX + 1];
     char district[HUB_DISTRICT_CODE_MAX]; /* "" when the key table does not know the key */
     int32_t valid_from, valid_to;
+    int64_t revoked_at; /* INT64_MAX when not revoked */
 };
 
 struct hub_signer {
@@ -868,10 +1025,12 @@ static int signer_add(hub_signer_t *s, hub_sign_priv_t *priv, const char *key_id
     snprintf(sk->key_id, sizeof sk->key_id, "%s", key_id);
     sk->valid_from = INT32_MIN;
     sk->valid_to = INT32_MAX;
+    sk->revoked_at = INT64_MAX;
     if (k) {
         snprintf(sk->district, sizeof sk->district, "%s", k->district);
         sk->valid_from = k->valid_from;
         sk->valid_to = k->valid_to;
+        sk->revoked_at = k->revoked_at;
     }
     return 0;
 }
@@ -906,6 +1065,15 @@ static int open_single(hub_signer_t *s, const char *key_file, const char *key_id
                              key_file, key_id, table_path);
     }
     int32_t day = today();
+    if (k && k->revoked_at <= wall_ms()) {
+        char ts[HUB_TIMESTAMP_LEN] = "?";
+        (void)hub_timestamp_format_rfc3339(k->revoked_at, ts);
+        hub_sign_priv_destroy(priv);
+        return hub_error_set(err, HUB_ECONFIG_VALUE,
+                             "hub.signing.key_id: %s is revoked from %s (%s); consumers would "
+                             "dead-letter every event",
+                             key_id, ts, table_path);
+    }
     if (k && !hub_sign_key_valid_on(k, day)) {
         char from[HUB_DATE_ISO_LEN], to[HUB_DATE_ISO_LEN];
         format_day(k->valid_from, from);
@@ -1015,14 +1183,15 @@ out:
     return rc;
 }
 
-/* The key to sign an event of `district` with today, or NULL. */
-static const struct signer_key *pick_key(const hub_signer_t *s, const char *district, int32_t day)
+/* The key to sign an event of `district` with at `now`, or NULL. */
+static const struct signer_key *pick_key(const hub_signer_t *s, const char *district, int64_t now)
 {
+    int32_t day = hub_days_stockholm_from_ms(now);
     if (s->single) {
         const struct signer_key *k = &s->keys[0];
         if (k->district[0] && !hub_sign_signer_covers(s->districts, k->district, district))
             return NULL;
-        return day >= k->valid_from && day <= k->valid_to ? k : NULL;
+        return day >= k->valid_from && day <= k->valid_to && now < k->revoked_at ? k : NULL;
     }
     /* The district's own newest valid key, else its successor's (which took over its records). */
     const char *d = district;
@@ -1031,7 +1200,7 @@ static const struct signer_key *pick_key(const hub_signer_t *s, const char *dist
         for (size_t i = 0; i < s->n; i++) {
             const struct signer_key *k = &s->keys[i];
             if (strcmp(k->district, d) == 0 && day >= k->valid_from && day <= k->valid_to &&
-                (!best || k->valid_from > best->valid_from))
+                now < k->revoked_at && (!best || k->valid_from > best->valid_from))
                 best = k;
         }
         if (best)
@@ -1044,7 +1213,7 @@ static const struct signer_key *pick_key(const hub_signer_t *s, const char *dist
 
 int hub_signer_check_district(const hub_signer_t *s, const char *district, struct hub_error *err)
 {
-    if (pick_key(s, district, today()))
+    if (pick_key(s, district, wall_ms()))
         return 0;
     const struct signer_key *k = &s->keys[0];
     if (s->single && k->district[0] && !hub_sign_signer_covers(s->districts, k->district, district))
@@ -1058,12 +1227,12 @@ int hub_signer_check_district(const hub_signer_t *s, const char *district, struc
         format_day(k->valid_to, to);
         return hub_error_set(err, HUB_ESIGNATURE,
                              "the signing key %s (hub.signing.key_file) is valid %s to %s, not "
-                             "today",
+                             "today, or revoked",
                              k->key_id, from, to);
     }
     return hub_error_set(err, HUB_ESIGNATURE,
                          "hub.signing.key_dir holds no key valid today for %s (nor for a district "
-                         "it was merged into)",
+                         "it was merged into) that is not revoked",
                          district);
 }
 
@@ -1073,18 +1242,24 @@ int hub_signer_sign(const hub_signer_t *s, const char *district, const char *top
 {
     uint8_t *msg = NULL, sig[HUB_SIG_LEN];
     size_t len = 0;
-    const struct signer_key *k = pick_key(s, district, today());
+    int64_t now = wall_ms();
+    char at[24];
+    const struct signer_key *k = pick_key(s, district, now);
     if (!k)
         return hub_signer_check_district(s, district, err);
-    int rc = hub_sign_canonical(topic, strlen(topic), key, key_len, value, value_len, &msg, &len);
+    int rc = hub_sign_canonical_v2(now, topic, strlen(topic), key, key_len, value, value_len, &msg,
+                                   &len);
     if (rc)
         return hub_error_set(err, rc, "signing: message too large");
+    snprintf(at, sizeof at, "%lld", (long long)now);
     rc = hub_sign_priv_sign(k->priv, msg, len, sig, err);
     free(msg);
     if (rc)
         return rc;
     if (rd_kafka_header_add(hdrs, HUB_SIG_HEADER, -1, sig, HUB_SIG_LEN) ||
-        rd_kafka_header_add(hdrs, HUB_SIG_KEY_HEADER, -1, k->key_id, -1))
+        rd_kafka_header_add(hdrs, HUB_SIG_KEY_HEADER, -1, k->key_id, -1) ||
+        rd_kafka_header_add(hdrs, HUB_SIG_VERSION_HEADER, -1, "2", 1) ||
+        rd_kafka_header_add(hdrs, HUB_SIG_TIME_HEADER, -1, at, -1))
         return hub_error_set(err, HUB_EKAFKA, "signing: cannot add the signature headers");
     return 0;
 }

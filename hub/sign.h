@@ -7,32 +7,60 @@
  *     hub.sig       the 64-byte signature, raw bytes (not base64)
  *     hub.sig.key   the key id, ASCII (see "Key ids" below)
  *
- * The signed bytes ("canonical byte string", version 1) are three length-prefixed fields:
+ * The signed bytes ("canonical byte string") come in two versions, told apart by the header
+ * `hub.sig.v`:
  *
+ *   version 1 (no hub.sig.v header; what publishers before issue 14 sent):
  *     u32be(len(topic)) ‖ topic ‖ u32be(len(key)) ‖ key ‖ u32be(len(value)) ‖ value
  *
- * where u32be is the length in bytes as 4-byte big-endian unsigned; `topic` is the full topic
- * name as the broker knows it (hub.topic.prefix included, UTF-8, no terminating NUL); `key` and
- * `value` are the Kafka message key and value bytes exactly as produced (a null key or value
- * counts as empty). Nothing else is signed: not the partition, offset, timestamp or other
- * headers. Example: topic "t", key "k", value "vv" → 00000001 74 00000001 6b 00000002 7676.
+ *   version 2 (hub.sig.v = "2", and hub.sig.time = the signing instant as ASCII decimal
+ *   milliseconds since the epoch, 1-15 digits):
+ *     "SAMS-HUB-SIG-2" ‖ u64be(signing instant, ms) ‖ <the version 1 bytes>
+ *
+ * where u32be/u64be are big-endian unsigned; `topic` is the full topic name as the broker knows
+ * it (hub.topic.prefix included, UTF-8, no terminating NUL); `key` and `value` are the Kafka
+ * message key and value bytes exactly as produced (a null key or value counts as empty). Nothing
+ * else is signed: not the partition, offset, Kafka timestamp or other headers. Example (v1):
+ * topic "t", key "k", value "vv" → 00000001 74 00000001 6b 00000002 7676. The 14-byte tag keeps
+ * the versions apart: a v1 string starts with a topic length below 2^16, the tag's first four
+ * bytes read as 1.4e9. Because the topic is signed, a message moved to another topic (or a
+ * mirror with another prefix) no longer verifies.
+ *
+ * Time. The Kafka timestamp is chosen by the producer and signed by nobody, so the hub never
+ * judges a key on it (before issue 14 it did: a retired key could sign new events stamped on a
+ * day it was valid). Two times are used instead:
+ *   - first seen: when the hub first saw the message, by the consumer's clock, recorded per
+ *     signature in hub.signature_sightings (hub/sighting.h) before the message has any effect,
+ *     and looked up again whenever the message is read again — after a crash, by another
+ *     consumer, and by `hub-readmodel --rebuild`, which empties the read model but never the
+ *     sightings. The signer cannot choose it, and a rebuild judges each message on the same
+ *     time as the first run did.
+ *   - signed at (version 2 only): the signer's own clock, bound into the signature. It must lie
+ *     within [first seen − hub.signing.max_delay_s, first seen + hub.clock.max_skew_s]; outside,
+ *     the message is refused (status `time`). The delay allows for consumers that were stopped;
+ *     an old signing time is otherwise refused, so a retired key cannot sign new events dated
+ *     back to its validity.
+ * A key's validity days (valid_from..valid_to, Stockholm calendar) are checked on the signing
+ * day (v2) or the first-seen day (v1). Revocation is judged on first seen only: a key with a
+ * `revoked_at` signs nothing the hub first sees at or after that instant, whatever time the
+ * signature claims, while history the hub saw before it stays valid on a rebuild.
  * A verifier in any language: rebuild these bytes, look the key id up in the key table, check
- * the key's validity dates against the message timestamp, and call Ed25519 verify with the
- * key's 32-byte public key. Because the topic is signed, a message moved to another topic (or
- * a mirror with another prefix) no longer verifies.
+ * revocation, the time window and validity as above, and call Ed25519 verify with the key's
+ * 32-byte public key.
  *
  * Key table (reference data, schemas/reference/district-keys.csv or hub.signing.keys_file):
  *
- *     key_id,district,public_key,valid_from,valid_to
- *     farsta-2026a,farsta,<base64 of the raw 32-byte public key>,2026-01-01,
+ *     key_id,district,public_key,valid_from,valid_to,revoked_at
+ *     farsta-2026a,farsta,<base64 of the raw 32-byte public key>,2026-01-01,,
  *
- * The first non-comment line is that header; lines starting with '#' and blank lines are
+ * The first non-comment line is that header (the five-column header without revoked_at, of
+ * tables written before issue 14, is still read); lines starting with '#' and blank lines are
  * ignored; no quoting. A key is valid from `valid_from` to `valid_to` inclusive (Stockholm
  * calendar days, hub/date.h); an empty `valid_to` means open. A district may have several keys
  * (rotation: publish the new key with a valid_from, then close the old one with a valid_to).
- * Key ids are 1-64 characters of A-Z a-z 0-9 '.' '_' '-', starting with a letter or digit, and
- * unique in the table. Revoking a leaked key: delete its row (its messages become "unknown key",
- * also on replay), since the Kafka timestamp that validity is checked against is not signed.
+ * `revoked_at` is empty, a date (from 00:00 Stockholm time that day) or an RFC 3339 instant:
+ * revoking a leaked key sets it to the moment the leak is known. Key ids are 1-64 characters of
+ * A-Z a-z 0-9 '.' '_' '-', starting with a letter or digit, and unique in the table.
  *
  * Loaded tables and keys are read-only and may be shared between threads.
  */
@@ -51,6 +79,13 @@
 
 #define HUB_SIG_HEADER "hub.sig"
 #define HUB_SIG_KEY_HEADER "hub.sig.key"
+#define HUB_SIG_VERSION_HEADER "hub.sig.v"
+#define HUB_SIG_TIME_HEADER "hub.sig.time"
+#define HUB_SIG_V2_TAG "SAMS-HUB-SIG-2"
+#define HUB_SIG_V2_TAG_LEN 14
+/* Defaults of hub.clock.max_skew_s and hub.signing.max_delay_s (see hub/config.c). */
+#define HUB_SIGN_DEFAULT_SKEW_MS INT64_C(300000)
+#define HUB_SIGN_DEFAULT_DELAY_MS INT64_C(604800000)
 #define HUB_SIG_LEN 64
 #define HUB_SIGN_PUBLIC_LEN 32
 #define HUB_SIGN_KEY_ID_MAX 64 /* characters, without the NUL */
@@ -71,6 +106,14 @@
 HUB_MUST_CHECK int hub_sign_canonical(const char *topic, size_t topic_len, const void *key,
                                       size_t key_len, const void *value, size_t value_len,
                                       uint8_t **out, size_t *len);
+
+/*
+ * The version 2 canonical byte string: the tag, u64be(signed_at_ms), then the version 1 string.
+ * Same ownership and errors as hub_sign_canonical(); HUB_EINVAL for a negative signed_at_ms.
+ */
+HUB_MUST_CHECK int hub_sign_canonical_v2(int64_t signed_at_ms, const char *topic, size_t topic_len,
+                                         const void *key, size_t key_len, const void *value,
+                                         size_t value_len, uint8_t **out, size_t *len);
 
 /* ---- private keys (publishers, hubctl districts keygen) ---- */
 
@@ -128,6 +171,7 @@ struct hub_sign_key {
     uint8_t public_key[HUB_SIGN_PUBLIC_LEN];
     int32_t valid_from; /* first day (days since 1970-01-01, Stockholm calendar) */
     int32_t valid_to;   /* last day, INT32_MAX when open */
+    int64_t revoked_at; /* ms since the epoch; INT64_MAX when not revoked */
 };
 
 typedef struct hub_sign_keys hub_sign_keys_t;
@@ -154,6 +198,11 @@ const struct hub_sign_key *hub_sign_keys_at(const hub_sign_keys_t *t, size_t ind
 /* The key with id `key_id` (`len` bytes, not necessarily NUL-terminated), or NULL. */
 const struct hub_sign_key *hub_sign_keys_find(const hub_sign_keys_t *t, const char *key_id,
                                               size_t len);
+
+/* The time window of version 2 signatures (defaults HUB_SIGN_DEFAULT_SKEW_MS and
+ * HUB_SIGN_DEFAULT_DELAY_MS): a signing time may be at most `max_skew_ms` after the first
+ * sighting and at most `max_delay_ms` before it. Set before the table is shared. */
+void hub_sign_keys_set_window(hub_sign_keys_t *t, int64_t max_skew_ms, int64_t max_delay_ms);
 
 /* True when `k` is valid on `day`. */
 bool hub_sign_key_valid_on(const struct hub_sign_key *k, int32_t day);
@@ -185,8 +234,11 @@ enum hub_sig_status {
     HUB_SIG_MISSING,       /* no hub.sig or no hub.sig.key header */
     HUB_SIG_BAD,           /* wrong length, or does not verify (altered, or another key) */
     HUB_SIG_UNKNOWN_KEY,   /* key id not in the table */
-    HUB_SIG_EXPIRED_KEY,   /* message timestamp after the key's valid_to */
-    HUB_SIG_NOT_YET_VALID, /* message timestamp before the key's valid_from */
+    HUB_SIG_EXPIRED_KEY,   /* signed (v2) or first seen (v1) after the key's valid_to */
+    HUB_SIG_NOT_YET_VALID, /* signed (v2) or first seen (v1) before the key's valid_from */
+    HUB_SIG_REVOKED_KEY,   /* first seen at or after the key's revoked_at */
+    HUB_SIG_TIME,          /* v2: signing time outside the window around first seen */
+    HUB_SIG_FORMAT,        /* hub.sig.v not a known version, or v2 without a good hub.sig.time */
 };
 
 /* What is needed to check one message; pointers borrowed. */
@@ -200,7 +252,11 @@ struct hub_sig_input {
     size_t sig_len;
     const void *key_id; /* hub.sig.key header value, NULL when absent */
     size_t key_id_len;
-    int64_t timestamp_ms; /* message timestamp; validity is checked on its Stockholm day */
+    int64_t seen_ms; /* when the hub first saw the message (hub/sighting.h), ms since the epoch */
+    const void *version; /* hub.sig.v header value, NULL when absent (version 1) */
+    size_t version_len;
+    const void *signed_at; /* hub.sig.time header value, NULL when absent */
+    size_t signed_at_len;
 };
 
 struct hub_sig_result {
@@ -208,8 +264,8 @@ struct hub_sig_result {
     const struct hub_sign_key *key; /* the signer's key when found (also for BAD/EXPIRED) */
 };
 
-/* Fills `in` from a consumed message: topic, key, value, the two headers, and the timestamp
- * (now when the message has none). Pointers point into `m`. */
+/* Fills `in` from a consumed message: topic, key, value, the signature headers, and seen_ms =
+ * now (the caller replaces it with a recorded first sighting). Pointers point into `m`. */
 void hub_sig_input_from_message(rd_kafka_message_t *m, struct hub_sig_input *in);
 
 /* Checks one message against the table. Thread-safe; allocates only the canonical string. */
@@ -221,7 +277,7 @@ void hub_sign_check_many(const hub_sign_keys_t *t, const struct hub_sig_input *i
                          struct hub_sig_result *out, size_t n, int threads);
 
 /* A stable one-word name of a status: "ok", "missing", "bad", "unknown_key", "expired_key",
- * "not_yet_valid". */
+ * "not_yet_valid", "revoked_key", "time", "format". */
 const char *hub_sig_status_name(enum hub_sig_status s);
 
 /* One line for a dead letter's hub.detail: which check failed, the key id and district, dates.
@@ -254,8 +310,9 @@ HUB_MUST_CHECK int hub_signer_new(const hub_config_t *cfg, const hub_districts_t
 HUB_MUST_CHECK int hub_signer_check_district(const hub_signer_t *s, const char *district,
                                              struct hub_error *err);
 
-/* Signs (topic, key, value) with the key for `district` and adds hub.sig and hub.sig.key to
- * `hdrs`. 0, HUB_ESIGNATURE (no key for the district), HUB_ERANGE or HUB_ECRYPTO. */
+/* Signs (topic, key, value) at the current time with the key for `district` (version 2) and adds
+ * hub.sig, hub.sig.key, hub.sig.v and hub.sig.time to `hdrs`. 0, HUB_ESIGNATURE (no key for the
+ * district), HUB_ERANGE or HUB_ECRYPTO. */
 HUB_MUST_CHECK int hub_signer_sign(const hub_signer_t *s, const char *district, const char *topic,
                                    const void *key, size_t key_len, const void *value,
                                    size_t value_len, rd_kafka_headers_t *hdrs,

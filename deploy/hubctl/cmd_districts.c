@@ -7,10 +7,10 @@
  *
  * keygen makes a district's Ed25519 key pair: the private key goes to a new file (mode 0600,
  * never overwritten) for the district's publisher (hub.signing.key_file), and one row of the
- * public key table (key_id,district,public_key,valid_from,valid_to) is printed on stdout for
- * whoever keeps the consumers' district-keys.csv. check-keys loads a key table as the consumers
- * would, checks its districts against districts.csv and lists districts valid today without a
- * key valid today.
+ * public key table (key_id,district,public_key,valid_from,valid_to,revoked_at) is printed on
+ * stdout for whoever keeps the consumers' district-keys.csv. check-keys loads a key table as the
+ * consumers would, checks its districts against districts.csv, lists revoked keys and districts
+ * valid today without a key valid (and not revoked) now.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -38,8 +38,8 @@ static void districts_usage(FILE *f)
             "PEM PKCS#8\nto FILE, a new file of mode 0600 (an existing file is never "
             "overwritten): give it to the\ndistrict's publisher as hub.signing.key_file, with "
             "hub.signing.key_id=ID. The public key is\nprinted as one row for the key table "
-            "(key_id,district,public_key,valid_from,valid_to) that\nconsumers verify against "
-            "(hub.signing.keys_file).\n"
+            "(key_id,district,public_key,valid_from,valid_to,revoked_at) that\nconsumers verify "
+            "against (hub.signing.keys_file); revoked_at stays empty until the key is revoked.\n"
             "  --key-id ID       default CODE-YYYYMMDD of --valid-from\n"
             "  --valid-from DATE first day the key is valid (default: today, Stockholm)\n"
             "  --valid-to DATE   last day (default: open; close it when rotating to a new key)\n"
@@ -47,8 +47,8 @@ static void districts_usage(FILE *f)
             "the\n                    source tree or $HUB_REFERENCE_DIR)\n"
             "\n"
             "check-keys: loads the key table (--keys, else hub.signing.keys_file of --config, else "
-            "the\ndefault) as the consumers do, checks every district in it, and lists districts "
-            "valid today\nthat have no key valid today.\n"
+            "the\ndefault) as the consumers do, checks every district in it, lists revoked keys, "
+            "and lists\ndistricts valid today that have no key valid today and not revoked.\n"
             "\n"
             "Exit codes: 0 ok, 1 runtime failure, 2 usage or invalid input.\n");
 }
@@ -176,7 +176,7 @@ static int cmd_keygen(int argc, char **argv)
     char b64[45];
     hub_sign_priv_public(priv, pub);
     hub_sign_public_base64(pub, b64);
-    printf("%s,%s,%s,%s,%s\n", id, district, b64, from_iso, to_iso);
+    printf("%s,%s,%s,%s,%s,\n", id, district, b64, from_iso, to_iso);
     code = fflush(stdout) == 0 ? HUBCTL_EXIT_OK : HUBCTL_EXIT_FAILURE;
 out:
     hub_sign_priv_destroy(priv);
@@ -241,7 +241,15 @@ static int cmd_check_keys(int argc, char **argv)
         goto out;
     }
     int32_t day = today_stockholm();
+    int64_t now = (int64_t)time(NULL) * 1000;
     size_t uncovered = 0;
+    for (size_t k = 0; k < hub_sign_keys_count(keys); k++) {
+        const struct hub_sign_key *key = hub_sign_keys_at(keys, k);
+        char ts[HUB_TIMESTAMP_LEN];
+        if (key->revoked_at != INT64_MAX && hub_timestamp_format_rfc3339(key->revoked_at, ts) == 0)
+            printf("revoked: %s of %s from %s%s\n", key->key_id, key->district, ts,
+                   key->revoked_at > now ? " (not yet)" : "");
+    }
     for (size_t i = 0; i < hub_districts_count(districts); i++) {
         const struct hub_district *d = hub_districts_at(districts, i);
         bool has = false;
@@ -249,7 +257,8 @@ static int cmd_check_keys(int argc, char **argv)
             continue;
         for (size_t k = 0; k < hub_sign_keys_count(keys) && !has; k++) {
             const struct hub_sign_key *key = hub_sign_keys_at(keys, k);
-            has = strcmp(key->district, d->code) == 0 && hub_sign_key_valid_on(key, day);
+            has = strcmp(key->district, d->code) == 0 && hub_sign_key_valid_on(key, day) &&
+                  key->revoked_at > now;
         }
         if (!has) {
             printf("no key valid today: %s\n", d->code);

@@ -45,3 +45,20 @@ CREATE POLICY consumer_offsets_own_writer ON hub.consumer_offsets
     WITH CHECK (writer = hub.offsets_writer());
 COMMENT ON COLUMN hub.consumer_offsets.writer IS
     'The writer role owning the row (hub.offsets_writer()); row-level security keeps each role to its own.';
+
+-- 2. When the hub first saw each signed message (hub/sighting.h, hub/sign.h "Time").
+--    A key's validity and revocation are judged on this time, which no signer chooses. The
+--    consumers insert a row for every message whose signature verified, before the message has
+--    any effect, and look rows up again when they read a message again; `hub-readmodel
+--    --rebuild` does not empty this table, so a rebuild judges history as the first run did.
+--    Only inserts: no program may move a sighting.
+CREATE TABLE hub.signature_sightings (
+    signature     bytea PRIMARY KEY CHECK (length(signature) = 64),
+    key_id        text NOT NULL,
+    first_seen_at timestamptz NOT NULL,
+    recorded_at   timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE hub.signature_sightings IS
+    'First sighting of each verified signature by any hub consumer; key validity is judged on it.';
+ALTER TABLE hub.signature_sightings OWNER TO hub_owner;
+GRANT SELECT, INSERT ON hub.signature_sightings TO hub_readmodel_writer, hub_notifier_writer;

@@ -13,11 +13,18 @@ string is rebuilt here from its description in hub/sign.h, so a mismatch on eith
       reads every message of the TOPICs and verifies its signature against the key table;
       prints "verified N" or exits 1 naming the first message that fails.
 
+  sign_tool.py resign BOOTSTRAP SRC_PREFIX PEM KEY_ID VERSION SIGNED_AT_MS KAFKA_TS_MS
+      re-produces every message hub-publish put on the SRC_PREFIX-prefixed event topics onto the
+      unprefixed topic, signed with PEM as KEY_ID: VERSION 1 (no hub.sig.v) or 2 (signed at
+      SIGNED_AT_MS, in hub.sig.time), with the Kafka timestamp KAFKA_TS_MS (test_signed_time.sh:
+      a retired or revoked key signing new events dated back).
+
   sign_tool.py forge BOOTSTRAP SRC_PREFIX KEY_DIR OUT_LOG
       reads every message hub-publish put on the SRC_PREFIX-prefixed event topics (properly
       signed for those topics) and re-produces each onto the unprefixed topic as one kind of
-      forgery, round-robin; the first message is instead signed with farsta-old (expired today)
-      with a Kafka timestamp of 2020-06-01, when that key was valid: it must be accepted.
+      forgery, round-robin; the first message is instead signed (version 1) with farsta-old
+      (expired in 2020) with a Kafka timestamp of 2020-06-01, when that key was valid: the hub
+      judges keys on when it first saw a message, so it must be refused as an expired key.
       Keys: KEY_DIR/<key_id>.pem. Writes "KIND" per forged message to OUT_LOG.
 """
 import struct
@@ -37,6 +44,10 @@ EVENT_TOPICS = ["placement-events", "school-start-events", "handover-events",
 def canonical(topic, key, value):
     parts = [topic.encode(), key or b"", value or b""]
     return b"".join(struct.pack(">I", len(p)) + p for p in parts)
+
+
+def canonical_v2(signed_at_ms, topic, key, value):
+    return b"SAMS-HUB-SIG-2" + struct.pack(">Q", signed_at_ms) + canonical(topic, key, value)
 
 
 def load_private(path):
@@ -101,7 +112,7 @@ def load_table(path):
         line = line.strip()
         if not line or line.startswith("#") or line.startswith("key_id,"):
             continue
-        kid, district, pub, _vf, _vt = line.split(",")
+        kid, district, pub = line.split(",")[:3]
         keys[kid] = (district, Ed25519PublicKey.from_public_bytes(base64.b64decode(pub)))
     return keys
 
@@ -118,8 +129,15 @@ def cmd_verify(bootstrap, keys_csv, *topics):
             raise SystemExit(f"{topic}: unknown key {kid}")
         if len(h["hub.sig"]) != 64:
             raise SystemExit(f"{topic}: hub.sig is {len(h['hub.sig'])} bytes")
+        version = h.get("hub.sig.v", b"1").decode()
+        if version == "2":
+            signed = canonical_v2(int(h["hub.sig.time"].decode()), topic, key, value)
+        elif version == "1":
+            signed = canonical(topic, key, value)
+        else:
+            raise SystemExit(f"{topic}: hub.sig.v {version!r}")
         try:
-            keys[kid][1].verify(h["hub.sig"], canonical(topic, key, value))
+            keys[kid][1].verify(h["hub.sig"], signed)
         except InvalidSignature:
             raise SystemExit(f"{topic}: signature by {kid} does not verify")
         n += 1
@@ -128,6 +146,23 @@ def cmd_verify(bootstrap, keys_csv, *topics):
 
 KINDS = ["unsigned", "other_district", "altered", "unknown_key", "expired_key", "not_yet_valid",
          "moved_topic", "short_sig"]
+
+
+def cmd_resign(bootstrap, src_prefix, pem, key_id, version, signed_at_ms, kafka_ts_ms):
+    src = read_all(bootstrap, [src_prefix + t for t in EVENT_TOPICS])
+    k = load_private(pem)
+    p = producer(bootstrap)
+    for stopic, key, value, _headers, _ts in src:
+        topic = stopic[len(src_prefix):]
+        hdrs = [("hub.sig.key", key_id.encode())]
+        if version == "2":
+            hdrs += [("hub.sig", k.sign(canonical_v2(int(signed_at_ms), topic, key, value))),
+                     ("hub.sig.v", b"2"), ("hub.sig.time", signed_at_ms.encode())]
+        else:
+            hdrs += [("hub.sig", k.sign(canonical(topic, key, value)))]
+        p.produce(topic, value=value, key=key, timestamp=int(kafka_ts_ms), headers=hdrs)
+    flush(p)
+    print(f"resigned {len(src)}")
 
 
 def cmd_forge(bootstrap, src_prefix, key_dir, out_log):
@@ -146,7 +181,7 @@ def cmd_forge(bootstrap, src_prefix, key_dir, out_log):
             p.produce(topic, value=v, key=k, timestamp=ts,
                       headers=[("hub.sig", key["farsta-old"].sign(c)),
                                ("hub.sig.key", b"farsta-old")])
-            log.write("accepted_old_key_at_old_time\n")
+            log.write("expired_key_at_old_time\n")
             continue
         kind = KINDS[(i - 1) % len(KINDS)]
         hdrs = None
@@ -177,7 +212,8 @@ def cmd_forge(bootstrap, src_prefix, key_dir, out_log):
 
 
 def main():
-    cmds = {"produce": cmd_produce, "verify": cmd_verify, "forge": cmd_forge}
+    cmds = {"produce": cmd_produce, "verify": cmd_verify, "forge": cmd_forge,
+            "resign": cmd_resign}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         raise SystemExit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

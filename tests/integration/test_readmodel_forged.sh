@@ -8,8 +8,10 @@
 # a key valid only from 2030, the original signature made for the staging topic, a truncated
 # signature. Every forgery lands in dlq.readmodel with reason `signature` (and the detail saying
 # which) or `signer` (another district's valid key), and none of their events is in the read
-# model; the one message signed with an expired key at a Kafka timestamp when that key was valid
-# (rotation) is accepted. The consumer never stops. A one-district publisher (hub.signing.key_file
+# model. The one message signed with a key that expired in 2020, stamped with a Kafka timestamp
+# of 2020 when that key was valid, is refused too (issue 14: the producer chooses the Kafka
+# timestamp and nothing signs it; keys are judged on when the hub first saw the message — see
+# test_signed_time.sh). The consumer never stops. A one-district publisher (hub.signing.key_file
 # + key_id, the production shape) signs its district's events and refuses another district's;
 # a publisher without a key and a consumer with an empty key table refuse to start.
 #
@@ -92,18 +94,18 @@ catch_up "$TMP/hub.conf" 120
 
 forged=$(wc -l <"$TMP/kinds.txt")
 n_kind() { grep -c "^$1\$" "$TMP/kinds.txt" || true; }
-# The read model: every good event, the one rotation event, no forgery.
+# The read model: every good event, no forgery.
 got=$(psql_hub -c "select count(*) from hub.processed_events")
-((got == good + 1)) || fail "read model processed $got events, want $good good + 1 (rotation)"
+((got == good)) || fail "read model processed $got events, want the $good good ones"
 grep -o '"event_id": *"[^"]*"' "$TMP/forged.jsonl" | sed 's/.*"\([^"]*\)"$/\1/' >"$TMP/forged.ids"
 in_rm=$(psql_hub -c "select count(*) from hub.processed_events
                      where event_id::text = any(string_to_array('$(paste -sd, "$TMP/forged.ids")', ','))")
-((in_rm == 1)) || fail "$in_rm forged events reached the read model (want only the rotation one)"
+((in_rm == 0)) || fail "$in_rm forged events reached the read model"
 
 # The dead letters: each kind with its reason and detail.
 kcat -C -b "$BS" -t dlq.readmodel -o beginning -e -q -f '%h\n' >"$TMP/dlq.txt"
 n=$(wc -l <"$TMP/dlq.txt")
-((n == forged - 1)) || fail "dlq.readmodel holds $n messages, want $((forged - 1))"
+((n == forged)) || fail "dlq.readmodel holds $n messages, want $forged"
 expect() { # REASON DETAIL-REGEX KIND
     local c
     c=$(grep -c "hub.reason=$1,hub.detail=$2" "$TMP/dlq.txt" || true)
@@ -112,7 +114,9 @@ expect() { # REASON DETAIL-REGEX KIND
 expect signature 'missing signature' unsigned
 expect signer 'event_id=.*: signed by bromma (key bromma-dev), but the event is farsta' other_district
 expect signature 'unknown key: farsta-nope' unknown_key
-expect signature 'expired key: farsta-old of farsta is valid 2020-01-01 to 2020-12-31' expired_key
+expired=$(grep -c "hub.reason=signature,hub.detail=expired key: farsta-old of farsta is valid 2020-01-01 to 2020-12-31, the hub first saw the message on $(TZ=Europe/Stockholm date +%F)" "$TMP/dlq.txt" || true)
+((expired == $(n_kind expired_key) + $(n_kind expired_key_at_old_time))) ||
+    fail "$expired dead letters for the expired key, want every expired_key and the one stamped in 2020"
 expect signature 'key not yet valid: farsta-next' not_yet_valid
 expect signature 'bad signature: hub.sig is 63 bytes' short_sig
 bad=$(grep -c 'hub.reason=signature,hub.detail=bad signature: does not verify' "$TMP/dlq.txt" || true)
@@ -122,4 +126,4 @@ grep -q 'hub.reason=\(decode\|district\|key_mismatch\|wrong_topic\)' "$TMP/dlq.t
     fail "a forgery was rejected for something other than its signature"
 grep -q 'msg="stopped".*bad_signatures=[1-9]' "$TMP/catchup.log" ||
     fail "hub-readmodel did not count bad signatures: $(grep stopped "$TMP/catchup.log" | tail -n 1)"
-pass "$((forged - 1)) forgeries dead-lettered by kind, $good good events and 1 rotated-key event applied"
+pass "$forged forgeries dead-lettered by kind (an expired key's Kafka timestamp of 2020 too), $good good events applied"

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -157,8 +158,16 @@ static void make_msg(struct msg *m, const hub_sign_priv_t *k, const char *key_id
         0);
     assert_int_equal(hub_sign_priv_sign(k, c, len, m->sig, NULL), 0);
     free(c);
-    m->in = (struct hub_sig_input){topic,  key,         strlen(key), value,          strlen(value),
-                                   m->sig, HUB_SIG_LEN, key_id,      strlen(key_id), ts};
+    m->in = (struct hub_sig_input){.topic = topic,
+                                   .key = key,
+                                   .key_len = strlen(key),
+                                   .value = value,
+                                   .value_len = strlen(value),
+                                   .sig = m->sig,
+                                   .sig_len = HUB_SIG_LEN,
+                                   .key_id = key_id,
+                                   .key_id_len = strlen(key_id),
+                                   .seen_ms = ts};
 }
 
 static enum hub_sig_status check(const hub_sign_keys_t *t, const struct msg *m)
@@ -576,7 +585,7 @@ static void test_rotation_old_key_valid_until_its_last_stockholm_day(void **stat
     assert_int_equal(r.status, HUB_SIG_EXPIRED_KEY);
     hub_sig_describe(&m.in, &r, detail, sizeof detail);
     assert_string_equal(detail, "expired key: farsta-old of farsta is valid 2020-01-01 to "
-                                "2025-12-31, the message is from 2026-01-01");
+                                "2025-12-31, the hub first saw the message on 2026-01-01");
     /* the new key from its first day, not before */
     make_msg(&m, f.new_key, "farsta-new", "t", "k", "v", at("2025-12-31T23:30:00Z"));
     assert_int_equal(check(f.t, &m), HUB_SIG_OK);
@@ -585,11 +594,197 @@ static void test_rotation_old_key_valid_until_its_last_stockholm_day(void **stat
     assert_int_equal(r.status, HUB_SIG_NOT_YET_VALID);
     hub_sig_describe(&m.in, &r, detail, sizeof detail);
     assert_string_equal(detail, "key not yet valid: farsta-new of farsta is valid from "
-                                "2026-01-01, the message is from 2025-06-01");
+                                "2026-01-01, the hub first saw the message on 2025-06-01");
     /* an expired key's signature is not even looked at: expired wins over bad */
     make_msg(&m, f.new_key, "farsta-old", "t", "k", "v", at("2026-06-01T10:00:00Z"));
     assert_int_equal(check(f.t, &m), HUB_SIG_EXPIRED_KEY);
     fixture_free(&f);
+}
+
+/* A version 2 message: signed at `signed_at` (its decimal in `time_buf`), first seen at `seen`. */
+static void make_msg_v2(struct msg *m, char time_buf[24], const hub_sign_priv_t *k,
+                        const char *key_id, const char *topic, int64_t signed_at, int64_t seen)
+{
+    uint8_t *c = NULL;
+    size_t len = 0;
+    assert_int_equal(
+        hub_sign_canonical_v2(signed_at, topic, strlen(topic), "k", 1, "v", 1, &c, &len), 0);
+    assert_int_equal(hub_sign_priv_sign(k, c, len, m->sig, NULL), 0);
+    free(c);
+    snprintf(time_buf, 24, "%lld", (long long)signed_at);
+    m->in = (struct hub_sig_input){.topic = topic,
+                                   .key = "k",
+                                   .key_len = 1,
+                                   .value = "v",
+                                   .value_len = 1,
+                                   .sig = m->sig,
+                                   .sig_len = HUB_SIG_LEN,
+                                   .key_id = key_id,
+                                   .key_id_len = strlen(key_id),
+                                   .seen_ms = seen,
+                                   .version = "2",
+                                   .version_len = 1,
+                                   .signed_at = time_buf,
+                                   .signed_at_len = strlen(time_buf)};
+}
+
+static void test_canonical_v2_is_tag_time_then_v1(void **state)
+{
+    (void)state;
+    uint8_t *c = NULL;
+    size_t len = 0;
+    static const uint8_t want[] = {'S', 'A', 'M', 'S', '-', 'H', 'U', 'B', '-', 'S', 'I', 'G', '-',
+                                   '2', 0,   0,   0,   0,   0,   0,   1,   2,   0,   0,   0,   1,
+                                   't', 0,   0,   0,   1,   'k', 0,   0,   0,   2,   'v', 'v'};
+    assert_int_equal(hub_sign_canonical_v2(258, "t", 1, "k", 1, "vv", 2, &c, &len), 0);
+    assert_int_equal(len, sizeof want);
+    assert_memory_equal(c, want, sizeof want);
+    free(c);
+    assert_int_equal(hub_sign_canonical_v2(-1, "t", 1, "k", 1, "vv", 2, &c, &len), HUB_EINVAL);
+    assert_null(c);
+}
+
+/* Issue 14: a key retired on 2026-01-31 signs a new event and dates it 320 days back. The Kafka
+ * timestamp is not looked at any more; a version 2 signing time that far before the hub first
+ * saw the message is refused, and version 1 is judged on the day the hub first saw it. */
+static void test_retired_key_backdating_new_events_is_refused(void **state)
+{
+    (void)state;
+    hub_sign_priv_t *k = seed_key(SEED1);
+    char buf[1024] = HEADER, tb[24], detail[512];
+    add_row(buf, sizeof buf, "farsta-2025", "farsta", k, "2025-01-01", "2026-01-31");
+    hub_sign_keys_t *t = load_table(buf);
+    struct msg m;
+    struct hub_sig_result r;
+    int64_t seen = at("2026-12-06T10:00:00Z"), back = seen - INT64_C(320) * 86400000;
+
+    make_msg_v2(&m, tb, k, "farsta-2025", "placement-events", back, seen);
+    hub_sign_check(t, &m.in, &r);
+    assert_int_equal(r.status, HUB_SIG_TIME);
+    hub_sig_describe(&m.in, &r, detail, sizeof detail);
+    assert_non_null(strstr(detail, "signing time out of range: signed with farsta-2025 of farsta "
+                                   "at 2026-01-20T10:00:00.000Z, the hub first saw the message at "
+                                   "2026-12-06T10:00:00.000Z"));
+    /* signed today with the retired key: expired */
+    make_msg_v2(&m, tb, k, "farsta-2025", "placement-events", seen, seen);
+    assert_int_equal(check(t, &m), HUB_SIG_EXPIRED_KEY);
+    /* version 1, whatever its Kafka timestamp: judged on the day the hub first saw it */
+    make_msg(&m, k, "farsta-2025", "placement-events", "k", "v", seen);
+    hub_sign_check(t, &m.in, &r);
+    assert_int_equal(r.status, HUB_SIG_EXPIRED_KEY);
+    hub_sig_describe(&m.in, &r, detail, sizeof detail);
+    assert_string_equal(detail, "expired key: farsta-2025 of farsta is valid 2025-01-01 to "
+                                "2026-01-31, the hub first saw the message on 2026-12-06");
+    /* the same v2 message, seen by the hub when it was signed (history, on a rebuild): fine */
+    make_msg_v2(&m, tb, k, "farsta-2025", "placement-events", back, back + 60000);
+    assert_int_equal(check(t, &m), HUB_SIG_OK);
+    hub_sign_keys_destroy(t);
+    hub_sign_priv_destroy(k);
+}
+
+static void test_v2_time_window_and_tampered_time(void **state)
+{
+    (void)state;
+    struct fixture f = rotation();
+    struct msg m;
+    char tb[24];
+    int64_t seen = at("2026-03-01T10:00:00Z");
+    hub_sign_keys_set_window(f.t, 300000, 86400000);
+    /* a consumer that was stopped for 23 hours still accepts what was signed then */
+    make_msg_v2(&m, tb, f.new_key, "farsta-new", "t", seen - 23 * 3600000, seen);
+    assert_int_equal(check(f.t, &m), HUB_SIG_OK);
+    make_msg_v2(&m, tb, f.new_key, "farsta-new", "t", seen - 25 * 3600000, seen);
+    assert_int_equal(check(f.t, &m), HUB_SIG_TIME);
+    /* a signer's clock a little ahead is allowed, far ahead is not */
+    make_msg_v2(&m, tb, f.new_key, "farsta-new", "t", seen + 299000, seen);
+    assert_int_equal(check(f.t, &m), HUB_SIG_OK);
+    make_msg_v2(&m, tb, f.new_key, "farsta-new", "t", seen + 301000, seen);
+    assert_int_equal(check(f.t, &m), HUB_SIG_TIME);
+    /* the time is signed: changing hub.sig.time breaks the signature */
+    make_msg_v2(&m, tb, f.new_key, "farsta-new", "t", seen - 1000, seen);
+    snprintf(tb, 24, "%lld", (long long)(seen - 2000));
+    m.in.signed_at_len = strlen(tb);
+    assert_int_equal(check(f.t, &m), HUB_SIG_BAD);
+    /* a v2 signature presented as v1 (header dropped) does not verify either */
+    make_msg_v2(&m, tb, f.new_key, "farsta-new", "t", seen, seen);
+    m.in.version = NULL;
+    m.in.version_len = 0;
+    assert_int_equal(check(f.t, &m), HUB_SIG_BAD);
+    /* unknown versions and malformed times */
+    make_msg_v2(&m, tb, f.new_key, "farsta-new", "t", seen, seen);
+    m.in.version = "3";
+    assert_int_equal(check(f.t, &m), HUB_SIG_FORMAT);
+    make_msg_v2(&m, tb, f.new_key, "farsta-new", "t", seen, seen);
+    m.in.signed_at = NULL;
+    assert_int_equal(check(f.t, &m), HUB_SIG_FORMAT);
+    make_msg_v2(&m, tb, f.new_key, "farsta-new", "t", seen, seen);
+    m.in.signed_at = "-1";
+    m.in.signed_at_len = 2;
+    assert_int_equal(check(f.t, &m), HUB_SIG_FORMAT);
+    make_msg_v2(&m, tb, f.new_key, "farsta-new", "t", seen, seen);
+    m.in.signed_at = "1234567890123456";
+    m.in.signed_at_len = 16;
+    assert_int_equal(check(f.t, &m), HUB_SIG_FORMAT);
+    fixture_free(&f);
+}
+
+/* Revocation refuses what the hub first sees from the revocation on, whatever the signing time
+ * says, and keeps history the hub saw before (a rebuild looks the first sighting up). */
+static void test_revoked_key_refuses_new_sightings_keeps_history(void **state)
+{
+    (void)state;
+    hub_sign_priv_t *k = seed_key(SEED1);
+    char buf[1024], b64[45], tb[24], detail[512];
+    uint8_t pub[32];
+    hub_sign_priv_public(k, pub);
+    hub_sign_public_base64(pub, b64);
+    snprintf(buf, sizeof buf,
+             "key_id,district,public_key,valid_from,valid_to,revoked_at\n"
+             "farsta-leaked,farsta,%s,2026-01-01,,2026-06-01T12:00:00Z\n"
+             "farsta-day,farsta,%s,2026-01-01,,2026-07-01\n",
+             b64, b64);
+    hub_sign_keys_t *t = load_table(buf);
+    assert_int_equal(hub_sign_keys_find(t, "farsta-leaked", 13)->revoked_at,
+                     at("2026-06-01T12:00:00Z"));
+    /* a date: from 00:00 in Stockholm (22:00 UTC the day before, in summer) */
+    assert_int_equal(hub_sign_keys_find(t, "farsta-day", 10)->revoked_at,
+                     at("2026-06-30T22:00:00Z"));
+    struct msg m;
+    struct hub_sig_result r;
+    int64_t before = at("2026-06-01T11:59:59Z"), after = at("2026-06-01T12:00:00Z");
+    make_msg_v2(&m, tb, k, "farsta-leaked", "t", before - 1000, before);
+    assert_int_equal(check(t, &m), HUB_SIG_OK);
+    /* the thief signs "before the revocation"; the hub sees it after */
+    make_msg_v2(&m, tb, k, "farsta-leaked", "t", before - 1000, after);
+    hub_sign_check(t, &m.in, &r);
+    assert_int_equal(r.status, HUB_SIG_REVOKED_KEY);
+    hub_sig_describe(&m.in, &r, detail, sizeof detail);
+    assert_string_equal(detail, "revoked key: farsta-leaked of farsta is revoked from "
+                                "2026-06-01T12:00:00.000Z, the hub first saw the message at "
+                                "2026-06-01T12:00:00.000Z");
+    make_msg(&m, k, "farsta-leaked", "t", "k", "v", after);
+    assert_int_equal(check(t, &m), HUB_SIG_REVOKED_KEY);
+    make_msg(&m, k, "farsta-leaked", "t", "k", "v", before);
+    assert_int_equal(check(t, &m), HUB_SIG_OK);
+    make_msg(&m, k, "farsta-day", "t", "k", "v", at("2026-06-30T21:59:59Z"));
+    assert_int_equal(check(t, &m), HUB_SIG_OK);
+    make_msg(&m, k, "farsta-day", "t", "k", "v", at("2026-06-30T22:00:00Z"));
+    assert_int_equal(check(t, &m), HUB_SIG_REVOKED_KEY);
+    hub_sign_keys_destroy(t);
+
+    snprintf(buf, sizeof buf,
+             "key_id,district,public_key,valid_from,valid_to,revoked_at\n"
+             "a,farsta,%s,2026-01-01,,yesterday\n",
+             b64);
+    expect_table_error(buf, HUB_ECONFIG_VALUE,
+                       "bad.csv:2: column 6 (revoked_at): must be empty, a date YYYY-MM-DD or an "
+                       "RFC 3339 instant");
+    snprintf(buf, sizeof buf,
+             "key_id,district,public_key,valid_from,valid_to,revoked_at\n"
+             "a,farsta,%s,2026-01-01,\n",
+             b64);
+    expect_table_error(buf, HUB_ECONFIG_SYNTAX, "bad.csv:2: expected 6 fields");
+    hub_sign_priv_destroy(k);
 }
 
 static void test_check_many_in_threads_equals_one_by_one(void **state)
@@ -667,12 +862,19 @@ static void sign_and_check(const hub_signer_t *s, const char *district, const hu
     struct hub_error err = {0};
     if (hub_signer_sign(s, district, "placement-events", "k", 1, "v", 1, h, &err) != 0)
         fail_msg("%s", err.msg);
-    struct hub_sig_input in = {"placement-events", "k", 1, "v", 1, NULL, 0, NULL, 0, 0};
+    struct hub_sig_input in = {
+        .topic = "placement-events", .key = "k", .key_len = 1, .value = "v", .value_len = 1};
     assert_int_equal(rd_kafka_header_get_last(h, HUB_SIG_HEADER, &in.sig, &in.sig_len), 0);
     assert_int_equal(rd_kafka_header_get_last(h, HUB_SIG_KEY_HEADER, &in.key_id, &in.key_id_len),
                      0);
+    /* the publisher signs version 2, with its signing time */
+    assert_int_equal(
+        rd_kafka_header_get_last(h, HUB_SIG_VERSION_HEADER, &in.version, &in.version_len), 0);
+    assert_int_equal(
+        rd_kafka_header_get_last(h, HUB_SIG_TIME_HEADER, &in.signed_at, &in.signed_at_len), 0);
     assert_int_equal(in.sig_len, 64);
-    in.timestamp_ms = at("2026-03-01T10:00:00Z");
+    assert_memory_equal(in.version, "2", 1);
+    in.seen_ms = (int64_t)time(NULL) * 1000;
     struct hub_sig_result r;
     hub_sign_check(t, &in, &r);
     assert_int_equal(r.status, HUB_SIG_OK);
@@ -861,6 +1063,10 @@ int main(void)
         cmocka_unit_test(test_check_missing_bad_unknown),
         cmocka_unit_test(test_rotation_old_key_valid_until_its_last_stockholm_day),
         cmocka_unit_test(test_check_many_in_threads_equals_one_by_one),
+        cmocka_unit_test(test_canonical_v2_is_tag_time_then_v1),
+        cmocka_unit_test(test_retired_key_backdating_new_events_is_refused),
+        cmocka_unit_test(test_v2_time_window_and_tampered_time),
+        cmocka_unit_test(test_revoked_key_refuses_new_sightings_keeps_history),
         cmocka_unit_test(test_signer_covers_own_district_and_merged_ones),
         cmocka_unit_test(test_signer_refuses_to_start_without_a_key_unless_not_required),
         cmocka_unit_test(test_signer_single_key_signs_for_its_district_only),
