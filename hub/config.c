@@ -57,7 +57,7 @@ static const struct key_def hub_keys[] = {
      "consumers: a version 2 signature made longer than this before the hub first saw the "
      "message is refused (reason signature, \"signing time out of range\"); allows for stopped "
      "consumers, and bounds how long after its valid_to a retired key's signatures are taken"},
-    {"hub.clock.max_skew_s", KEY_INT, "300", 0, 86400,
+    {"hub.clock.max_skew_s", KEY_INT, "300", 1, 86400,
      "how far ahead of the hub's clock an event may be: hub-publish refuses an occurred_at "
      "further in the future (exit 2), consumers dead-letter it (reason future) and refuse a "
      "signing time further ahead of the first sighting"},

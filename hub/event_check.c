@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void hub_event_check_init(struct hub_event_check *c, const hub_config_t *cfg,
                           const hub_codec_t *codec, const hub_districts_t *districts)
@@ -14,6 +15,7 @@ void hub_event_check_init(struct hub_event_check *c, const hub_config_t *cfg,
     memset(c, 0, sizeof *c);
     c->codec = codec;
     c->districts = districts;
+    c->max_skew_ms = hub_config_get_int(cfg, "hub.clock.max_skew_s") * INT64_C(1000);
     for (int t = 0; t < HUB_EV__COUNT; t++)
         hub_config_topic(cfg, hub_topic_of_event((enum hub_event_type)t), c->topic_of[t],
                          sizeof c->topic_of[t]);
@@ -45,6 +47,21 @@ int hub_event_check_message(const struct hub_event_check *c, const rd_kafka_mess
             reason, "key_mismatch",
             hub_error_set(err, HUB_EINVAL, "event_id=%s: the message key is not the event's %s",
                           ev->common.event_id, by_district ? "district" : "child pseudonym"));
+    int64_t seen = c->consumer ? hub_consumer_current_seen(c->consumer) : 0;
+    if (seen == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        seen = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    }
+    if (ev->common.occurred_at > seen + c->max_skew_ms) {
+        char when[HUB_TIMESTAMP_LEN] = "?";
+        (void)hub_timestamp_format_rfc3339(seen, when);
+        return fail(reason, "future",
+                    hub_error_set(err, HUB_EINVAL,
+                                  "event_id=%s: occurred_at is more than %lld s after the hub "
+                                  "first saw the message (%s; hub.clock.max_skew_s)",
+                                  ev->common.event_id, (long long)(c->max_skew_ms / 1000), when));
+    }
     int32_t day = hub_days_stockholm_from_ms(ev->common.occurred_at);
     if ((rc = hub_districts_check(c->districts, ev->common.district, day, err)) != 0) {
         hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);

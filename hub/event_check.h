@@ -5,6 +5,10 @@
  *   decode        the value is not an event of a known schema version (hub/codec.h)
  *   wrong_topic   the event's type does not belong on the topic it came from
  *   key_mismatch  the Kafka key is not the child pseudonym (a contact change: its district)
+ *   future        occurred_at is more than hub.clock.max_skew_s after the hub first saw the
+ *                 message (hub_consumer_current_seen; the first sighting, so that a rebuild
+ *                 judges alike): an event from the future would win every newest-wins
+ *                 comparison and pin a record's state
  *   district      the district did not exist on the (Stockholm) day the event happened
  *   signer        the verified signer is not the event's district (or the one it merged into);
  *                 a receipt must be signed by the hub itself (HUB_SIGN_HUB)
@@ -29,6 +33,7 @@ struct hub_event_check {
     const hub_codec_t *codec;
     const hub_districts_t *districts;
     const hub_consumer_t *consumer;                          /* set once the consumer exists */
+    int64_t max_skew_ms;                                     /* hub.clock.max_skew_s */
     char topic_of[HUB_EV__COUNT][HUB_EVENT_CHECK_TOPIC_MAX]; /* prefixed topic of each type */
 };
 

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void problem(struct hub_input_problems *pr, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -370,6 +371,22 @@ static void parse_contact_change(json_t *o, struct hub_event *ev, struct hub_inp
     }
 }
 
+static int64_t skew_ms(const struct hub_input_ctx *ctx)
+{
+    return ctx->max_skew_ms > 0 ? ctx->max_skew_ms : HUB_INPUT_DEFAULT_SKEW_MS;
+}
+
+static bool in_future(const struct hub_input_ctx *ctx, int64_t occurred_at)
+{
+    int64_t now = ctx->now_ms;
+    if (now == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    }
+    return occurred_at > now + skew_ms(ctx);
+}
+
 int hub_event_from_json(const struct hub_input_ctx *ctx, const char *json, size_t len,
                         struct hub_event *out, char **content_json,
                         struct hub_input_problems *probs)
@@ -414,6 +431,11 @@ int hub_event_from_json(const struct hub_input_ctx *ctx, const char *json, size_
         struct hub_error e = {0};
         if (hub_timestamp_parse_rfc3339(occ, &ev.common.occurred_at, &e) != 0)
             problem_err(probs, "occurred_at", &e);
+        else if (in_future(ctx, ev.common.occurred_at))
+            problem(probs, HUB_EINVAL,
+                    "occurred_at: more than %lld s ahead of the clock (hub.clock.max_skew_s); an "
+                    "event from the future would override every later correction",
+                    (long long)(skew_ms(ctx) / 1000));
         else
             has_occ = true;
     }

@@ -36,7 +36,14 @@ struct hub_input_ctx {
     const hub_districts_t *districts;
     hub_pseudonym_t *pseudonym;
     bool allow_content; /* handover `content` is accepted (sealed by the caller); else refused */
+    /* occurred_at may be at most this far ahead of now (hub.clock.max_skew_s); 0: the default
+     * HUB_INPUT_DEFAULT_SKEW_MS. An event from the future would win every newest-wins
+     * comparison and pin a placement's state. */
+    int64_t max_skew_ms;
+    int64_t now_ms; /* the clock to judge against; 0: the wall clock */
 };
+
+#define HUB_INPUT_DEFAULT_SKEW_MS INT64_C(300000)
 
 /* Parses one JSON object (`len` bytes, need not be NUL-terminated) into *out. Returns 0 when
  * valid; otherwise HUB_EINVAL with every problem in *probs and *out cleared. A handover's

@@ -168,6 +168,7 @@ int hub_publisher_new(const hub_config_t *cfg, const char *client_id, unsigned f
     p->input.districts = p->districts;
     p->input.pseudonym = p->pseudonym;
     p->input.allow_content = false;
+    p->input.max_skew_ms = hub_config_get_int(cfg, "hub.clock.max_skew_s") * INT64_C(1000);
     if ((rc = setup_directory(p, cfg, err)) != 0)
         goto fail;
     for (int t = 0; t < HUB_EV__COUNT; t++) {

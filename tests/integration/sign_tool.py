@@ -19,6 +19,12 @@ string is rebuilt here from its description in hub/sign.h, so a mismatch on eith
       SIGNED_AT_MS, in hub.sig.time), with the Kafka timestamp KAFKA_TS_MS (test_signed_time.sh:
       a retired or revoked key signing new events dated back).
 
+  sign_tool.py retime BOOTSTRAP SRC_PREFIX PEM KEY_ID SCHEMA OCCURRED_AT
+      re-produces every placement event hub-publish put on SRC_PREFIXplacement-events onto
+      placement-events with its occurred_at set to OCCURRED_AT (ISO 8601, e.g.
+      9999-12-31T00:00:00+00:00), decoded and re-encoded with python3-avro and SCHEMA (the
+      writer's .avsc), then signed now (version 2) with PEM as KEY_ID (test_event_future.sh).
+
   sign_tool.py forge BOOTSTRAP SRC_PREFIX KEY_DIR OUT_LOG
       reads every message hub-publish put on the SRC_PREFIX-prefixed event topics (properly
       signed for those topics) and re-produces each onto the unprefixed topic as one kind of
@@ -165,6 +171,33 @@ def cmd_resign(bootstrap, src_prefix, pem, key_id, version, signed_at_ms, kafka_
     print(f"resigned {len(src)}")
 
 
+def cmd_retime(bootstrap, src_prefix, pem, key_id, schema_path, occurred_at):
+    import datetime
+    import io
+    import avro.io
+    import avro.schema
+    schema = avro.schema.parse(open(schema_path).read())
+    when = datetime.datetime.fromisoformat(occurred_at)
+    k = load_private(pem)
+    p = producer(bootstrap)
+    n = 0
+    for _stopic, key, value, _headers, _ts in read_all(bootstrap, [src_prefix + "placement-events"]):
+        head, body = value[:10], value[10:]
+        datum = avro.io.DatumReader(schema).read(avro.io.BinaryDecoder(io.BytesIO(body)))
+        datum["occurred_at"] = when
+        out = io.BytesIO()
+        avro.io.DatumWriter(schema).write(datum, avro.io.BinaryEncoder(out))
+        value = head + out.getvalue()
+        now = int(time.time() * 1000)
+        sig = k.sign(canonical_v2(now, "placement-events", key, value))
+        p.produce("placement-events", value=value, key=key,
+                  headers=[("hub.sig", sig), ("hub.sig.key", key_id.encode()),
+                           ("hub.sig.v", b"2"), ("hub.sig.time", str(now).encode())])
+        n += 1
+    flush(p)
+    print(f"retimed {n}")
+
+
 def cmd_forge(bootstrap, src_prefix, key_dir, out_log):
     src = read_all(bootstrap, [src_prefix + t for t in EVENT_TOPICS])
     if len(src) < len(KINDS) + 1:
@@ -213,7 +246,7 @@ def cmd_forge(bootstrap, src_prefix, key_dir, out_log):
 
 def main():
     cmds = {"produce": cmd_produce, "verify": cmd_verify, "forge": cmd_forge,
-            "resign": cmd_resign}
+            "resign": cmd_resign, "retime": cmd_retime}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         raise SystemExit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

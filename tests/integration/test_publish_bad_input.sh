@@ -177,6 +177,9 @@ bad_case bad_uuid 'event_id: ' "$(placement 03 "$A" '' | sed "s/${EV}03/${EV}0/"
 bad_case bad_placement_uuid 'placement_id: ' "$(placement 03 "$A" '' | sed "s/$PL/${PL:0:35}g/")"
 bad_case bad_rfc3339 'occurred_at: ' "$(placement 03 "$A" '' | sed 's/2026-03-02T09:15:00+01:00/2026-03-02 09:15:00/')"
 bad_case rfc3339_no_offset 'occurred_at: ' "$(placement 03 "$A" '' | sed 's/2026-03-02T09:15:00+01:00/2026-03-02T09:15:00/')"
+# issue 14: an event dated 9999-12-31 would win every newest-wins comparison in the read model
+bad_case occurred_in_future 'occurred_at: more than 300 s ahead of the clock (hub.clock.max_skew_s)' \
+    "$(placement 03 "$A" '' | sed 's/2026-03-02T09:15:00+01:00/9999-12-31T23:00:00+01:00/')"
 bad_case bad_date 'start_date: ' "$(placement 03 "$A" '' | sed 's/"start_date":"2026-03-02"/"start_date":"2026-02-30"/')"
 bad_case wrong_check_digit 'personnummer: ' "$(placement 03 "$A_WRONG" '')"
 bad_case february_30 'personnummer: ' "$(placement 03 "$FEB30_DASH" '')"

@@ -462,7 +462,7 @@ static void test_demo_passes_the_publish_validator(void **state)
     for (size_t i = 0; i < sizeof key; i++)
         key[i] = (uint8_t)(i * 7 + 1);
     assert_int_equal(hub_pseudonym_new_from_bytes(key, sizeof key, &ps, &err), 0);
-    struct hub_input_ctx ctx = {districts, ps, false};
+    struct hub_input_ctx ctx = {.districts = districts, .pseudonym = ps};
     struct hub_demo_options o = opts(3, 2026, 3, 0);
     struct out out = generate(&o, NULL);
     const char *p = out.buf, *end = out.buf + out.len;
