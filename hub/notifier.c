@@ -13,6 +13,7 @@
 #include "hub/notify_deliver.h"
 #include "hub/notify_receipts.h"
 #include "hub/notify_store.h"
+#include "hub/owner.h"
 #include "hub/pg.h"
 #include "hub/rmstore.h"
 #include "hub/sighting.h"
@@ -86,6 +87,10 @@ struct hub_notifier {
 
     int deliver_rc;
     struct hub_error deliver_err;
+
+    hub_owners_t *owners; /* ownership review (hub/owner.h), per batch */
+    const struct hub_event **evs;
+    size_t cap_evs;
 };
 
 static int64_t wall_ms(void)
@@ -568,6 +573,29 @@ static int nt_seen_record(void *ud, const struct hub_sig_input *in, const bool *
     return hub_sighting_record(n->conn, in, record, n_in, err);
 }
 
+static int nt_load_owners(void *ud, bool handovers, const char *const *ids, size_t n_ids,
+                          int (*put)(void *put_ud, const char *id, const char *district),
+                          void *put_ud, struct hub_error *err)
+{
+    hub_notifier_t *n = ud;
+    return hub_nstore_owners(n->conn, handovers, ids, n_ids, put, put_ud, err);
+}
+
+/* Ownership (hub/owner.h): a handover on another district's handover or placement, or a contact
+ * change naming another district's placement, is dead-lettered with reason `owner` and reaches
+ * no school. */
+static int nt_review(void *ud, const struct hub_batch *b, bool *reject, struct hub_rejection *why,
+                     struct hub_error *err)
+{
+    hub_notifier_t *n = ud;
+    if (grow((void **)&n->evs, &n->cap_evs, b->n + 1, sizeof *n->evs) != 0)
+        return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    for (size_t i = 0; i < b->n; i++)
+        n->evs[i] = b->msgs[i].dead ? NULL : &n->events[i];
+    return hub_owner_check_batch(n->districts, n->owners, n->evs, b->n, nt_load_owners, n, reject,
+                                 why, err);
+}
+
 static int load_districts(const hub_config_t *cfg, hub_districts_t **out, struct hub_error *err)
 {
     char path[4096];
@@ -607,13 +635,22 @@ int hub_notifier_new(const hub_config_t *cfg, hub_notifier_t **out, struct hub_e
         hub_error_prefix(err, "schema not migrated to 004_notifier (run hubctl migrate): ");
         goto fail;
     }
+    if (!(n->owners = hub_owners_new())) {
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+        goto fail;
+    }
     if ((rc = ensure_slots(n, (size_t)hub_config_get_int(cfg, "hub.consumer.batch_max"))) ||
         (rc = hub_deliverer_new(cfg, n->codec, n->districts, &n->deliverer, err)))
         goto fail;
     hub_event_check_init(&n->check, cfg, n->codec, n->districts);
-    struct hub_consumer_handler h = {
-        n,   nt_prepare, nt_commit, nt_reconnect, nt_load_offset, nt_seen_lookup, nt_seen_record,
-        NULL};
+    struct hub_consumer_handler h = {.ud = n,
+                                     .prepare = nt_prepare,
+                                     .commit = nt_commit,
+                                     .reconnect = nt_reconnect,
+                                     .load_offset = nt_load_offset,
+                                     .seen_lookup = nt_seen_lookup,
+                                     .seen_record = nt_seen_record,
+                                     .review = nt_review};
     if ((rc = hub_consumer_new(cfg, "notifier", n->group, notifier_topics, &h, &n->consumer, err)))
         goto fail;
     hub_deliverer_set_metrics(n->deliverer, hub_consumer_metrics(n->consumer));
@@ -710,6 +747,8 @@ void hub_notifier_destroy(hub_notifier_t *n)
     for (size_t i = 0; i < n->n_slots; i++)
         hub_event_clear(&n->events[i]);
     free(n->events);
+    hub_owners_destroy(n->owners);
+    free(n->evs);
     free(n->srcs);
     free(n->src_slot);
     free(n->is_new);

@@ -322,6 +322,50 @@ static int cmp_match(const void *a, const void *b)
     return strcmp(x->m.id, y->m.id);
 }
 
+int hub_nstore_owners(PGconn *conn, bool handovers, const char *const *ids, size_t n,
+                      int (*put)(void *ud, const char *id, const char *district), void *ud,
+                      struct hub_error *err)
+{
+    /* the read model's registry of first claims first (placements are known there from their
+     * own events), then the notifier's own first handover notification */
+    static const char sql_h[] =
+        "SELECT DISTINCT ON (id) id::text, district FROM (\n"
+        "  SELECT 0 AS pri, id, district, claimed_at AS at FROM hub.record_owners\n"
+        "   WHERE kind = 'handover' AND id = ANY($1::uuid[])\n"
+        "  UNION ALL\n"
+        "  SELECT 1, handover_id, district, created_at FROM hub.notifier_outbox\n"
+        "   WHERE kind = 'handover' AND handover_id = ANY($1::uuid[])) o\n"
+        " ORDER BY id, pri, at";
+    static const char sql_p[] =
+        "SELECT DISTINCT ON (id) id::text, district FROM (\n"
+        "  SELECT 0 AS pri, id, district, claimed_at AS at FROM hub.record_owners\n"
+        "   WHERE kind = 'placement' AND id = ANY($1::uuid[])\n"
+        "  UNION ALL\n"
+        "  SELECT 1, placement_id, district, created_at FROM hub.notifier_outbox\n"
+        "   WHERE kind = 'handover' AND placement_id = ANY($1::uuid[])) o\n"
+        " ORDER BY id, pri, at";
+    struct hub_pg_array a = {0};
+    PGresult *res = NULL;
+    int rc = 0;
+    if (n == 0)
+        return 0;
+    hub_pg_array_reset(&a);
+    for (size_t i = 0; i < n; i++)
+        hub_pg_array_add_text(&a, ids[i]);
+    const char *params[1] = {hub_pg_array_finish(&a)};
+    if (!params[0])
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = hub_pg_exec(conn, "look up notification owners", handovers ? sql_h : sql_p, 1, params,
+                         &res, err);
+    for (int r = 0; rc == 0 && r < PQntuples(res); r++)
+        if (put(ud, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1)) != 0)
+            rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+    PQclear(res);
+    hub_pg_array_free(&a);
+    return rc;
+}
+
 int hub_nstore_match_contact(PGconn *conn, const struct hub_event *ev,
                              struct hub_nstore_match **out, size_t *n, struct hub_error *err)
 {

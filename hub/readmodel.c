@@ -8,6 +8,7 @@
 #include "hub/district.h"
 #include "hub/kafka.h"
 #include "hub/log.h"
+#include "hub/owner.h"
 #include "hub/pg.h"
 #include "hub/rmstore.h"
 #include "hub/sighting.h"
@@ -35,6 +36,15 @@ struct hub_readmodel {
     struct hub_rm_offset *offs;
     size_t cap_items, cap_offs;
     struct hub_event_check check; /* the message checks shared with every event consumer */
+    /* ownership review (hub/owner.h), per batch */
+    hub_owners_t *owners;
+    const struct hub_event **evs;
+    const char **ref_p; /* the claimed placement ids */
+    size_t cap_review;
+    struct hub_rm_eviction *evict;
+    size_t n_evict;
+    struct hub_rm_claim *claims;
+    size_t cap_claims;
 };
 
 static int ensure_slots(hub_readmodel_t *rm, size_t n)
@@ -138,6 +148,86 @@ static int rm_seen_record(void *ud, const struct hub_sig_input *in, const bool *
     return hub_sighting_record(rm->conn, in, record, n, err);
 }
 
+static int rm_load_owners(void *ud, bool handovers, const char *const *ids, size_t n,
+                          int (*put)(void *put_ud, const char *id, const char *district),
+                          void *put_ud, struct hub_error *err)
+{
+    hub_readmodel_t *rm = ud;
+    return hub_rmstore_owners(rm->store, handovers, ids, n, put, put_ud, err);
+}
+
+/* Ownership (hub/owner.h): events on another district's records are rejected with reason
+ * `owner`; records stored before their placement arrived from a district that may not act for
+ * them are set to be moved out by the commit. */
+static int rm_review(void *ud, const struct hub_batch *b, bool *reject, struct hub_rejection *why,
+                     struct hub_error *err)
+{
+    hub_readmodel_t *rm = ud;
+    int rc;
+    if (b->n > rm->cap_review) {
+        const struct hub_event **e = realloc(rm->evs, b->n * sizeof *e);
+        const char **p = e ? realloc(rm->ref_p, b->n * sizeof *p) : NULL;
+        if (e)
+            rm->evs = e;
+        if (p)
+            rm->ref_p = p;
+        if (!p)
+            return hub_error_set(err, HUB_ENOMEM, "out of memory");
+        rm->cap_review = b->n;
+    }
+    for (size_t i = 0; i < b->n; i++)
+        rm->evs[i] = b->msgs[i].dead ? NULL : &rm->events[i];
+    if ((rc = hub_owner_check_batch(rm->districts, rm->owners, rm->evs, b->n, rm_load_owners, rm,
+                                    reject, why, err)) != 0)
+        return rc;
+
+    /* first claims, registered by the commit; then what was stored before a newly claimed
+     * placement and may not stay */
+    size_t np = hub_owners_claimed_count(rm->owners, HUB_OWNER_PLACEMENT);
+    size_t nh = hub_owners_claimed_count(rm->owners, HUB_OWNER_HANDOVER), n_dep = 0;
+    struct hub_rm_eviction *dep = NULL;
+    hub_rmstore_set_ownership(rm->store, NULL, 0, NULL, 0);
+    free(rm->evict);
+    rm->evict = NULL;
+    rm->n_evict = 0;
+    if (np + nh > rm->cap_claims) {
+        struct hub_rm_claim *c = realloc(rm->claims, (np + nh) * sizeof *c);
+        if (!c)
+            return hub_error_set(err, HUB_ENOMEM, "out of memory");
+        rm->claims = c;
+        rm->cap_claims = np + nh;
+    }
+    for (size_t i = 0; i < np + nh; i++) {
+        enum hub_owner_kind kind = i < np ? HUB_OWNER_PLACEMENT : HUB_OWNER_HANDOVER;
+        const char *district = NULL;
+        const char *id = hub_owners_claimed_at(rm->owners, kind, i < np ? i : i - np, &district);
+        rm->claims[i].kind = (char)kind;
+        snprintf(rm->claims[i].id, sizeof rm->claims[i].id, "%s", id);
+        snprintf(rm->claims[i].district, sizeof rm->claims[i].district, "%s", district);
+        if (i < np)
+            rm->ref_p[i] = id;
+    }
+    if (np && (rc = hub_rmstore_dependents(rm->store, rm->ref_p, np, &dep, &n_dep, err)) != 0)
+        return rc;
+    size_t k = 0;
+    for (size_t i = 0; i < n_dep; i++) {
+        const char *owner = hub_owners_get(rm->owners, HUB_OWNER_PLACEMENT, dep[i].placement_id);
+        if (!owner || hub_owner_may_act(rm->districts, dep[i].district, owner))
+            continue;
+        dep[k] = dep[i];
+        snprintf(dep[k].owner, sizeof dep[k].owner, "%s", owner);
+        hub_log(HUB_LOG_WARN, "record of another district's placement moved out",
+                "kind=%s id=%s placement_id=%s district=%s owner=%s",
+                dep[k].kind == 's' ? "school_start" : "handover", dep[k].id, dep[k].placement_id,
+                dep[k].district, owner);
+        k++;
+    }
+    rm->evict = dep;
+    rm->n_evict = k;
+    hub_rmstore_set_ownership(rm->store, rm->claims, np + nh, rm->evict, rm->n_evict);
+    return 0;
+}
+
 static int rm_load_offset(void *ud, const char *topic, int32_t partition, int64_t *next,
                           struct hub_error *err)
 {
@@ -167,10 +257,19 @@ int hub_readmodel_new(const hub_config_t *cfg, bool rebuild, hub_readmodel_t **o
     }
     if ((rc = ensure_slots(rm, (size_t)hub_config_get_int(cfg, "hub.consumer.batch_max"))))
         goto fail;
+    if (!(rm->owners = hub_owners_new())) {
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+        goto fail;
+    }
     hub_event_check_init(&rm->check, cfg, rm->codec, rm->districts);
-    struct hub_consumer_handler h = {
-        rm,  rm_prepare, rm_commit, rm_reconnect, rm_load_offset, rm_seen_lookup, rm_seen_record,
-        NULL};
+    struct hub_consumer_handler h = {.ud = rm,
+                                     .prepare = rm_prepare,
+                                     .commit = rm_commit,
+                                     .reconnect = rm_reconnect,
+                                     .load_offset = rm_load_offset,
+                                     .seen_lookup = rm_seen_lookup,
+                                     .seen_record = rm_seen_record,
+                                     .review = rm_review};
     if ((rc = hub_consumer_new(cfg, "readmodel", group, rm_topics, &h, &rm->consumer, err)))
         goto fail;
     hub_consumer_set_ping(rm->consumer, rm_ping);
@@ -202,6 +301,11 @@ void hub_readmodel_destroy(hub_readmodel_t *rm)
     free(rm->events);
     free(rm->items);
     free(rm->offs);
+    hub_owners_destroy(rm->owners);
+    free(rm->evs);
+    free(rm->ref_p);
+    free(rm->evict);
+    free(rm->claims);
     hub_rmstore_destroy(rm->store);
     PQfinish(rm->conn);
     hub_codec_destroy(rm->codec);

@@ -190,7 +190,7 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
 
 static const char SQL_RESET_TABLES[] =
     "TRUNCATE hub.placements, hub.school_starts, hub.handovers, hub.handover_receipts,\n"
-    "         hub.contact_changes, hub.processed_events";
+    "         hub.contact_changes, hub.processed_events, hub.owner_conflicts";
 static const char SQL_RESET_OFFSETS[] =
     "DELETE FROM hub.consumer_offsets WHERE writer = hub.offsets_writer() AND group_id = $1";
 
@@ -204,6 +204,10 @@ struct rm_key {
 
 struct hub_rmstore {
     PGconn *conn;
+    const struct hub_rm_eviction *evict; /* for the next apply */
+    size_t n_evict;
+    const struct hub_rm_claim *claims;
+    size_t n_claims;
     char *group;
     struct hub_pg_array col[RM_MAX_COLS];
     struct hub_pg_array inner;
@@ -870,6 +874,9 @@ static int store_offsets(hub_rmstore_t *s, const struct hub_rm_offset *offs, siz
     return exec_cols(s, ST_OFFSETS, s->group, 3, NULL, err);
 }
 
+static int apply_evictions(hub_rmstore_t *s, struct hub_error *err);
+static int register_claims(hub_rmstore_t *s, struct hub_error *err);
+
 static int check_batch(const struct hub_rm_item *items, size_t n, const struct hub_rm_offset *offs,
                        size_t n_off, struct hub_rm_stats *stats, struct hub_error *err)
 {
@@ -922,7 +929,11 @@ int hub_rmstore_apply(hub_rmstore_t *store, const struct hub_rm_item *items, siz
     rc = hub_pg_begin(store->conn, err);
     if (rc)
         return rc;
-    if (n) {
+    if (store->n_claims)
+        rc = register_claims(store, err);
+    if (rc == 0 && store->n_evict)
+        rc = apply_evictions(store, err);
+    if (rc == 0 && n) {
         distinct_ids(store, items, n);
         rc = record_processed(store, items, n, &applied, err);
         if (rc == 0 && applied) {
@@ -941,6 +952,7 @@ int hub_rmstore_apply(hub_rmstore_t *store, const struct hub_rm_item *items, siz
         rc = store_offsets(store, next_offsets, n_off, err);
     if (rc == 0)
         rc = hub_pg_commit(store->conn, err);
+    hub_rmstore_set_ownership(store, NULL, 0, NULL, 0);
     if (rc) {
         hub_pg_rollback(store->conn);
         return rc;
@@ -948,6 +960,155 @@ int hub_rmstore_apply(hub_rmstore_t *store, const struct hub_rm_item *items, siz
     stats->applied = applied;
     stats->duplicates = n - applied;
     return 0;
+}
+
+/* ---- ownership ---- */
+
+void hub_rmstore_set_ownership(hub_rmstore_t *store, const struct hub_rm_claim *claims,
+                               size_t n_claims, const struct hub_rm_eviction *ev, size_t n_ev)
+{
+    store->claims = claims;
+    store->n_claims = claims ? n_claims : 0;
+    store->evict = ev;
+    store->n_evict = ev ? n_ev : 0;
+}
+
+static int register_claims(hub_rmstore_t *s, struct hub_error *err)
+{
+    static const char sql[] =
+        "INSERT INTO hub.record_owners (kind, id, district)\n"
+        "SELECT CASE u.kind WHEN 'p' THEN 'placement' ELSE 'handover' END, u.id, u.district\n"
+        "  FROM unnest($1::text[], $2::uuid[], $3::text[]) AS u(kind, id, district)\n"
+        "ON CONFLICT DO NOTHING RETURNING id";
+    PGresult *res = NULL;
+    reset_cols(s, 3);
+    for (size_t i = 0; i < s->n_claims; i++) {
+        char kind[2] = {s->claims[i].kind, '\0'};
+        hub_pg_array_add_text(&s->col[0], kind);
+        hub_pg_array_add_text(&s->col[1], s->claims[i].id);
+        hub_pg_array_add_text(&s->col[2], s->claims[i].district);
+    }
+    const char *params[3];
+    for (int c = 0; c < 3; c++)
+        if (!(params[c] = hub_pg_array_finish(&s->col[c])))
+            return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    int rc = hub_pg_exec(s->conn, "register record owners", sql, 3, params, &res, err);
+    if (rc == 0 && (size_t)PQntuples(res) != s->n_claims)
+        rc = hub_error_set(err, HUB_EPG_CONNECT,
+                           "a record of this batch was claimed meanwhile by another consumer; "
+                           "judging the batch again");
+    PQclear(res);
+    return rc;
+}
+
+static int apply_evictions(hub_rmstore_t *s, struct hub_error *err)
+{
+    static const char sql[] =
+        "WITH e AS (SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[],\n"
+        "                                $5::text[]) AS u(kind, id, placement_id, district, "
+        "owner)),\n"
+        "  s AS (DELETE FROM hub.school_starts t USING e\n"
+        "         WHERE e.kind = 's' AND t.event_id = e.id RETURNING t.event_id),\n"
+        "  h AS (DELETE FROM hub.handovers t USING e\n"
+        "         WHERE e.kind = 'h' AND t.handover_id = e.id\n"
+        "         RETURNING t.handover_id, t.first_event_id, t.last_event_id),\n"
+        /* as if refused: a rebuild, reading the placement first, dead-letters them instead */
+        "  p AS (DELETE FROM hub.processed_events WHERE event_id IN (\n"
+        "         SELECT event_id FROM s UNION ALL SELECT first_event_id FROM h\n"
+        "         UNION ALL SELECT last_event_id FROM h))\n"
+        "INSERT INTO hub.owner_conflicts (kind, record_id, placement_id, district, owner)\n"
+        "SELECT CASE e.kind WHEN 's' THEN 'school_start' ELSE 'handover' END, e.id,\n"
+        "       e.placement_id, e.district, e.owner\n"
+        "  FROM e WHERE e.id IN (SELECT event_id FROM s UNION ALL SELECT handover_id FROM h)\n"
+        "ON CONFLICT DO NOTHING";
+    reset_cols(s, 5);
+    for (size_t i = 0; i < s->n_evict; i++) {
+        const struct hub_rm_eviction *e = &s->evict[i];
+        char kind[2] = {e->kind, '\0'};
+        hub_pg_array_add_text(&s->col[0], kind);
+        hub_pg_array_add_text(&s->col[1], e->id);
+        hub_pg_array_add_text(&s->col[2], e->placement_id);
+        hub_pg_array_add_text(&s->col[3], e->district);
+        hub_pg_array_add_text(&s->col[4], e->owner);
+    }
+    const char *params[5];
+    for (int c = 0; c < 5; c++)
+        if (!(params[c] = hub_pg_array_finish(&s->col[c])))
+            return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    return hub_pg_exec(s->conn, "move records of another district's placement out", sql, 5, params,
+                       NULL, err);
+}
+
+int hub_rmstore_owners(hub_rmstore_t *store, bool handovers, const char *const *ids, size_t n,
+                       int (*put)(void *ud, const char *id, const char *district), void *ud,
+                       struct hub_error *err)
+{
+    static const char sql_p[] = "SELECT id::text, district FROM hub.record_owners\n"
+                                " WHERE kind = 'placement' AND id = ANY($1::uuid[])";
+    static const char sql_h[] = "SELECT id::text, district FROM hub.record_owners\n"
+                                " WHERE kind = 'handover' AND id = ANY($1::uuid[])";
+    struct hub_pg_array a = {0};
+    PGresult *res = NULL;
+    int rc = 0;
+    if (n == 0)
+        return 0;
+    hub_pg_array_reset(&a);
+    for (size_t i = 0; i < n; i++)
+        hub_pg_array_add_text(&a, ids[i]);
+    const char *params[1] = {hub_pg_array_finish(&a)};
+    if (!params[0])
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = hub_pg_exec(store->conn, "look up record owners", handovers ? sql_h : sql_p, 1, params,
+                         &res, err);
+    for (int r = 0; rc == 0 && r < PQntuples(res); r++)
+        if (put(ud, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1)) != 0)
+            rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+    PQclear(res);
+    hub_pg_array_free(&a);
+    return rc;
+}
+
+int hub_rmstore_dependents(hub_rmstore_t *store, const char *const *placement_ids, size_t n,
+                           struct hub_rm_eviction **out, size_t *n_out, struct hub_error *err)
+{
+    static const char sql[] =
+        "SELECT 's', event_id::text, placement_id::text, district FROM hub.school_starts\n"
+        " WHERE placement_id = ANY($1::uuid[])\n"
+        "UNION ALL\n"
+        "SELECT 'h', handover_id::text, placement_id::text, district FROM hub.handovers\n"
+        " WHERE placement_id = ANY($1::uuid[])";
+    struct hub_pg_array a = {0};
+    PGresult *res = NULL;
+    int rc = 0;
+    *out = NULL;
+    *n_out = 0;
+    if (n == 0)
+        return 0;
+    hub_pg_array_reset(&a);
+    for (size_t i = 0; i < n; i++)
+        hub_pg_array_add_text(&a, placement_ids[i]);
+    const char *params[1] = {hub_pg_array_finish(&a)};
+    if (!params[0])
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = hub_pg_exec(store->conn, "look up records naming new placements", sql, 1, params, &res,
+                         err);
+    size_t rows = rc == 0 ? (size_t)PQntuples(res) : 0;
+    if (rows > 0 && !(*out = calloc(rows, sizeof **out)))
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+    for (size_t r = 0; rc == 0 && r < rows; r++) {
+        struct hub_rm_eviction *e = &(*out)[r];
+        e->kind = PQgetvalue(res, (int)r, 0)[0];
+        snprintf(e->id, sizeof e->id, "%s", PQgetvalue(res, (int)r, 1));
+        snprintf(e->placement_id, sizeof e->placement_id, "%s", PQgetvalue(res, (int)r, 2));
+        snprintf(e->district, sizeof e->district, "%s", PQgetvalue(res, (int)r, 3));
+    }
+    if (rc == 0)
+        *n_out = rows;
+    PQclear(res);
+    hub_pg_array_free(&a);
+    return rc;
 }
 
 /* ---- offsets and reset ---- */

@@ -28,6 +28,7 @@
 
 #include <libpq-fe.h>
 
+#include "hub/district.h"
 #include "hub/err.h"
 #include "hub/event.h"
 
@@ -91,6 +92,45 @@ int hub_rmstore_apply(hub_rmstore_t *store, const struct hub_rm_item *items, siz
  * enum values in range, dates and instants in 1900..9999, strings NUL-terminated in their buffers
  * and valid UTF-8, scope counts. Returns 0 or HUB_EINVAL with the field named (never its value). */
 int hub_rmstore_check_item(const struct hub_rm_item *item, struct hub_error *err) HUB_MUST_CHECK;
+
+/* ---- ownership (hub/owner.h) ---- */
+
+/* Calls put(ud, id, district) for each of the `n` placement ids (handovers: handover ids) that has
+ * an owner in hub.record_owners, the registry of first claims that a rebuild keeps. A put() error
+ * stops and is returned. 0, HUB_EPG_CONNECT, HUB_EPG, HUB_ENOMEM. */
+int hub_rmstore_owners(hub_rmstore_t *store, bool handovers, const char *const *ids, size_t n,
+                       int (*put)(void *ud, const char *id, const char *district), void *ud,
+                       struct hub_error *err) HUB_MUST_CHECK;
+
+/* A school start or handover stored before its placement arrived, which the placement's owner's
+ * district may not act for: moved out of the read model into hub.owner_conflicts. */
+struct hub_rm_eviction {
+    char kind; /* 's' school start (id: its event id), 'h' handover (id: handover_id) */
+    char id[HUB_UUID_STR];
+    char placement_id[HUB_UUID_STR];
+    char district[HUB_DISTRICT_CODE_MAX]; /* who sent it */
+    char owner[HUB_DISTRICT_CODE_MAX];    /* whose placement it names */
+};
+
+/* Every stored school start and handover naming one of the `n` placement ids: *out (caller
+ * frees), owner left empty. 0, HUB_EPG_CONNECT, HUB_EPG, HUB_ENOMEM. */
+int hub_rmstore_dependents(hub_rmstore_t *store, const char *const *placement_ids, size_t n,
+                           struct hub_rm_eviction **out, size_t *n_out,
+                           struct hub_error *err) HUB_MUST_CHECK;
+
+/* A record claimed by the batch: no owner was registered yet. */
+struct hub_rm_claim {
+    char kind; /* 'p' placement, 'h' handover */
+    char id[HUB_UUID_STR];
+    char district[HUB_DISTRICT_CODE_MAX];
+};
+
+/* The claims the next hub_rmstore_apply() registers and the evictions it makes, in its
+ * transaction (borrowed until then; the call consumes them, committed or not). When a claim
+ * finds the record registered meanwhile (another consumer of the group), the apply rolls back
+ * and returns HUB_EPG_CONNECT, so the batch is judged again. */
+void hub_rmstore_set_ownership(hub_rmstore_t *store, const struct hub_rm_claim *claims,
+                               size_t n_claims, const struct hub_rm_eviction *ev, size_t n_ev);
 
 /* The stored next offset of this group on one partition, or -1 in *next_offset when none. */
 int hub_rmstore_load_offset(hub_rmstore_t *store, const char *topic, int32_t partition,

@@ -62,3 +62,47 @@ COMMENT ON TABLE hub.signature_sightings IS
     'First sighting of each verified signature by any hub consumer; key validity is judged on it.';
 ALTER TABLE hub.signature_sightings OWNER TO hub_owner;
 GRANT SELECT, INSERT ON hub.signature_sightings TO hub_readmodel_writer, hub_notifier_writer;
+
+-- 3. A district may change only the records it owns (hub/owner.h). The consumers dead-letter an
+--    event on another district's placement or handover with reason `owner`. A school start or
+--    handover that arrived BEFORE its placement cannot be judged then; it is kept, and when the
+--    placement arrives from a district that may not act for it, hub-readmodel moves it here (out
+--    of hub.school_starts / hub.handovers, so statistics never count it), in the same
+--    transaction. Whichever arrived first, the read model ends up the same. Emptied by
+--    `hub-readmodel --rebuild` like the rest of the read model.
+CREATE TABLE hub.owner_conflicts (
+    kind         text NOT NULL CHECK (kind IN ('school_start', 'handover')),
+    record_id    uuid NOT NULL,               -- the school start's event id, or the handover id
+    placement_id uuid NOT NULL,
+    district     text NOT NULL,               -- the district that sent it
+    owner        text NOT NULL,               -- the district that owns the placement
+    refused_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (kind, record_id)
+);
+COMMENT ON TABLE hub.owner_conflicts IS
+    'School starts and handovers naming another district''s placement, found when the placement arrived after them.';
+ALTER TABLE hub.owner_conflicts OWNER TO hub_owner;
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON hub.owner_conflicts TO hub_readmodel_writer;
+
+-- 4. The registry of first claims (hub/owner.h): the district that owns each placement and
+--    handover, written by hub-readmodel in the same transaction as the first event that claimed
+--    it. `hub-readmodel --rebuild` keeps it (like hub.signature_sightings), so a rebuild, which
+--    reads the topics in another order, judges every event against the same owners. Only
+--    inserts. Filled here from what the read model already holds.
+CREATE TABLE hub.record_owners (
+    kind       text NOT NULL CHECK (kind IN ('placement', 'handover')),
+    id         uuid NOT NULL,
+    district   text NOT NULL,
+    claimed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (kind, id)
+);
+COMMENT ON TABLE hub.record_owners IS
+    'Owner district of each placement and handover, from the first event that claimed it; kept by --rebuild.';
+INSERT INTO hub.record_owners (kind, id, district, claimed_at)
+SELECT 'placement', placement_id, district, first_seen_at FROM hub.placements;
+INSERT INTO hub.record_owners (kind, id, district, claimed_at)
+SELECT 'handover', handover_id, district, first_seen_at FROM hub.handovers;
+ALTER TABLE hub.record_owners OWNER TO hub_owner;
+GRANT SELECT, INSERT ON hub.record_owners TO hub_readmodel_writer;
+-- hub-notifier reads it to refuse handovers and contact changes on another district's placement
+GRANT SELECT ON hub.record_owners TO hub_notifier_writer;
