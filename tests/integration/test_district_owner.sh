@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_owner.sh — issue 14: a district may change only the records it owns.
+# test_district_owner.sh — issue 14: a district may change only the records it owns.
 #
 # The attack, as the issue reproduced it: bromma's publisher (only bromma-dev.pem in its config)
 # publishes properly signed events that reuse farsta's placement_id and handover_id — a
