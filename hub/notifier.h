@@ -15,8 +15,11 @@
  *   - the receipt endpoint (libmicrohttpd's thread; hub/notify_receipts.h) on
  *     hub.notifier.listen, unless that is empty.
  * Messages the consumer cannot use go to dlq.notifier with reason `signature` (hub/consumer),
- * `decode`, `wrong_topic`, `key_mismatch`, `district`, `signer` (not signed by the event's
- * district) or `invalid`. The receipts it publishes are signed like any event (hub/sign.h).
+ * `decode`, `wrong_topic`, `key_mismatch`, `future`, `district`, `signer` (not signed by the
+ * event's district), `invalid` or `owner` (a handover on another district's handover or placement,
+ * a contact change naming another district's placement; hub/owner.h, owners from the read
+ * model's hub.record_owners, else from the notifier's own first handover notification). The
+ * receipts it publishes are signed like any event (hub/sign.h).
  *
  * What a school receives (JSON, exactly the bytes signed; never the child's pseudonym):
  *   handover:  {"type":"handover.created","timestamp":<occurred_at RFC 3339>,"handover_id",
