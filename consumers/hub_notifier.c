@@ -7,9 +7,9 @@
  * Exit: 0 clean stop (SIGINT/SIGTERM: the batch in hand is committed, deliveries in flight are
  * finished and recorded), 1 runtime failure, 2 usage or configuration.
  */
-#include "hub/app.h"
-#include "hub/log.h"
-#include "hub/notifier.h"
+#include "hub/core/app.h"
+#include "hub/core/log.h"
+#include "hub/notify/notifier.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -10,8 +10,8 @@
  * can link instead. Exit: 0 printed; 1 runtime failure; 2 usage, unreadable key or input, or
  * content that does not open (wrong key, altered or truncated bytes, other ids).
  */
-#include "hub/log.h"
-#include "hub/seal.h"
+#include "hub/core/log.h"
+#include "hub/crypto/seal.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -8,11 +8,11 @@
  * Exit: 0 done or clean stop (SIGINT/SIGTERM finish the pass in hand), 1 runtime failure
  * (database, Kafka, a message not acknowledged), 2 usage, configuration or invalid input.
  */
-#include "hub/app.h"
-#include "hub/date.h"
-#include "hub/log.h"
-#include "hub/stats.h"
-#include "hub/stats_publish.h"
+#include "hub/core/app.h"
+#include "hub/core/date.h"
+#include "hub/core/log.h"
+#include "hub/stats/stats.h"
+#include "hub/stats/stats_publish.h"
 
 #include <getopt.h>
 #include <stdio.h>

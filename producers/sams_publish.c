@@ -6,9 +6,9 @@
  */
 #include "sams_publish.h"
 
-#include "hub/app.h"
-#include "hub/config.h"
-#include "hub/publisher.h"
+#include "hub/core/app.h"
+#include "hub/core/config.h"
+#include "hub/publish/publisher.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub/audit.h"
-#include "hub/config.h"
-#include "hub/log.h"
-#include "hub/pg.h"
+#include "hub/notify/audit.h"
+#include "hub/core/config.h"
+#include "hub/core/log.h"
+#include "hub/pg/pg.h"
 #include "hubctl.h"
 
 static void audit_usage(FILE *f)

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub/broker.h"
-#include "hub/log.h"
+#include "hubctl/broker.h"
+#include "hub/core/log.h"
 #include "hubctl.h"
 
 /* How often the main loop looks at the stop flag. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub/config.h"
+#include "hub/core/config.h"
 #include "hubctl.h"
 
 int hubctl_cmd_config_keys(int argc, char **argv)

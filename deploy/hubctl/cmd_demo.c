@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/date.h"
-#include "hub/demo.h"
-#include "hub/district.h"
-#include "hub/log.h"
+#include "hub/core/date.h"
+#include "hubctl/demo.h"
+#include "hub/domain/district.h"
+#include "hub/core/log.h"
 #include "hubctl.h"
 
 #define DEMO_PATH_MAX 4096

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hub/config.h"
-#include "hub/log.h"
-#include "hub/migrate.h"
-#include "hub/pg.h"
+#include "hub/core/config.h"
+#include "hub/core/log.h"
+#include "hub/pg/migrate.h"
+#include "hub/pg/pg.h"
 #include "hubctl.h"
 
 #define MIGRATE_DIR_MAX 4096

@@ -16,15 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub/app.h"
-#include "hub/config.h"
-#include "hub/date.h"
-#include "hub/district.h"
-#include "hub/log.h"
-#include "hub/migrate.h"
-#include "hub/pg.h"
-#include "hub/report.h"
-#include "hub/stats.h"
+#include "hub/core/app.h"
+#include "hub/core/config.h"
+#include "hub/core/date.h"
+#include "hub/domain/district.h"
+#include "hub/core/log.h"
+#include "hub/pg/migrate.h"
+#include "hub/pg/pg.h"
+#include "hub/stats/report.h"
+#include "hub/stats/stats.h"
 #include "hubctl.h"
 
 #define REPORT_PATH_MAX 4096

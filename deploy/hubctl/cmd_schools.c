@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub/app.h"
-#include "hub/directory.h"
-#include "hub/kafka.h"
-#include "hub/log.h"
-#include "hub/pg.h"
-#include "hub/seal.h"
+#include "hub/core/app.h"
+#include "hub/directory/directory.h"
+#include "hub/kafka/kafka.h"
+#include "hub/core/log.h"
+#include "hub/pg/pg.h"
+#include "hub/crypto/seal.h"
 #include "hubctl.h"
 
 static void schools_usage(FILE *f)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/seal.h"
+#include "hub/crypto/seal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

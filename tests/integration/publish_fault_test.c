@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub/broker.h"
-#include "hub/codec.h"
-#include "hub/config.h"
-#include "hub/publisher.h"
+#include "hubctl/broker.h"
+#include "hub/avro/codec.h"
+#include "hub/core/config.h"
+#include "hub/publish/publisher.h"
 
 #define N_EVENTS 50000
 #define N_CHILDREN 997

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hub/broker.h"
+#include "hubctl/broker.h"
 #include "sams_publish.h"
 
 /* Synthetic numbers with valid Luhn check digits; PNR_WRONG has the check digit off by one. */

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/avro_schema.h"
-#include "hub/codec.h"
-#include "hub/stats_record.h"
+#include "hub/avro/avro_schema.h"
+#include "hub/avro/codec.h"
+#include "hub/stats/stats_record.h"
 #include "tests/tools/sample_events.h"
 
 static int usage(void)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/audit.h"
+#include "hub/notify/audit.h"
 
 static const char CANON_1[] = "hub.disclosure_log.v1\n"
                               "id=1:1\n"

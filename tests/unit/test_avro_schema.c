@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "hub/avro_bin.h"
-#include "hub/avro_schema.h"
-#include "hub/avro_value.h"
+#include "hub/avro/avro_bin.h"
+#include "hub/avro/avro_schema.h"
+#include "hub/avro/avro_value.h"
 
 static char *read_file(const char *path, size_t *len)
 {

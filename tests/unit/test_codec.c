@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "hub/avro_value.h"
-#include "hub/codec.h"
+#include "hub/avro/avro_value.h"
+#include "hub/avro/codec.h"
 #include "tests/tools/sample_events.h"
 
 static hub_codec_t *codec;

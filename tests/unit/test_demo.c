@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/date.h"
-#include "hub/demo.h"
-#include "hub/district.h"
-#include "hub/event_input.h"
-#include "hub/ident.h"
-#include "hub/pnr.h"
-#include "hub/pseudonym.h"
+#include "hub/core/date.h"
+#include "hubctl/demo.h"
+#include "hub/domain/district.h"
+#include "hub/publish/event_input.h"
+#include "hub/domain/ident.h"
+#include "hub/domain/pnr.h"
+#include "hub/crypto/pseudonym.h"
 
 #define LARGE_RUN 1000
 

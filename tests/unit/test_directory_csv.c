@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "hub/demo.h"
-#include "hub/directory.h"
+#include "hubctl/demo.h"
+#include "hub/directory/directory.h"
 
 /* base64 of the X25519 public key of the private key 01 02 … 20 (hex) */
 #define KEY "B6N8vBQgk8i3VdwbEOhstCY3StFqqFPtC9/AsrhtHHw="

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hub/date.h"
-#include "hub/district.h"
+#include "hub/core/date.h"
+#include "hub/domain/district.h"
 
 #define HEADER "code,name,valid_from,valid_to,successor\n"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/log.h"
+#include "hub/core/log.h"
 
 static void test_scrub_redacts_every_personnummer_form(void **state)
 {

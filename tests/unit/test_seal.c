@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "hub/seal.h"
+#include "hub/crypto/seal.h"
 
 #define HID "00000000-0000-4000-8000-000000000001"
 #define PID "00000000-0000-4000-8000-000000000002"

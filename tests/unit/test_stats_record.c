@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "hub/codec.h"
-#include "hub/date.h"
-#include "hub/stats_publish.h"
-#include "hub/stats_record.h"
+#include "hub/avro/codec.h"
+#include "hub/core/date.h"
+#include "hub/stats/stats_publish.h"
+#include "hub/stats/stats_record.h"
 
 static hub_stats_record_schema_t *schema;
 
