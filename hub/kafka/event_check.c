@@ -2,7 +2,7 @@
 #include "hub/kafka/event_check.h"
 #include "hub/core/date.h"
 #include "hub/kafka/kafka.h"
-#include "hub/readmodel/rmstore.h"
+#include "hub/domain/event_valid.h"
 #include "hub/crypto/sign.h"
 
 #include <stdio.h>
@@ -57,8 +57,7 @@ int hub_event_check_message(const struct hub_event_check *c, const rd_kafka_mess
         hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
         return fail(reason, "signer", rc);
     }
-    struct hub_rm_item item = {ev, topic, m->partition, m->offset, false};
-    if ((rc = hub_rmstore_check_item(&item, err)) != 0)
+    if ((rc = hub_event_validate(ev, err)) != 0)
         return fail(reason, "invalid", rc);
     return 0;
 }

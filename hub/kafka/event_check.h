@@ -8,7 +8,7 @@
  *   district      the district did not exist on the (Stockholm) day the event happened
  *   signer        the verified signer is not the event's district (or the one it merged into);
  *                 a receipt must be signed by the hub itself (HUB_SIGN_HUB)
- *   invalid       a value the read model cannot hold (hub_rmstore_check_item)
+ *   invalid       a value no event may carry (hub/domain/event_valid.h)
  * The signature itself was verified by hub/consumer before prepare() runs.
  */
 #ifndef HUB_EVENT_CHECK_H

@@ -84,7 +84,7 @@ static int rm_commit(void *ud, const struct hub_batch *b, struct hub_error *err)
     for (size_t i = 0; i < b->n; i++) {
         if (b->msgs[i].dead)
             continue;
-        /* prepare() ran hub_rmstore_check_item() on every kept message */
+        /* prepare() ran hub_event_check_message() (hub_event_validate) on every kept message */
         rm->items[n++] =
             (struct hub_rm_item){&rm->events[i], b->msgs[i].topic, b->msgs[i].msg->partition,
                                  b->msgs[i].msg->offset, true};

@@ -39,7 +39,7 @@ struct hub_rm_item {
     const char *topic;
     int32_t partition;
     int64_t offset;
-    bool checked; /* the caller already passed it through hub_rmstore_check_item() */
+    bool checked; /* the caller already validated ev (hub_event_validate) */
 };
 
 /* The next offset to read on a partition (last consumed offset + 1). */
@@ -87,9 +87,9 @@ int hub_rmstore_apply(hub_rmstore_t *store, const struct hub_rm_item *items, siz
                       const struct hub_rm_offset *next_offsets, size_t n_off,
                       struct hub_rm_stats *stats, struct hub_error *err) HUB_MUST_CHECK;
 
-/* Checks that the database will take one item: source position, uuids, 64-hex child pseudonym,
- * enum values in range, dates and instants in 1900..9999, strings NUL-terminated in their buffers
- * and valid UTF-8, scope counts. Returns 0 or HUB_EINVAL with the field named (never its value). */
+/* Checks that the database will take one item: its source position (topic present and valid
+ * UTF-8, partition and offset not negative), then the event itself (hub_event_validate in
+ * hub/domain/event_valid.h). Returns 0 or HUB_EINVAL with the field named (never its value). */
 int hub_rmstore_check_item(const struct hub_rm_item *item, struct hub_error *err) HUB_MUST_CHECK;
 
 /* The stored next offset of this group on one partition, or -1 in *next_offset when none. */
