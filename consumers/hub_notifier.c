@@ -1,6 +1,6 @@
 /*
  * hub-notifier — tell receiving schools about handovers and contact-person changes, take their
- * acknowledgements, and report every outcome to the district (hub/notifier.h).
+ * acknowledgements, and report every outcome to the district (hub/notify/notifier.h).
  *
  *   hub-notifier --config FILE
  *

@@ -6,7 +6,7 @@
  *
  * Reads the sealed bytes (raw, or base64 text with --base64) from FILE or stdin, opens them with
  * the school's X25519 private key (a PEM file of mode 0600) and the handover's ids, and prints the
- * content JSON on stdout. The work is hub_seal_open_handover() (hub/seal.h), which school systems
+ * content JSON on stdout. The work is hub_seal_open_handover() (hub/crypto/seal.h), which school systems
  * can link instead. Exit: 0 printed; 1 runtime failure; 2 usage, unreadable key or input, or
  * content that does not open (wrong key, altered or truncated bytes, other ids).
  */
@@ -36,7 +36,7 @@ static void usage(FILE *f)
                "and\n"
                "  receiving_school_unit; content moved to another handover does not open.\n"
                "  --base64  the input is base64 text (line breaks allowed), not raw bytes\n"
-               "  Format: hub/seal.h. Exit: 0 ok, 1 failure, 2 usage or content that does not "
+               "  Format: hub/crypto/seal.h. Exit: 0 ok, 1 failure, 2 usage or content that does not "
                "open.\n");
 }
 

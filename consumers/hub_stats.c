@@ -1,6 +1,6 @@
 /*
  * hub-stats — publish the protected monthly statistics of every district-month to the
- * monthly-stats topic when the month closes, and on demand (hub/stats_publish.h).
+ * monthly-stats topic when the month closes, and on demand (hub/stats/stats_publish.h).
  *
  *   hub-stats --config FILE [--once]
  *   hub-stats --config FILE --publish YYYY-MM [--district CODE]

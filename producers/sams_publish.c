@@ -2,7 +2,7 @@
  * sams_publish.c — the district C API, a thin layer over hub/publisher.
  *
  * The typed structs are turned into the same JSON object `hub-publish` reads, so both paths
- * share one validator (hub/event_input.c) and cannot drift apart.
+ * share one validator (hub/publish/event_input.c) and cannot drift apart.
  */
 #include "sams_publish.h"
 

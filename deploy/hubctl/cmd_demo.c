@@ -1,6 +1,6 @@
 /*
  * cmd_demo.c — `hubctl demo-data`: synthetic, reproducible events in the hub-publish input
- * format (hub/demo.h), and optionally the demo school directory they refer to as CSV.
+ * format (deploy/hubctl/demo.h), and optionally the demo school directory they refer to as CSV.
  *
  * The output is meant to be read and edited, then fed to `hub-publish`. The same seed and month
  * give byte-identical output.

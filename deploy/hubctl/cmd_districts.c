@@ -1,5 +1,5 @@
 /*
- * cmd_districts.c — `hubctl districts`: the districts' signing keys (hub/sign.h).
+ * cmd_districts.c — `hubctl districts`: the districts' signing keys (hub/crypto/sign.h).
  *
  *   hubctl districts keygen --district CODE --out-private FILE [--key-id ID]
  *                           [--valid-from DATE] [--valid-to DATE] [--districts CSV]

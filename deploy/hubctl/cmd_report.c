@@ -1,6 +1,6 @@
 /*
  * cmd_report.c — `hubctl report`: the monthly statistics for socialnämnden as CSV, JSON or HTML
- * (hub/stats.h builds and protects the numbers, hub/report.h writes them).
+ * (hub/stats/stats.h builds and protects the numbers, hub/stats/report.h writes them).
  *
  * The database comes from the pg.* keys of the config (and libpq's PG* variables), k and the
  * threshold from hub.stats.k and hub.stats.threshold_days, the districts table from

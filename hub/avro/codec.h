@@ -4,7 +4,7 @@
  *
  * Wire format (Avro spec, "single-object encoding"): C3 01, the 8-byte little-endian CRC-64-AVRO
  * fingerprint of the writer schema's Parsing Canonical Form, then the Avro binary body. Every
- * schemas/<record>/v<N>.avsc is compiled into libhub (hub/schemas.h); a codec parses them once.
+ * schemas/<record>/v<N>.avsc is compiled into libhub (hub/avro/schemas.h); a codec parses them once.
  * The newest version of each record is the *reader shape*, the one struct hub_event holds and the
  * one we encode with. Decoding looks the writer schema up by fingerprint among all versions, then
  * maps the writer's fields by name into the reader shape: fields the writer lacks get the reader
@@ -15,7 +15,7 @@
  * bytes with a distinct error per fault and never read past the buffer, and Avro-C resolves
  * neither defaults nor old writers (TECH-NOTES). So each (writer version → C struct) pair is
  * compiled once, at creation, into a small program of typed ops over bounds-checked primitives
- * (hub/avro_bin.h): no per-message allocation (bar sealed content), no name lookups, no
+ * (hub/avro/avro_bin.h): no per-message allocation (bar sealed content), no name lookups, no
  * intermediate generic value. Encoding uses the same field tables to write straight from the struct
  * into one buffer, for the same reasons; tests/integration/test_avro_interop.sh proves the bytes
  * are the standard ones against Apache Avro's Python implementation, and tests/bench/bench_codec
@@ -33,9 +33,9 @@
  *
  * Adding a record type (e.g. monthly_stats):
  *   1. schemas/monthly_stats/v1.avsc (the directory name is the record's key; re-run cmake);
- *   2. in hub/event.h, a HUB_EV_MONTHLY_STATS, its name "monthly_stats" in
+ *   2. in hub/domain/event.h, a HUB_EV_MONTHLY_STATS, its name "monthly_stats" in
  *      hub_event_type_symbols, and its struct in the union of struct hub_event;
- *   3. in hub/codec.c, a slot table naming each schema field, its C member and kind, and its row
+ *   3. in hub/avro/codec.c, a slot table naming each schema field, its C member and kind, and its row
  *      in `bindings[]`. hub_codec_new() then checks table against schema (names, types, enum
  *      symbols in the order of the C enum) and fails with the first mismatch.
  * Until step 3 the record already decodes through hub_codec_decode_json(). A new version of an
@@ -114,7 +114,7 @@ int hub_codec_decode(const hub_codec_t *c, const uint8_t *buf, size_t len, struc
                      struct hub_error *err) HUB_MUST_CHECK;
 
 /* Decodes any record the codec knows, bound to C or not, into a JSON object in the shape of the
- * newest version of that record (defaults filled, see hub/avro_value.h for the value mapping).
+ * newest version of that record (defaults filled, see hub/avro/avro_value.h for the value mapping).
  * `*out` is a new reference (json_decref it); `info` (may be NULL) describes the writer schema.
  * Errors as hub_codec_decode(), but no domain checks. */
 int hub_codec_decode_json(const hub_codec_t *c, const uint8_t *buf, size_t len, json_t **out,

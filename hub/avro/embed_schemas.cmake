@@ -1,4 +1,4 @@
-# Generates a C source holding every schemas/<record>/v<N>.avsc as text (see hub/schemas.h).
+# Generates a C source holding every schemas/<record>/v<N>.avsc as text (see hub/avro/schemas.h).
 # Usage: cmake -DSCHEMA_DIR=<repo>/schemas -DOUT=<file.c> -P embed_schemas.cmake
 file(GLOB_RECURSE files RELATIVE ${SCHEMA_DIR} ${SCHEMA_DIR}/*.avsc)
 list(SORT files)

@@ -64,7 +64,7 @@ enum hub_err {
     /* crypto (-80..-89) */
     HUB_ECRYPTO = -80,
     HUB_ESIGNATURE = -81,
-    HUB_ESEAL_TRUNCATED = -82, /* sealed content shorter than its header (hub/seal.h) */
+    HUB_ESEAL_TRUNCATED = -82, /* sealed content shorter than its header (hub/crypto/seal.h) */
     HUB_ESEAL_VERSION = -83,   /* sealed content of an unknown format version */
     HUB_ESEAL_KEY = -84,       /* a key is not a usable X25519 key (wrong type, low order) */
     HUB_ESEAL_AUTH = -85,      /* authentication failed: wrong key, or bytes or AAD altered */

@@ -28,7 +28,7 @@
  *
  * The first non-comment line is that header; lines starting with '#' and blank lines are
  * ignored; no quoting. A key is valid from `valid_from` to `valid_to` inclusive (Stockholm
- * calendar days, hub/date.h); an empty `valid_to` means open. A district may have several keys
+ * calendar days, hub/core/date.h); an empty `valid_to` means open. A district may have several keys
  * (rotation: publish the new key with a valid_from, then close the old one with a valid_to).
  * Key ids are 1-64 characters of A-Z a-z 0-9 '.' '_' '-', starting with a letter or digit, and
  * unique in the table. Revoking a leaked key: delete its row (its messages become "unknown key",

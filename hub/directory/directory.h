@@ -1,6 +1,6 @@
 /*
  * directory.h — the school directory: which school units the hub knows, how to reach them, and
- * the public key that content for each is sealed with (hub/seal.h).
+ * the public key that content for each is sealed with (hub/crypto/seal.h).
  *
  * Municipal schools, friskolor and state schools anywhere in Sweden are all first-class: a school
  * is a skolenhetskod, a name, a huvudman type and a kommunkod. The directory lives in PostgreSQL

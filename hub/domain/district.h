@@ -4,7 +4,7 @@
  * The table is reference data in schemas/reference/districts.csv (header
  * `code,name,valid_from,valid_to,successor`). A district is valid from `valid_from` to `valid_to`
  * inclusive; merged districts name their successor so that old codes map to today's districts.
- * Days are counted since 1970-01-01 (hub/date.h). A loaded table is read-only and may be
+ * Days are counted since 1970-01-01 (hub/core/date.h). A loaded table is read-only and may be
  * shared between threads.
  */
 #ifndef HUB_DISTRICT_H

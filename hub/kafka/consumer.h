@@ -6,7 +6,7 @@
  * this loop seeks each partition to the offset the handler stored (no stored offset: the
  * beginning). Kafka-side commits are made after the database commit for lag monitoring only.
  *
- * Authenticity comes first (hub/sign.h): before prepare() sees a message, its Ed25519 signature
+ * Authenticity comes first (hub/crypto/sign.h): before prepare() sees a message, its Ed25519 signature
  * (headers hub.sig, hub.sig.key) over (topic as received, key, value) is verified against the
  * key table loaded once at start (hub.signing.keys_file). A missing signature, one that does not
  * verify, an unknown key id, or a key not valid on the message timestamp's day sends the message

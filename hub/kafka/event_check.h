@@ -2,7 +2,7 @@
  * event_check.h — the checks every event consumer makes on a message before using it.
  *
  * In order, each failure with the dead-letter reason the consumer reports:
- *   decode        the value is not an event of a known schema version (hub/codec.h)
+ *   decode        the value is not an event of a known schema version (hub/avro/codec.h)
  *   wrong_topic   the event's type does not belong on the topic it came from
  *   key_mismatch  the Kafka key is not the child pseudonym (a contact change: its district)
  *   district      the district did not exist on the (Stockholm) day the event happened

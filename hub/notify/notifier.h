@@ -3,20 +3,20 @@
  * receipts back to the district and a disclosure log.
  *
  * Three loops in one process, each with its own PostgreSQL session:
- *   - the consumer (caller's thread; hub/consumer.h, group hub.notifier.group) turns each new
+ *   - the consumer (caller's thread; hub/kafka/consumer.h, group hub.notifier.group) turns each new
  *     event into outbox rows in ONE transaction with its event id (hub.notifier_events) and the
  *     group's next offsets (hub.consumer_offsets): exactly once. A handover whose legal_ground is
  *     `none` is recorded `withheld` there and then (receipt + disclosure-log row; nothing is ever
  *     sent); any other handover becomes one pending notification to its receiving school only.
  *     A contact change becomes one notice per school with an active (pending or delivered)
  *     handover under the old contact within the event's scope (hub_nstore_match_contact());
- *   - the delivery worker (a thread; hub/notify_deliver.h) sends, retries, records outcomes,
+ *   - the delivery worker (a thread; hub/notify/notify_deliver.h) sends, retries, records outcomes,
  *     publishes receipts and emits overdue receipts;
- *   - the receipt endpoint (libmicrohttpd's thread; hub/notify_receipts.h) on
+ *   - the receipt endpoint (libmicrohttpd's thread; hub/notify/notify_receipts.h) on
  *     hub.notifier.listen, unless that is empty.
  * Messages the consumer cannot use go to dlq.notifier with reason `signature` (hub/consumer),
  * `decode`, `wrong_topic`, `key_mismatch`, `district`, `signer` (not signed by the event's
- * district) or `invalid`. The receipts it publishes are signed like any event (hub/sign.h).
+ * district) or `invalid`. The receipts it publishes are signed like any event (hub/crypto/sign.h).
  *
  * What a school receives (JSON, exactly the bytes signed; never the child's pseudonym):
  *   handover:  {"type":"handover.created","timestamp":<occurred_at RFC 3339>,"handover_id",

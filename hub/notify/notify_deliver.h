@@ -20,7 +20,7 @@
  *      reports;
  *   4. once a minute, emit `overdue` receipts (hub_notify_overdue_cutoff_ms()).
  * Each request carries webhook-id (the notification id), webhook-timestamp and webhook-signature
- * (hub/webhook.h) under the school's secret, read from its signing_secret_ref file at every
+ * (hub/crypto/webhook.h) under the school's secret, read from its signing_secret_ref file at every
  * attempt (so a rotated secret is picked up). Redirects are not followed.
  */
 #ifndef HUB_NOTIFY_DELIVER_H
@@ -39,7 +39,7 @@ struct hub_deliver_stats {
     uint64_t attempts, delivered, retried, failed, receipts_published, overdue;
 };
 
-/* Reads the hub.notifier.* settings, opens the receipt signer (hub.signing.*, hub/sign.h: each
+/* Reads the hub.notifier.* settings, opens the receipt signer (hub.signing.*, hub/crypto/sign.h: each
  * receipt is signed for its handover's district, like any event on a hub topic) and creates the
  * producer; connects nothing yet. `codec` and `districts` are borrowed (read-only, shared).
  * curl_global_init() must have been called. */

@@ -4,7 +4,7 @@
  *   POST /v1/receipts   {"handover_id": "<uuid>", "school_unit": "<8 digits>"}
  *   GET  /healthz       200 "ok" (liveness, for scripts)
  *
- * A receipt is signed like our webhooks (hub/webhook.h): webhook-id, webhook-timestamp,
+ * A receipt is signed like our webhooks (hub/crypto/webhook.h): webhook-id, webhook-timestamp,
  * webhook-signature under the signing secret of the school named in the body (its directory
  * entry's signing_secret_ref). Answers, as JSON {"status": ...} or {"error": ...}:
  *   200 acknowledged / already_acknowledged (idempotent: no second receipt event)

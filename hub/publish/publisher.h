@@ -9,7 +9,7 @@
  *
  * Messages are keyed by the child pseudonym (invariant 4); a contact change, which names no
  * child, is keyed by its district. Every message is signed with its district's Ed25519 key
- * (hub/sign.h: headers hub.sig and hub.sig.key; keys from hub.signing.key_file + key_id, or
+ * (hub/crypto/sign.h: headers hub.sig and hub.sig.key; keys from hub.signing.key_file + key_id, or
  * hub.signing.key_dir); hub_publisher_new() refuses to start without one unless
  * hub.signing.required=false, and an event of a district the keys cannot sign for is a problem
  * of hub_publisher_prepare_json().
@@ -31,7 +31,7 @@ struct hub_pub_msg {
     enum hub_event_type type;
     char event_id[HUB_UUID_STR];
     char key[HUB_PSEUDONYM_STR];
-    char district[HUB_DISTRICT_STR]; /* whose key signs it (hub/sign.h) */
+    char district[HUB_DISTRICT_STR]; /* whose key signs it (hub/crypto/sign.h) */
     uint8_t *value;
     size_t len;
 };
@@ -51,7 +51,7 @@ int hub_publisher_new(const hub_config_t *cfg, const char *client_id, unsigned f
                       hub_publisher_t **out, struct hub_error *err) HUB_MUST_CHECK;
 
 /* Validates one JSON input and encodes it into *msg. A handover's `content` is sealed for its
- * receiving school (hub/seal.h, AAD = the handover's ids) and only the sealed bytes are kept; a
+ * receiving school (hub/crypto/seal.h, AAD = the handover's ids) and only the sealed bytes are kept; a
  * school that is not in the directory, was removed or has no public key is the problem
  * "content: receiving school 12345678 has no public key in the directory; nothing published".
  * Returns 0, or HUB_EINVAL with every problem in *probs (nothing in *msg). */

@@ -1,7 +1,7 @@
 /*
  * report.h — the monthly statistics as files: CSV for Excel, JSON for BI, HTML for the committee.
  *
- * Three writers over one protected cube (hub/stats.h): report.c (entry point and CSV),
+ * Three writers over one protected cube (hub/stats/stats.h): report.c (entry point and CSV),
  * report_json.c, report_html.c; what they share is in report_layout.h. They print only what
  * hub_stats_get() returns, so a suppressed value cannot leak through a writer; no writer sees a
  * pseudonym or a single placement.

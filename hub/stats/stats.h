@@ -1,7 +1,7 @@
 /*
  * stats.h — the monthly statistics for socialnämnden: placed children, placement form, days from
  * placement to school start, per district and month, with tertial, year and city totals, small
- * counts protected (hub/suppress.h). Definitions: consumers/STATISTICS.md.
+ * counts protected (hub/stats/suppress.h). Definitions: consumers/STATISTICS.md.
  *
  * hub_stats_build() reads the placements of one report period from the read model (the view
  * hub.stats_placements of migration 002, parameterised SQL), counts them into an in-memory cube

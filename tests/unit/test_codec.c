@@ -1,4 +1,4 @@
-/* test_codec.c — single-object encoding of every event type (hub/codec.h): round trips, hostile
+/* test_codec.c — single-object encoding of every event type (hub/avro/codec.h): round trips, hostile
  * input, domain checks, and decoding across schema versions. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -452,7 +452,7 @@ static void test_demo_valid_in_awkward_months(void **state)
     }
 }
 
-/* The validator of hub-publish (hub/event_input.h) accepts every line. */
+/* The validator of hub-publish (hub/publish/event_input.h) accepts every line. */
 static void test_demo_passes_the_publish_validator(void **state)
 {
     (void)state;

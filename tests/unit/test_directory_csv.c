@@ -1,5 +1,5 @@
 /*
- * test_directory_csv.c — the school directory CSV (hub/directory.h): the demo directory reads back,
+ * test_directory_csv.c — the school directory CSV (hub/directory/directory.h): the demo directory reads back,
  * every problem of every row is reported with its line and column, RFC 4180 quoting, lookups of
  * the key content is sealed with, and the `school-directory` JSON document.
  */
