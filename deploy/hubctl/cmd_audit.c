@@ -1,5 +1,6 @@
 /*
- * cmd_audit.c — `hubctl audit verify`: recomputes the disclosure log's hash chain (hub/notify/audit.h).
+ * cmd_audit.c — `hubctl audit verify`: recomputes the disclosure log's hash chain
+ * (hub/notify/audit.h).
  *
  * Exit 0 and "disclosure log intact: N rows, head H" when every row matches; exit 1 naming the
  * first altered or missing row and what did not match; exit 2 for usage or configuration. Keep

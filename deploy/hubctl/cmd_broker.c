@@ -1,5 +1,6 @@
 /*
- * cmd_broker.c — `hubctl broker`: runs the embedded dev broker (deploy/hubctl/broker.h) in the foreground.
+ * cmd_broker.c — `hubctl broker`: runs the embedded dev broker (deploy/hubctl/broker.h) in the
+ * foreground.
  *
  * Publishes its address on stdout ("bootstrap.servers=...") and, with --bootstrap-file, in a file
  * written atomically, so that scripts and other processes can wait for it. Runs until SIGINT or

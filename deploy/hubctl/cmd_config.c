@@ -1,7 +1,7 @@
 /*
  * cmd_config.c — `hubctl config-keys [--markdown]`: every hub.* configuration key with its type,
- * default, environment variable and meaning, from the one key table in hub/core/config.c. The README's
- * configuration section is this command's --markdown output (a test keeps them equal).
+ * default, environment variable and meaning, from the one key table in hub/core/config.c. The
+ * README's configuration section is this command's --markdown output (a test keeps them equal).
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 /*
- * cmd_migrate.c — `hubctl migrate`: brings the PostgreSQL schema `hub` up to date (hub/pg/migrate.h).
+ * cmd_migrate.c — `hubctl migrate`: brings the PostgreSQL schema `hub` up to date
+ * (hub/pg/migrate.h).
  *
  * The database comes from the pg.* keys of the config (and libpq's PG* variables); the migrations
  * directory from --dir, else hub.migrations_dir (env HUB_MIGRATIONS_DIR), else the source tree's

@@ -1,6 +1,6 @@
 /*
- * cmd_schools.c — `hubctl schools`: the school directory (hub/directory/directory.h) and school keys
- * (hub/crypto/seal.h).
+ * cmd_schools.c — `hubctl schools`: the school directory (hub/directory/directory.h) and school
+ * keys (hub/crypto/seal.h).
  *
  *   hubctl schools import --config FILE [--dry-run] [--republish] SCHOOLS.csv
  *   hubctl schools list   --config FILE [--csv]

@@ -20,10 +20,12 @@ int hubctl_cmd_broker(int argc, char **argv);
 /* hubctl migrate: applies the pending SQL migrations (hub/pg/migrate.h) and prints the version. */
 int hubctl_cmd_migrate(int argc, char **argv);
 
-/* hubctl report: writes the statistics for a month, tertial or year (hub/stats/stats.h, hub/stats/report.h). */
+/* hubctl report: writes the statistics for a month, tertial or year (hub/stats/stats.h,
+ * hub/stats/report.h). */
 int hubctl_cmd_report(int argc, char **argv);
 
-/* hubctl config-keys: lists the hub.* keys from hub/core/config.c's table (--markdown for the README).
+/* hubctl config-keys: lists the hub.* keys from hub/core/config.c's table (--markdown for the
+ * README).
  */
 int hubctl_cmd_config_keys(int argc, char **argv);
 
@@ -36,8 +38,8 @@ int hubctl_cmd_demo(int argc, char **argv);
 /* hubctl audit verify: recomputes the disclosure log's hash chain (hub/notify/audit.h). */
 int hubctl_cmd_audit(int argc, char **argv);
 
-/* hubctl schools: imports and lists the school directory (hub/directory/directory.h) and makes school key
- * pairs (hub/crypto/seal.h). */
+/* hubctl schools: imports and lists the school directory (hub/directory/directory.h) and makes
+ * school key pairs (hub/crypto/seal.h). */
 int hubctl_cmd_schools(int argc, char **argv);
 
 #endif

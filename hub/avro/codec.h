@@ -4,12 +4,12 @@
  *
  * Wire format (Avro spec, "single-object encoding"): C3 01, the 8-byte little-endian CRC-64-AVRO
  * fingerprint of the writer schema's Parsing Canonical Form, then the Avro binary body. Every
- * schemas/<record>/v<N>.avsc is compiled into libhub (hub/avro/schemas.h); a codec parses them once.
- * The newest version of each record is the *reader shape*, the one struct hub_event holds and the
- * one we encode with. Decoding looks the writer schema up by fingerprint among all versions, then
- * maps the writer's fields by name into the reader shape: fields the writer lacks get the reader
- * schema's "default", fields the reader lacks are skipped, enum symbols are mapped by name, and
- * Avro's promotions (int→long, string↔bytes) apply.
+ * schemas/<record>/v<N>.avsc is compiled into libhub (hub/avro/schemas.h); a codec parses them
+ * once. The newest version of each record is the *reader shape*, the one struct hub_event holds and
+ * the one we encode with. Decoding looks the writer schema up by fingerprint among all versions,
+ * then maps the writer's fields by name into the reader shape: fields the writer lacks get the
+ * reader schema's "default", fields the reader lacks are skipped, enum symbols are mapped by name,
+ * and Avro's promotions (int→long, string↔bytes) apply.
  *
  * Why our own reader and writer rather than Avro-C's value API: decoding must survive hostile
  * bytes with a distinct error per fault and never read past the buffer, and Avro-C resolves
@@ -35,12 +35,12 @@
  *   1. schemas/monthly_stats/v1.avsc (the directory name is the record's key; re-run cmake);
  *   2. in hub/domain/event.h, a HUB_EV_MONTHLY_STATS, its name "monthly_stats" in
  *      hub_event_type_symbols, and its struct in the union of struct hub_event;
- *   3. in hub/avro/codec.c, a slot table naming each schema field, its C member and kind, and its row
- *      in `bindings[]`. hub_codec_new() then checks table against schema (names, types, enum
- *      symbols in the order of the C enum) and fails with the first mismatch.
- * Until step 3 the record already decodes through hub_codec_decode_json(). A new version of an
- * existing record is just schemas/<record>/v<N+1>.avsc plus, for new fields, new slots (and struct
- * members); tests/unit/test_schemas.c refuses versions that older data could not be read with.
+ *   3. in hub/avro/codec.c, a slot table naming each schema field, its C member and kind, and its
+ * row in `bindings[]`. hub_codec_new() then checks table against schema (names, types, enum symbols
+ * in the order of the C enum) and fails with the first mismatch. Until step 3 the record already
+ * decodes through hub_codec_decode_json(). A new version of an existing record is just
+ * schemas/<record>/v<N+1>.avsc plus, for new fields, new slots (and struct members);
+ * tests/unit/test_schemas.c refuses versions that older data could not be read with.
  */
 #ifndef HUB_CODEC_H
 #define HUB_CODEC_H

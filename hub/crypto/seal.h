@@ -35,8 +35,9 @@
  * (producers/INPUT.md) as compact JSON text in UTF-8.
  *
  * Keys: a school's public key is published as base64 (RFC 4648, with padding: 44 characters) of
- * its raw 32 bytes, in the school directory's public_key column (hub/directory/directory.h). The private
- * key is kept in a PEM file (PKCS#8, "BEGIN PRIVATE KEY") of mode 0600, as OpenSSL writes it
+ * its raw 32 bytes, in the school directory's public_key column (hub/directory/directory.h). The
+ * private key is kept in a PEM file (PKCS#8, "BEGIN PRIVATE KEY") of mode 0600, as OpenSSL writes
+ * it
  * (`openssl genpkey -algorithm X25519`) or hub_seal_keygen_files() does.
  *
  * Errors: HUB_ESEAL_TRUNCATED (shorter than the 61-byte header), HUB_ESEAL_VERSION (first byte

@@ -2,8 +2,8 @@
  * pnr.h — Swedish personnummer and samordningsnummer (SFS 1991:481, Skatteverket SKV 704/707).
  *
  * A personnummer is a child's identity: it never appears in an error message or a log line, and
- * leaves a district only as a pseudonym (hub/crypto/pseudonym.h). Parsing checks the form, the birth
- * date (samordningsnummer: day + 60) and the Luhn check digit, and normalises to 12 digits.
+ * leaves a district only as a pseudonym (hub/crypto/pseudonym.h). Parsing checks the form, the
+ * birth date (samordningsnummer: day + 60) and the Luhn check digit, and normalises to 12 digits.
  */
 #ifndef HUB_PNR_H
 #define HUB_PNR_H

@@ -6,11 +6,11 @@
  * this loop seeks each partition to the offset the handler stored (no stored offset: the
  * beginning). Kafka-side commits are made after the database commit for lag monitoring only.
  *
- * Authenticity comes first (hub/crypto/sign.h): before prepare() sees a message, its Ed25519 signature
- * (headers hub.sig, hub.sig.key) over (topic as received, key, value) is verified against the
- * key table loaded once at start (hub.signing.keys_file). A missing signature, one that does not
- * verify, an unknown key id, or a key not valid on the message timestamp's day sends the message
- * to the DLQ with reason `signature` and a detail starting with "missing signature", "bad
+ * Authenticity comes first (hub/crypto/sign.h): before prepare() sees a message, its Ed25519
+ * signature (headers hub.sig, hub.sig.key) over (topic as received, key, value) is verified against
+ * the key table loaded once at start (hub.signing.keys_file). A missing signature, one that does
+ * not verify, an unknown key id, or a key not valid on the message timestamp's day sends the
+ * message to the DLQ with reason `signature` and a detail starting with "missing signature", "bad
  * signature", "unknown key", "expired key" or "key not yet valid"; prepare() is not called.
  * With hub.signing.required=false an unsigned message passes (its signer is then NULL). The
  * signatures of a batch are checked in hub.signing.verify_threads threads, once per message.

@@ -39,9 +39,9 @@ struct hub_deliver_stats {
     uint64_t attempts, delivered, retried, failed, receipts_published, overdue;
 };
 
-/* Reads the hub.notifier.* settings, opens the receipt signer (hub.signing.*, hub/crypto/sign.h: each
- * receipt is signed for its handover's district, like any event on a hub topic) and creates the
- * producer; connects nothing yet. `codec` and `districts` are borrowed (read-only, shared).
+/* Reads the hub.notifier.* settings, opens the receipt signer (hub.signing.*, hub/crypto/sign.h:
+ * each receipt is signed for its handover's district, like any event on a hub topic) and creates
+ * the producer; connects nothing yet. `codec` and `districts` are borrowed (read-only, shared).
  * curl_global_init() must have been called. */
 int hub_deliverer_new(const hub_config_t *cfg, const hub_codec_t *codec,
                       const hub_districts_t *districts, hub_deliverer_t **out,

@@ -5,8 +5,8 @@
  *
  * All SQL of those tables lives here. Functions marked "in the caller's transaction" run inside a
  * BEGIN the caller opened; the others open and commit their own. Every transaction that also
- * appends to the disclosure log does so last (hub/notify/audit.h), after its outbox row locks, so lock
- * order is the same everywhere. Errors are those of hub_pg_exec (HUB_EPG_CONNECT: the database
+ * appends to the disclosure log does so last (hub/notify/audit.h), after its outbox row locks, so
+ * lock order is the same everywhere. Errors are those of hub_pg_exec (HUB_EPG_CONNECT: the database
  * went away or a transient conflict — retry; HUB_EPG: the statement failed), plus HUB_ENOMEM.
  *
  * Claiming (FOR UPDATE SKIP LOCKED, then a lease): a claimed row carries lease_until and the

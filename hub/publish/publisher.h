@@ -51,8 +51,8 @@ int hub_publisher_new(const hub_config_t *cfg, const char *client_id, unsigned f
                       hub_publisher_t **out, struct hub_error *err) HUB_MUST_CHECK;
 
 /* Validates one JSON input and encodes it into *msg. A handover's `content` is sealed for its
- * receiving school (hub/crypto/seal.h, AAD = the handover's ids) and only the sealed bytes are kept; a
- * school that is not in the directory, was removed or has no public key is the problem
+ * receiving school (hub/crypto/seal.h, AAD = the handover's ids) and only the sealed bytes are
+ * kept; a school that is not in the directory, was removed or has no public key is the problem
  * "content: receiving school 12345678 has no public key in the directory; nothing published".
  * Returns 0, or HUB_EINVAL with every problem in *probs (nothing in *msg). */
 int hub_publisher_prepare_json(hub_publisher_t *p, const char *json, size_t len,

@@ -1,7 +1,7 @@
 /*
  * report_layout.h — what the report writers (report.h) share: the scope of a report, the periods
- * and districts it shows, and how counts and medians read. Uses only the cube (hub/stats/stats.h), so
- * the writers depend on it and it on none of them.
+ * and districts it shows, and how counts and medians read. Uses only the cube (hub/stats/stats.h),
+ * so the writers depend on it and it on none of them.
  */
 #ifndef HUB_REPORT_LAYOUT_H
 #define HUB_REPORT_LAYOUT_H

@@ -9,8 +9,8 @@
  * A pass (at start, then every hub.stats.interval_s) takes the hub.stats.lookback_months most
  * recent closed months (a month closes hub.stats.close_after_days days after its end), builds each
  * one's cube as of today, and for every district that belongs in the month (and the city, district
- * "all") makes the record (hub/stats/stats_record.h). It is sent, key "<district>|<YYYY-MM>", only when
- * its content hash differs from the newest row of hub.stats_published for that key (migration
+ * "all") makes the record (hub/stats/stats_record.h). It is sent, key "<district>|<YYYY-MM>", only
+ * when its content hash differs from the newest row of hub.stats_published for that key (migration
  * 005); a district-month published before but no longer in the month gets a tombstone (null
  * value). After every record of the month is acknowledged (idempotent producer, acks=all) the
  * acknowledged ones are written to hub.stats_published in one transaction. Kafka and PostgreSQL

@@ -3,12 +3,13 @@
  * (schemas/monthly_stats/v<N>.avsc): built as JSON, encoded as Avro single-object bytes.
  *
  * The record is not an event (no event id, no child, not read back by any consumer of ours), so it
- * does not go through hub/avro/codec.h's struct bindings: it is built as a jansson value in the shape
- * of the newest compiled-in monthly_stats schema and written by the generic schema-driven encoder
- * (hub/avro/avro_value.h). hub_stats_record_schema_new() checks once that the builder and the schema
- * agree field for field (the same check the codec makes for its bindings), so a schema change that
- * the builder does not follow fails at start, not on the topic. hub_codec_decode_json() reads the
- * bytes back (the unit test does), and so does any standard Avro library after the 10-byte header.
+ * does not go through hub/avro/codec.h's struct bindings: it is built as a jansson value in the
+ * shape of the newest compiled-in monthly_stats schema and written by the generic schema-driven
+ * encoder (hub/avro/avro_value.h). hub_stats_record_schema_new() checks once that the builder and
+ * the schema agree field for field (the same check the codec makes for its bindings), so a schema
+ * change that the builder does not follow fails at start, not on the topic. hub_codec_decode_json()
+ * reads the bytes back (the unit test does), and so does any standard Avro library after the
+ * 10-byte header.
  *
  * What goes in is only what hub_stats_district_month() returns: protected cells. A count that is
  * not shown has value null and a flag (below_k or suppressed); days figures not shown are null

@@ -1,5 +1,6 @@
 /*
- * fuzz_seal_open.c — libFuzzer target for hub_seal_open() and the other parsers of hub/crypto/seal.h.
+ * fuzz_seal_open.c — libFuzzer target for hub_seal_open() and the other parsers of
+ * hub/crypto/seal.h.
  *
  * Any input, taken as sealed content for a fixed school key and handover AAD, must open (only
  * the seed sealed for that key does) or fail with one of the documented seal errors and a

@@ -1,8 +1,8 @@
 /*
  * publish_fault_test.c — hub/publisher delivers every event exactly once through a faulty cluster.
  *
- * Hosts the dev broker in this process (deploy/hubctl/broker.h) so that it can inject faults into the mock
- * cluster, and publishes N_EVENTS generated events with hub_publisher_prepare_json() and
+ * Hosts the dev broker in this process (deploy/hubctl/broker.h) so that it can inject faults into
+ * the mock cluster, and publishes N_EVENTS generated events with hub_publisher_prepare_json() and
  * hub_publisher_send() in three phases:
  *   A. Produce requests fail with NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT (some after a delay),
  *      NOT_ENOUGH_REPLICAS and dropped connections, on the cluster's and each broker's error stack;

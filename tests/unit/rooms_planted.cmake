@@ -59,9 +59,9 @@ run_case(header "${RULES}" "hub/mid/b.h:3: room 'mid' may not use room 'top'")
 
 # 4. a flat include from before the rooms
 put(flat low/a.c "${CLEAN_LOW}")
-put(flat mid/b.c "#include \"hub/core/log.h\"\n")
+put(flat mid/b.c "#include \"hub/flat.h\"\n")
 put(flat top/c.c "${CLEAN_TOP}")
-run_case(flat "${RULES}" "hub/mid/b.c:1: includes \"hub/core/log.h\", which is in no room")
+run_case(flat "${RULES}" "hub/mid/b.c:1: includes \"hub/flat.h\", which is in no room")
 
 # 5. a room that does not exist, and a folder of C files that is not a declared room
 put(unknown low/a.c "${CLEAN_LOW}")

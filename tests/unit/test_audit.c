@@ -1,6 +1,7 @@
 /* test_audit.c — the disclosure log's canonical serialisation and hash chain (no server needed;
  * tests/integration/test_notifier.sh verifies a real chain and its tampering). Expected values
- * were computed independently with Python's hashlib from the format documented in hub/notify/audit.h. */
+ * were computed independently with Python's hashlib from the format documented in
+ * hub/notify/audit.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,6 @@
 /* test_avro_schema.c — schema parsing, canonical form, fingerprints, compatibility, the binary
- * primitives and the generic JSON path (hub/avro/avro_schema.h, hub/avro/avro_bin.h, hub/avro/avro_value.h). */
+ * primitives and the generic JSON path (hub/avro/avro_schema.h, hub/avro/avro_bin.h,
+ * hub/avro/avro_value.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* test_codec.c — single-object encoding of every event type (hub/avro/codec.h): round trips, hostile
- * input, domain checks, and decoding across schema versions. */
+/* test_codec.c — single-object encoding of every event type (hub/avro/codec.h): round trips,
+ * hostile input, domain checks, and decoding across schema versions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

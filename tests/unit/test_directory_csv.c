@@ -1,7 +1,7 @@
 /*
- * test_directory_csv.c — the school directory CSV (hub/directory/directory.h): the demo directory reads back,
- * every problem of every row is reported with its line and column, RFC 4180 quoting, lookups of
- * the key content is sealed with, and the `school-directory` JSON document.
+ * test_directory_csv.c — the school directory CSV (hub/directory/directory.h): the demo directory
+ * reads back, every problem of every row is reported with its line and column, RFC 4180 quoting,
+ * lookups of the key content is sealed with, and the `school-directory` JSON document.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /*
- * test_seal.c — sealing for one school (hub/crypto/seal.h): round trips, every way a sealed message can
- * be wrong, keys and key files, and a vector sealed by an independent implementation
+ * test_seal.c — sealing for one school (hub/crypto/seal.h): round trips, every way a sealed message
+ * can be wrong, keys and key files, and a vector sealed by an independent implementation
  * (tests/integration/seal_interop.py, python3-cryptography).
  */
 #include <setjmp.h>
