@@ -3,10 +3,15 @@
  *
  * One record per line on stderr, as logfmt (default) or JSON:
  *     ts=2026-11-26T04:10:00.123Z level=info prog=hub-publish msg="published" event_id=… topic=…
- * Fields are passed printf-style as logfmt text ("event_id=%s n=%d"); in JSON mode they are
- * re-tokenised into JSON members. Every line, and every plain message printed through
- * hub_log_plain(), passes hub_log_scrub(): anything that looks like a personnummer or
- * samordningsnummer is replaced by "[redacted]" before it leaves the process. Callers still must
+ * Fields are passed as a printf template of logfmt pairs ("event_id=%s n=%d error=\"%s\""): each
+ * value is formatted on its own, so whatever it holds (quotes, '=', spaces, newlines, bytes that
+ * are not UTF-8) stays one value. Values become valid UTF-8 (U+FFFD for a bad byte), at most 4 KiB,
+ * cut on a character boundary; logfmt quotes a value where needed (always where the template
+ * did) with \" \\ \n \r \t \u00XX escapes, JSON members are strings written by jansson. A
+ * bare %s token stands for pairs the caller wrote ("… %s", "first=true"). Every value, every
+ * line, and every plain message printed through hub_log_plain(), passes hub_log_scrub():
+ * anything that looks like a personnummer or samordningsnummer is replaced by "[redacted]"
+ * before it leaves the process. Callers still must
  * never pass one — the scrubber is the last line of defence, not the first.
  *
  * The logger is process-wide state owned by this module; set it up once in main().

@@ -11,4 +11,8 @@
 /* Whether the n bytes at s are valid UTF-8 (a NUL byte is valid: U+0000). */
 bool hub_utf8_valid(const void *s, size_t n);
 
+/* The length (1..4) of the valid UTF-8 sequence that starts the n > 0 bytes at s, or 0 when
+ * they do not start with one. */
+size_t hub_utf8_seq(const void *s, size_t n);
+
 #endif
