@@ -81,23 +81,6 @@ void hub_event_clear(struct hub_event *ev)
     memset(ev, 0, sizeof *ev);
 }
 
-int hub_event_copy(struct hub_event *dst, const struct hub_event *src)
-{
-    *dst = *src;
-    if (src->type == HUB_EV_HANDOVER && src->u.handover.sealed_content) {
-        size_t n = src->u.handover.sealed_content_len;
-        uint8_t *p = malloc(n ? n : 1);
-        if (!p) {
-            dst->u.handover.sealed_content = NULL;
-            dst->u.handover.sealed_content_len = 0;
-            return HUB_ENOMEM;
-        }
-        memcpy(p, src->u.handover.sealed_content, n);
-        dst->u.handover.sealed_content = p;
-    }
-    return 0;
-}
-
 bool hub_event_type_is_child(enum hub_event_type t)
 {
     return t == HUB_EV_PLACEMENT || t == HUB_EV_SCHOOL_START || t == HUB_EV_HANDOVER;

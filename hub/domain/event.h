@@ -174,9 +174,6 @@ void hub_event_init(struct hub_event *ev, enum hub_event_type type);
 /* Frees what `ev` owns (sealed content) and zeroes it. Accepts NULL. */
 void hub_event_clear(struct hub_event *ev);
 
-/* Deep copy: `dst` gets its own sealed content. Returns 0 or HUB_ENOMEM. */
-int hub_event_copy(struct hub_event *dst, const struct hub_event *src) HUB_MUST_CHECK;
-
 /* Whether events of this type are about one child (carry child, birth_year, legal_sex). */
 bool hub_event_type_is_child(enum hub_event_type t);
 

@@ -806,11 +806,6 @@ void hub_consumer_log_stats(const struct hub_consumer_stats *st)
             (long long)st->verify_ms, (long long)st->busy_ms);
 }
 
-int hub_consumer_assigned(const hub_consumer_t *c)
-{
-    return c->assigned;
-}
-
 const struct hub_sign_key *hub_consumer_current_signer(const hub_consumer_t *c)
 {
     return c ? c->current_signer : NULL;

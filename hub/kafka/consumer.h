@@ -117,9 +117,6 @@ void hub_consumer_get_stats(const hub_consumer_t *c, struct hub_consumer_stats *
  * scripts and tests read these fields). */
 void hub_consumer_log_stats(const struct hub_consumer_stats *st);
 
-/* Number of partitions currently assigned. */
-int hub_consumer_assigned(const hub_consumer_t *c);
-
 /* While prepare() runs: the key whose signature on the current message verified (its `district`
  * is the signer), or NULL for an unsigned message let through by hub.signing.required=false.
  * NULL outside prepare(). Owned by the consumer. */

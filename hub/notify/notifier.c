@@ -672,11 +672,6 @@ int hub_notifier_run(hub_notifier_t *n, struct hub_error *err)
     return rc;
 }
 
-uint16_t hub_notifier_receipt_port(const hub_notifier_t *n)
-{
-    return n->server ? hub_receipt_server_port(n->server) : 0;
-}
-
 void hub_notifier_stats(const hub_notifier_t *n, struct hub_consumer_stats *out)
 {
     hub_consumer_get_stats(n->consumer, out);

@@ -45,9 +45,6 @@ int hub_notifier_new(const hub_config_t *cfg, hub_notifier_t **out,
  * error in any loop), then stops all three. Returns 0 on a clean stop. */
 int hub_notifier_run(hub_notifier_t *n, struct hub_error *err);
 
-/* The receipt endpoint's bound port once running (0 when off). */
-uint16_t hub_notifier_receipt_port(const hub_notifier_t *n);
-
 void hub_notifier_stats(const hub_notifier_t *n, struct hub_consumer_stats *out);
 
 void hub_notifier_destroy(hub_notifier_t *n);

@@ -211,11 +211,6 @@ void hub_deliverer_stop(hub_deliverer_t *d)
         curl_multi_wakeup(d->multi);
 }
 
-void hub_deliverer_get_stats(const hub_deliverer_t *d, struct hub_deliver_stats *out)
-{
-    *out = d->stats;
-}
-
 /* ---- the database session ---- */
 
 static bool ensure_conn(hub_deliverer_t *d)

@@ -60,8 +60,6 @@ void hub_deliverer_set_metrics(hub_deliverer_t *d, hub_metrics_t *m);
 
 void hub_deliverer_stop(hub_deliverer_t *d);
 
-void hub_deliverer_get_stats(const hub_deliverer_t *d, struct hub_deliver_stats *out);
-
 void hub_deliverer_destroy(hub_deliverer_t *d);
 
 #endif
