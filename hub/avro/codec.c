@@ -12,6 +12,7 @@
  * copied into the output before the ops run.
  */
 #include "hub/avro/codec.h"
+#include "hub/core/utf8.h"
 #include "hub/domain/ident.h"
 
 #include <stdarg.h>
@@ -324,44 +325,6 @@ static bool all_digits(const uint8_t *p, size_t n)
     return true;
 }
 
-static bool utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t k;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            k = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i <= k)
-            return false;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return false;
-        i += k + 1;
-    }
-    return true;
-}
-
 /* Returns NULL if `p[0..n)` passes `check`, else what it should have been. */
 static const char *check_string(enum check check, const uint8_t *p, size_t n)
 {
@@ -386,7 +349,7 @@ static const char *check_string(enum check check, const uint8_t *p, size_t n)
                 return "not a district code ([a-z0-9-]+)";
         return NULL;
     case CHK_TEXT:
-        return utf8_valid(p, n) ? NULL : "not valid UTF-8";
+        return hub_utf8_valid(p, n) ? NULL : "not valid UTF-8";
     default:
         return NULL;
     }

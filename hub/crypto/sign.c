@@ -415,19 +415,6 @@ static size_t split_fields(char *line, char *fields[NFIELDS])
     return n;
 }
 
-static bool is_district_code(const char *s)
-{
-    size_t len = strnlen(s, HUB_DISTRICT_CODE_MAX);
-    if (len == 0 || len >= HUB_DISTRICT_CODE_MAX || s[0] < 'a' || s[0] > 'z')
-        return false;
-    for (size_t i = 1; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 static int parse_row(hub_sign_keys_t *t, char *fields[NFIELDS], const hub_districts_t *districts,
                      const char *path, size_t line, struct hub_error *err)
 {
@@ -446,7 +433,7 @@ static int parse_row(hub_sign_keys_t *t, char *fields[NFIELDS], const hub_distri
                              line, fields[F_KEY_ID], ((const struct row *)dup)->line);
     memcpy(r.k.key_id, fields[F_KEY_ID], strlen(fields[F_KEY_ID]) + 1);
 
-    if (!is_district_code(fields[F_DISTRICT]))
+    if (!hub_district_code_valid(fields[F_DISTRICT]))
         return field_error(err, path, line, F_DISTRICT,
                            "must be a district code: a-z first, then a-z, 0-9 or '-'");
     if (districts && strcmp(fields[F_DISTRICT], HUB_SIGN_HUB) != 0 &&

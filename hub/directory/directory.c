@@ -8,6 +8,7 @@
  */
 #include "hub/directory/directory.h"
 #include "hub/kafka/kafka.h"
+#include "hub/core/utf8.h"
 #include "hub/pg/pg.h"
 
 #include <errno.h>
@@ -307,44 +308,6 @@ static void problem(struct checker *k, unsigned long line, const char *fmt, ...)
         k->on_problem(k->ud, full);
 }
 
-/* Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t extra;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            extra = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            extra = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i <= extra)
-            return false;
-        for (size_t j = 1; j <= extra; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return false;
-        i += extra + 1;
-    }
-    return true;
-}
-
 static bool all_digits(const char *s, size_t want)
 {
     size_t n = strlen(s);
@@ -486,7 +449,7 @@ static int check_row(struct checker *k, const struct record *r, hub_directory_t 
         if (ctrl)
             problem(k, line, "%s: contains a control character (a line break, tab or NUL)",
                     column_names[i]);
-        else if (!utf8_valid(s, n))
+        else if (!hub_utf8_valid(s, n))
             problem(k, line, "%s: not valid UTF-8", column_names[i]);
     }
     if (k->problems != before)

@@ -7,6 +7,7 @@
  */
 #include "hub/domain/district.h"
 #include "hub/core/paths.h"
+#include "hub/core/utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -76,10 +77,9 @@ bool hub_district_valid_on(const struct hub_district *d, int32_t day)
     return d && day >= d->valid_from && day <= d->valid_to;
 }
 
-/* A district code: a lowercase letter, then lowercase letters, digits and '-'; under 32 bytes. */
-static bool is_code(const char *s)
+bool hub_district_code_valid(const char *s)
 {
-    size_t len = strnlen(s, HUB_DISTRICT_CODE_MAX);
+    size_t len = s ? strnlen(s, HUB_DISTRICT_CODE_MAX) : 0;
 
     if (len == 0 || len >= HUB_DISTRICT_CODE_MAX || s[0] < 'a' || s[0] > 'z')
         return false;
@@ -94,37 +94,10 @@ static bool is_code(const char *s)
 /* True when `s` is well-formed UTF-8 (no overlong forms, surrogates) without control chars. */
 static bool is_utf8_text(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-
-    while (*p) {
-        unsigned c = *p;
-        size_t extra;
-        unsigned cp, min;
-
-        if (c < 0x20 || c == 0x7f)
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
             return false;
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            extra = 1, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            extra = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        for (size_t i = 1; i <= extra; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false; /* also stops at the terminating NUL */
-            cp = cp << 6 | (p[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        p += extra + 1;
-    }
-    return true;
+    return hub_utf8_valid(s, strlen(s));
 }
 
 /*
@@ -211,7 +184,7 @@ static int parse_row(hub_districts_t *t, char *fields[NFIELDS], const char *path
 
     memset(&r, 0, sizeof r);
     r.line = line;
-    if (!is_code(fields[F_CODE]))
+    if (!hub_district_code_valid(fields[F_CODE]))
         return field_error(err, path, line, F_CODE,
                            "must be 1-31 characters: a-z first, then a-z, 0-9 or '-'");
     dup = find_row(t, fields[F_CODE]);
@@ -242,7 +215,7 @@ static int parse_row(hub_districts_t *t, char *fields[NFIELDS], const char *path
     }
 
     if (fields[F_SUCCESSOR][0] != '\0') {
-        if (!is_code(fields[F_SUCCESSOR]))
+        if (!hub_district_code_valid(fields[F_SUCCESSOR]))
             return field_error(err, path, line, F_SUCCESSOR, "is not a district code");
         if (strcmp(fields[F_SUCCESSOR], r.d.code) == 0)
             return field_error(err, path, line, F_SUCCESSOR, "names the district itself");
@@ -399,7 +372,7 @@ int hub_districts_check(const hub_districts_t *t, const char *code, int32_t day,
 
     if (!d) {
         /* Only echo what looks like a code: never a stray personnummer. */
-        if (code && is_code(code))
+        if (code && hub_district_code_valid(code))
             return hub_error_set(err, HUB_EDISTRICT, "unknown district code %s", code);
         return hub_error_set(err, HUB_EDISTRICT,
                              "district code is not one (lowercase a-z, 0-9, "

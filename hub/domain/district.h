@@ -52,6 +52,10 @@ const struct hub_district *hub_districts_at(const hub_districts_t *t, size_t ind
 /* The district with `code`, or NULL when there is none. Owned by the table. */
 const struct hub_district *hub_districts_find(const hub_districts_t *t, const char *code);
 
+/* A district code: a lowercase letter, then lowercase letters, digits and '-'; under
+ * HUB_DISTRICT_CODE_MAX bytes. False for NULL. */
+bool hub_district_code_valid(const char *s);
+
 /* True when `d` is valid on `day`. */
 bool hub_district_valid_on(const struct hub_district *d, int32_t day);
 
