@@ -46,7 +46,7 @@ CREATE POLICY consumer_offsets_own_writer ON hub.consumer_offsets
 COMMENT ON COLUMN hub.consumer_offsets.writer IS
     'The writer role owning the row (hub.offsets_writer()); row-level security keeps each role to its own.';
 
--- 2. When the hub first saw each signed message (hub/sighting.h, hub/sign.h "Time").
+-- 2. When the hub first saw each signed message (hub/pg/sighting.h, hub/crypto/sign.h "Time").
 --    A key's validity and revocation are judged on this time, which no signer chooses. The
 --    consumers insert a row for every message whose signature verified, before the message has
 --    any effect, and look rows up again when they read a message again; `hub-readmodel
@@ -63,7 +63,7 @@ COMMENT ON TABLE hub.signature_sightings IS
 ALTER TABLE hub.signature_sightings OWNER TO hub_owner;
 GRANT SELECT, INSERT ON hub.signature_sightings TO hub_readmodel_writer, hub_notifier_writer;
 
--- 3. A district may change only the records it owns (hub/owner.h). The consumers dead-letter an
+-- 3. A district may change only the records it owns (hub/kafka/owner.h). The consumers dead-letter an
 --    event on another district's placement or handover with reason `owner`. A school start or
 --    handover that arrived BEFORE its placement cannot be judged then; it is kept, and when the
 --    placement arrives from a district that may not act for it, hub-readmodel moves it here (out
@@ -84,7 +84,7 @@ COMMENT ON TABLE hub.owner_conflicts IS
 ALTER TABLE hub.owner_conflicts OWNER TO hub_owner;
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON hub.owner_conflicts TO hub_readmodel_writer;
 
--- 4. The registry of first claims (hub/owner.h): the district that owns each placement and
+-- 4. The registry of first claims (hub/kafka/owner.h): the district that owns each placement and
 --    handover, written by hub-readmodel in the same transaction as the first event that claimed
 --    it. `hub-readmodel --rebuild` keeps it (like hub.signature_sightings), so a rebuild, which
 --    reads the topics in another order, judges every event against the same owners. Only

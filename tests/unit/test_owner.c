@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/district.h"
-#include "hub/owner.h"
+#include "hub/domain/district.h"
+#include "hub/kafka/owner.h"
 
 #define P1 "00000000-0000-4000-8000-0000000000b1"
 #define P2 "00000000-0000-4000-8000-0000000000b2"
