@@ -84,11 +84,12 @@ COMMENT ON TABLE hub.owner_conflicts IS
 ALTER TABLE hub.owner_conflicts OWNER TO hub_owner;
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON hub.owner_conflicts TO hub_readmodel_writer;
 
--- 4. The registry of first claims (hub/kafka/owner.h): the district that owns each placement and
---    handover, written by hub-readmodel in the same transaction as the first event that claimed
---    it. `hub-readmodel --rebuild` keeps it (like hub.signature_sightings), so a rebuild, which
---    reads the topics in another order, judges every event against the same owners. Only
---    inserts. Filled here from what the read model already holds.
+-- 4. The registry of contested records (hub/kafka/owner.h): when hub-readmodel refuses an event
+--    of another district on a placement or handover, it registers the record's owner here, in
+--    the same transaction. `hub-readmodel --rebuild` keeps it (like hub.signature_sightings), so
+--    a rebuild, which reads the topics in another order, decides every contest as the first run
+--    did; a record nobody contested has one claimant whatever the order, and its owner is its
+--    row in hub.placements / hub.handovers. Only inserts.
 CREATE TABLE hub.record_owners (
     kind       text NOT NULL CHECK (kind IN ('placement', 'handover')),
     id         uuid NOT NULL,
@@ -97,12 +98,13 @@ CREATE TABLE hub.record_owners (
     PRIMARY KEY (kind, id)
 );
 COMMENT ON TABLE hub.record_owners IS
-    'Owner district of each placement and handover, from the first event that claimed it; kept by --rebuild.';
-INSERT INTO hub.record_owners (kind, id, district, claimed_at)
-SELECT 'placement', placement_id, district, first_seen_at FROM hub.placements;
-INSERT INTO hub.record_owners (kind, id, district, claimed_at)
-SELECT 'handover', handover_id, district, first_seen_at FROM hub.handovers;
+    'Owner district of each contested placement and handover; kept by --rebuild.';
 ALTER TABLE hub.record_owners OWNER TO hub_owner;
 GRANT SELECT, INSERT ON hub.record_owners TO hub_readmodel_writer;
--- hub-notifier reads it to refuse handovers and contact changes on another district's placement
-GRANT SELECT ON hub.record_owners TO hub_notifier_writer;
+
+-- hub-notifier reads no placement events; it learns owners from these (no child, no pseudonym).
+CREATE VIEW hub.placement_owners AS SELECT placement_id, district FROM hub.placements;
+COMMENT ON VIEW hub.placement_owners IS
+    'Which district owns each placement in the read model: what hub-notifier may know of it.';
+ALTER VIEW hub.placement_owners OWNER TO hub_owner;
+GRANT SELECT ON hub.record_owners, hub.placement_owners TO hub_notifier_writer;

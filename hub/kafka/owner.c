@@ -11,6 +11,7 @@ struct owner_row {
     char id[HUB_UUID_STR];
     char district[HUB_DISTRICT_CODE_MAX];
     bool claimed;
+    bool contested; /* an event of another district was refused on it */
 };
 
 struct hub_owners {
@@ -88,6 +89,7 @@ int hub_owners_put(hub_owners_t *o, enum hub_owner_kind kind, const char *id, co
     snprintf(r->id, sizeof r->id, "%s", id);
     snprintf(r->district, sizeof r->district, "%s", district);
     r->claimed = claimed;
+    r->contested = false;
     o->n++;
     return 0;
 }
@@ -97,6 +99,29 @@ const char *hub_owners_get(const hub_owners_t *o, enum hub_owner_kind kind, cons
     bool found;
     size_t at = find(o, (char)kind, id, &found);
     return found ? o->rows[at].district : NULL;
+}
+
+size_t hub_owners_contested_count(const hub_owners_t *o)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < o->n; i++)
+        c += o->rows[i].contested;
+    return c;
+}
+
+const char *hub_owners_contested_at(const hub_owners_t *o, size_t i, enum hub_owner_kind *kind,
+                                    const char **district)
+{
+    for (size_t k = 0; k < o->n; k++) {
+        if (!o->rows[k].contested)
+            continue;
+        if (i-- == 0) {
+            *kind = (enum hub_owner_kind)o->rows[k].kind;
+            *district = o->rows[k].district;
+            return o->rows[k].id;
+        }
+    }
+    return NULL;
 }
 
 size_t hub_owners_claimed_count(const hub_owners_t *o, enum hub_owner_kind kind)
@@ -204,13 +229,15 @@ bool hub_owner_may_act(const hub_districts_t *districts, const char *actor, cons
 }
 
 /* Checks one reference; on refusal fills *why and returns false. */
-static bool check_ref(const hub_districts_t *districts, const hub_owners_t *o,
-                      const struct hub_event *ev, enum hub_owner_kind kind, const char *id,
-                      struct hub_rejection *why)
+static bool check_ref(const hub_districts_t *districts, hub_owners_t *o, const struct hub_event *ev,
+                      enum hub_owner_kind kind, const char *id, struct hub_rejection *why)
 {
-    const char *owner = hub_owners_get(o, kind, id);
+    bool found;
+    size_t at = find(o, (char)kind, id, &found);
+    const char *owner = found ? o->rows[at].district : NULL;
     if (!owner || hub_owner_may_act(districts, ev->common.district, owner))
         return true;
+    o->rows[at].contested = true;
     snprintf(why->reason, sizeof why->reason, "owner");
     snprintf(why->detail, sizeof why->detail,
              "event_id=%s: %s %s belongs to %s; %s may change only its own records (or those of "

@@ -18,9 +18,10 @@
  * to a district that may not act for it, the consumer moves it out (the read model into
  * hub.owner_conflicts), so the read model ends up the same whichever arrived first. A record
  * nobody owns yet is claimed by the first placement (handover) event the consumer reads for it
- * (within a batch, in batch order), and the read model registers that first claim for good in
- * hub.record_owners, which `--rebuild` keeps: a rebuild, reading the topics in another order,
- * judges every event against the same owners as the first run.
+ * (within a batch, in batch order). When an event of another district is refused on a record,
+ * the read model registers the record's owner for good in hub.record_owners, which `--rebuild`
+ * keeps: a rebuild, reading the topics in another order, decides every contest as the first run
+ * did (records nobody contested have one claimant, whatever the order).
  *
  * A hub_owners_t is a consumer's working map for one batch: owners loaded from its database,
  * plus the batch's claims. Not thread-safe.
@@ -58,6 +59,13 @@ const char *hub_owners_get(const hub_owners_t *o, enum hub_owner_kind kind, cons
 size_t hub_owners_claimed_count(const hub_owners_t *o, enum hub_owner_kind kind);
 const char *hub_owners_claimed_at(const hub_owners_t *o, enum hub_owner_kind kind, size_t i,
                                   const char **district);
+
+/* The records on which the last hub_owner_review() refused an event of another district: their
+ * count, and the one at `i` with its kind and owner. The read model registers these owners for
+ * good (hub.record_owners), so that a rebuild decides the contest the same way. */
+size_t hub_owners_contested_count(const hub_owners_t *o);
+const char *hub_owners_contested_at(const hub_owners_t *o, size_t i, enum hub_owner_kind *kind,
+                                    const char **district);
 
 void hub_owners_destroy(hub_owners_t *o);
 

@@ -341,7 +341,10 @@ int hub_nstore_owners(PGconn *conn, bool handovers, const char *const *ids, size
         "  SELECT 0 AS pri, id, district, claimed_at AS at FROM hub.record_owners\n"
         "   WHERE kind = 'placement' AND id = ANY($1::uuid[])\n"
         "  UNION ALL\n"
-        "  SELECT 1, placement_id, district, created_at FROM hub.notifier_outbox\n"
+        "  SELECT 1, placement_id, district, NULL FROM hub.placement_owners\n"
+        "   WHERE placement_id = ANY($1::uuid[])\n"
+        "  UNION ALL\n"
+        "  SELECT 2, placement_id, district, created_at FROM hub.notifier_outbox\n"
         "   WHERE kind = 'handover' AND placement_id = ANY($1::uuid[])) o\n"
         " ORDER BY id, pri, at";
     struct hub_pg_array a = {0};

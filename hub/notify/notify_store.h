@@ -126,9 +126,10 @@ struct hub_nstore_match {
  * the new contact so that a later change from the new contact matches too. *out (caller frees,
  * NULL when none) is sorted by school unit, then creation.
  */
-/* Owners the notifier knows (hub/kafka/owner.h) of the `n` handover ids (`handovers`) or placement ids:
- * the read model's registry hub.record_owners (migration 008) where it has the record, else the
- * district of the notifier's first handover notification on it; put() is called once per id
+/* Owners the notifier knows (hub/kafka/owner.h) of the `n` handover ids (`handovers`) or placement
+ * ids: the read model's registry of contested records hub.record_owners, else its placements
+ * (hub.placement_owners: ids and districts only), else the district of the notifier's first
+ * handover notification on it (migration 008); put() is called once per id
  * found. The notifier reads no placement events itself: a placement the read model has not seen
  * yet is known only through handovers. 0, HUB_EPG_CONNECT, HUB_EPG, HUB_ENOMEM. */
 int hub_nstore_owners(PGconn *conn, bool handovers, const char *const *ids, size_t n,

@@ -182,32 +182,32 @@ static int rm_review(void *ud, const struct hub_batch *b, bool *reject, struct h
                                     reject, why, err)) != 0)
         return rc;
 
-    /* first claims, registered by the commit; then what was stored before a newly claimed
-     * placement and may not stay */
+    /* contested records, whose owners the commit registers; then what was stored before a newly
+     * claimed placement and may not stay */
     size_t np = hub_owners_claimed_count(rm->owners, HUB_OWNER_PLACEMENT);
-    size_t nh = hub_owners_claimed_count(rm->owners, HUB_OWNER_HANDOVER), n_dep = 0;
+    size_t nc = hub_owners_contested_count(rm->owners), n_dep = 0;
     struct hub_rm_eviction *dep = NULL;
     hub_rmstore_set_ownership(rm->store, NULL, 0, NULL, 0);
     free(rm->evict);
     rm->evict = NULL;
     rm->n_evict = 0;
-    if (np + nh > rm->cap_claims) {
-        struct hub_rm_claim *c = realloc(rm->claims, (np + nh) * sizeof *c);
+    if (nc > rm->cap_claims) {
+        struct hub_rm_claim *c = realloc(rm->claims, nc * sizeof *c);
         if (!c)
             return hub_error_set(err, HUB_ENOMEM, "out of memory");
         rm->claims = c;
-        rm->cap_claims = np + nh;
+        rm->cap_claims = nc;
     }
-    for (size_t i = 0; i < np + nh; i++) {
-        enum hub_owner_kind kind = i < np ? HUB_OWNER_PLACEMENT : HUB_OWNER_HANDOVER;
+    for (size_t i = 0; i < nc; i++) {
+        enum hub_owner_kind kind = HUB_OWNER_PLACEMENT;
         const char *district = NULL;
-        const char *id = hub_owners_claimed_at(rm->owners, kind, i < np ? i : i - np, &district);
+        const char *id = hub_owners_contested_at(rm->owners, i, &kind, &district);
         rm->claims[i].kind = (char)kind;
         snprintf(rm->claims[i].id, sizeof rm->claims[i].id, "%s", id);
         snprintf(rm->claims[i].district, sizeof rm->claims[i].district, "%s", district);
-        if (i < np)
-            rm->ref_p[i] = id;
     }
+    for (size_t i = 0; i < np; i++)
+        rm->ref_p[i] = hub_owners_claimed_at(rm->owners, HUB_OWNER_PLACEMENT, i, NULL);
     if (np && (rc = hub_rmstore_dependents(rm->store, rm->ref_p, np, &dep, &n_dep, err)) != 0)
         return rc;
     size_t k = 0;
@@ -225,7 +225,7 @@ static int rm_review(void *ud, const struct hub_batch *b, bool *reject, struct h
     }
     rm->evict = dep;
     rm->n_evict = k;
-    hub_rmstore_set_ownership(rm->store, rm->claims, np + nh, rm->evict, rm->n_evict);
+    hub_rmstore_set_ownership(rm->store, rm->claims, nc, rm->evict, rm->n_evict);
     return 0;
 }
 

@@ -776,7 +776,7 @@ static int register_claims(hub_rmstore_t *s, struct hub_error *err)
         "INSERT INTO hub.record_owners (kind, id, district)\n"
         "SELECT CASE u.kind WHEN 'p' THEN 'placement' ELSE 'handover' END, u.id, u.district\n"
         "  FROM unnest($1::text[], $2::uuid[], $3::text[]) AS u(kind, id, district)\n"
-        "ON CONFLICT DO NOTHING RETURNING id";
+        "ON CONFLICT DO NOTHING";
     PGresult *res = NULL;
     reset_cols(s, 3);
     for (size_t i = 0; i < s->n_claims; i++) {
@@ -790,10 +790,6 @@ static int register_claims(hub_rmstore_t *s, struct hub_error *err)
         if (!(params[c] = hub_pg_array_finish(&s->col[c])))
             return hub_error_set(err, HUB_ENOMEM, "out of memory");
     int rc = hub_pg_exec(s->conn, "register record owners", sql, 3, params, &res, err);
-    if (rc == 0 && (size_t)PQntuples(res) != s->n_claims)
-        rc = hub_error_set(err, HUB_EPG_CONNECT,
-                           "a record of this batch was claimed meanwhile by another consumer; "
-                           "judging the batch again");
     PQclear(res);
     return rc;
 }
@@ -840,10 +836,21 @@ int hub_rmstore_owners(hub_rmstore_t *store, bool handovers, const char *const *
                        int (*put)(void *ud, const char *id, const char *district), void *ud,
                        struct hub_error *err)
 {
-    static const char sql_p[] = "SELECT id::text, district FROM hub.record_owners\n"
-                                " WHERE kind = 'placement' AND id = ANY($1::uuid[])";
-    static const char sql_h[] = "SELECT id::text, district FROM hub.record_owners\n"
-                                " WHERE kind = 'handover' AND id = ANY($1::uuid[])";
+    /* the registry of contested records first, then the read model's own rows */
+    static const char sql_p[] = "SELECT DISTINCT ON (id) id::text, district FROM (\n"
+                                "  SELECT 0 AS pri, id, district FROM hub.record_owners\n"
+                                "   WHERE kind = 'placement' AND id = ANY($1::uuid[])\n"
+                                "  UNION ALL\n"
+                                "  SELECT 1, placement_id, district FROM hub.placements\n"
+                                "   WHERE placement_id = ANY($1::uuid[])) o\n"
+                                " ORDER BY id, pri";
+    static const char sql_h[] = "SELECT DISTINCT ON (id) id::text, district FROM (\n"
+                                "  SELECT 0 AS pri, id, district FROM hub.record_owners\n"
+                                "   WHERE kind = 'handover' AND id = ANY($1::uuid[])\n"
+                                "  UNION ALL\n"
+                                "  SELECT 1, handover_id, district FROM hub.handovers\n"
+                                "   WHERE handover_id = ANY($1::uuid[])) o\n"
+                                " ORDER BY id, pri";
     struct hub_pg_array a = {0};
     PGresult *res = NULL;
     int rc = 0;

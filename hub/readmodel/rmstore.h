@@ -96,8 +96,9 @@ int hub_rmstore_check_item(const struct hub_rm_item *item, struct hub_error *err
 /* ---- ownership (hub/kafka/owner.h) ---- */
 
 /* Calls put(ud, id, district) for each of the `n` placement ids (handovers: handover ids) that has
- * an owner in hub.record_owners, the registry of first claims that a rebuild keeps. A put() error
- * stops and is returned. 0, HUB_EPG_CONNECT, HUB_EPG, HUB_ENOMEM. */
+ * an owner: in hub.record_owners (the registry of contested records, which a rebuild keeps), else
+ * in hub.placements (hub.handovers). A put() error stops and is returned. 0, HUB_EPG_CONNECT,
+ * HUB_EPG, HUB_ENOMEM. */
 int hub_rmstore_owners(hub_rmstore_t *store, bool handovers, const char *const *ids, size_t n,
                        int (*put)(void *ud, const char *id, const char *district), void *ud,
                        struct hub_error *err) HUB_MUST_CHECK;
@@ -118,17 +119,16 @@ int hub_rmstore_dependents(hub_rmstore_t *store, const char *const *placement_id
                            struct hub_rm_eviction **out, size_t *n_out,
                            struct hub_error *err) HUB_MUST_CHECK;
 
-/* A record claimed by the batch: no owner was registered yet. */
+/* A record whose owner is to be registered in hub.record_owners (a contested one). */
 struct hub_rm_claim {
     char kind; /* 'p' placement, 'h' handover */
     char id[HUB_UUID_STR];
     char district[HUB_DISTRICT_CODE_MAX];
 };
 
-/* The claims the next hub_rmstore_apply() registers and the evictions it makes, in its
- * transaction (borrowed until then; the call consumes them, committed or not). When a claim
- * finds the record registered meanwhile (another consumer of the group), the apply rolls back
- * and returns HUB_EPG_CONNECT, so the batch is judged again. */
+/* The owners the next hub_rmstore_apply() registers (already registered ones stay) and the
+ * evictions it makes, in its transaction (borrowed until then; the call consumes them, committed
+ * or not). */
 void hub_rmstore_set_ownership(hub_rmstore_t *store, const struct hub_rm_claim *claims,
                                size_t n_claims, const struct hub_rm_eviction *ev, size_t n_ev);
 

@@ -89,6 +89,10 @@ for want in "000000000011: placement $P1 belongs to farsta; bromma may change on
         fail "no owner dead letter '$want': $(cat "$TMP/dlq.rm")"
 done
 
+# the contest is registered for good, so a rebuild decides it the same way
+[[ $(psql_hub -c "select kind || ':' || district from hub.record_owners where id = '$P1'") == placement:farsta ]] ||
+    fail "hub.record_owners: $(psql_hub -c "select * from hub.record_owners")"
+
 # ---- arrival order: bromma's school start before farsta's placement ----
 school_start 21 bromma "$B" "$P2" >"$TMP/early.jsonl"
 publish "$TMP/bromma.conf" "$TMP/early.jsonl"
