@@ -18,7 +18,8 @@
  * `decode`, `wrong_topic`, `key_mismatch`, `future`, `district`, `signer` (not signed by the
  * event's district), `invalid` or `owner` (a handover on another district's handover or placement,
  * a contact change naming another district's placement; hub/kafka/owner.h, owners from the read
- * model's hub.record_owners, else from the notifier's own first handover notification). The
+ * model (hub.record_owners, hub.placement_owners), else from the notifier's own first handover
+ * notification). The
  * receipts it publishes are signed like any event (hub/crypto/sign.h).
  *
  * What a school receives (JSON, exactly the bytes signed; never the child's pseudonym):
