@@ -6,6 +6,7 @@
  * reported by file, line, column and field name so that whoever edits the table can fix it.
  */
 #include "hub/district.h"
+#include "hub/pnr.h"
 #include "hub/paths.h"
 
 #include <errno.h>
@@ -399,7 +400,7 @@ int hub_districts_check(const hub_districts_t *t, const char *code, int32_t day,
 
     if (!d) {
         /* Only echo what looks like a code: never a stray personnummer. */
-        if (code && is_code(code))
+        if (code && is_code(code) && !hub_pnr_find(code, strlen(code), NULL, NULL))
             return hub_error_set(err, HUB_EDISTRICT, "unknown district code %s", code);
         return hub_error_set(err, HUB_EDISTRICT,
                              "district code is not one (lowercase a-z, 0-9, "

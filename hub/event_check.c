@@ -1,6 +1,7 @@
 /* event_check.c — one set of message checks for every event consumer (event_check.h). */
 #include "hub/event_check.h"
 #include "hub/date.h"
+#include "hub/event_privacy.h"
 #include "hub/kafka.h"
 #include "hub/rmstore.h"
 #include "hub/sign.h"
@@ -56,6 +57,11 @@ int hub_event_check_message(const struct hub_event_check *c, const rd_kafka_mess
         (rc = hub_consumer_check_signer(c->consumer, c->districts, signer, err)) != 0) {
         hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
         return fail(reason, "signer", rc);
+    }
+    const char *why = NULL;
+    if ((rc = hub_event_privacy_check(ev, &why, err)) != 0) {
+        hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
+        return fail(reason, why, rc);
     }
     struct hub_rm_item item = {ev, topic, m->partition, m->offset, false};
     if ((rc = hub_rmstore_check_item(&item, err)) != 0)

@@ -2,6 +2,7 @@
  * publisher.c — validate → pseudonymise → encode → produce, with a ticket per event.
  */
 #include "hub/publisher.h"
+#include "hub/event_privacy.h"
 #include "hub/codec.h"
 #include "hub/directory.h"
 #include "hub/district.h"
@@ -204,6 +205,14 @@ int hub_publisher_prepare_json(hub_publisher_t *p, const char *json, size_t len,
             hub_event_clear(&ev);
             return HUB_EINVAL;
         }
+    }
+    /* The input was checked already; this guards whatever sealing added (content, ground). */
+    if ((rc = hub_event_privacy_check(&ev, NULL, &err)) != 0) {
+        probs->n = 1;
+        probs->p[0].code = rc;
+        memcpy(probs->p[0].text, err.msg, sizeof probs->p[0].text);
+        hub_event_clear(&ev);
+        return HUB_EINVAL;
     }
     rc = hub_codec_encode(p->codec, &ev, &msg->value, &msg->len, &err);
     if (rc) {
