@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub/app.h"
-#include "hub/log.h"
+#include "hub/core/app.h"
+#include "hub/core/log.h"
 #include "hubctl.h"
 
 struct hubctl_command {

@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "hub/netguard.h"
+#include "hub/core/netguard.h"
 
 static void expect_refused(const char *url, const struct hub_netallow *allow, const char *why)
 {

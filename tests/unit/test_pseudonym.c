@@ -15,12 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hub/hmac.h"
-#include "hub/pnr.h"
-#include "hub/pseudonym.h"
+#include "hub/crypto/hmac.h"
+#include "hub/domain/pnr.h"
+#include "hub/crypto/pseudonym.h"
+#include "hub/crypto/secret.h"
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include "hub/secret.h"
 
 /* 32-byte test key: SHA-256 of "sams-hub pseudonym test key" (a counter such as 00 01 02 … is
  * refused as too weak, see test_pseudonym_refuses_weak_keys). */
