@@ -7,11 +7,11 @@
 --
 -- How: hub.placements gets age_group (the groups of consumers/STATISTICS.md, definitions
 -- version 1: start year minus birth year, 0-5, 6-12, 13-15, 16-17, 18+). The birth_year column
--- stays only as the way in: writers (hub/rmstore.c, and every older tool) may still hand over the
+-- stays only as the way in: writers (hub/readmodel/rmstore.c, and every older tool) may still hand over the
 -- event's birth year, and a trigger turns it into age_group before the row is stored and sets it
 -- to NULL; a CHECK makes sure no birth year is ever kept. The views keep their columns (and so
 -- their grants); their birth_year and age are NULL from now on, and age_group comes from the
--- table. Existing rows are converted here, in the same transaction. hub/stats.c reads only
+-- table. Existing rows are converted here, in the same transaction. hub/stats/stats.c reads only
 -- age_group, so the statistics are unchanged.
 
 CREATE FUNCTION hub.age_group_at(birth_year integer, start_date date) RETURNS text

@@ -16,8 +16,9 @@
  *
  * Checked twice: when the directory is imported (the URL parsed with libcurl's URL API, so
  * "http://localhost:80@other-host/" is seen to name other-host; a host that is an address literal
- * or "localhost" is judged then), and on every connection (hub/notify_deliver.c judges the address
- * libcurl resolved, just before it connects: DNS may say anything, and may change its answer).
+ * or "localhost" is judged then), and on every connection (hub/notify/notify_deliver.c judges the
+ * address libcurl resolved, just before it connects: DNS may say anything, and may change its
+ * answer).
  */
 #ifndef HUB_NETGUARD_H
 #define HUB_NETGUARD_H

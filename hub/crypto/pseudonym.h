@@ -25,7 +25,7 @@ typedef struct hub_pseudonym hub_pseudonym_t;
  * `*out`, owned by the caller (hub_pseudonym_destroy). Returns 0; HUB_ESECURITY if group or
  * others have access to the file (message names the file and its mode); HUB_ECONFIG_VALUE for
  * an empty file, a key shorter than HUB_PSEUDONYM_MIN_KEY or one too weak for
- * hub_secret_check_strength (hub/secret.h: a repeated pattern, too little entropy); HUB_EIO;
+ * hub_secret_check_strength (hub/crypto/secret.h: a repeated pattern, too little entropy); HUB_EIO;
  * HUB_ENOMEM; HUB_ECRYPTO.
  */
 HUB_MUST_CHECK int hub_pseudonym_load_key(const char *key_file, hub_pseudonym_t **out,

@@ -1,16 +1,14 @@
 /*
  * event_privacy.h — what an event may carry out of the district, checked on both sides.
  *
- * Two rules, applied by the publisher (hub/event_input.c, so `hub-publish` and the C API) before
- * anything is sent, and by every consumer (hub/event_check.c) before anything is stored or
- * delivered:
- *   identity_in_clear  a free-text field (a contact's name, role, phone, e-mail; a receipt's
- *                      detail) holds a personnummer or samordningsnummer, found by the one
- *                      detector the log scrubber uses (hub_pnr_find, with the check digit).
- *                      Identifiers with a fixed format (uuids, codes) are held to that format.
- *   no_legal_ground    a handover carries sealed content while its legal_ground is `none`:
- *                      content without a legal ground never leaves the district.
- * Errors name the field and the rule, never the value.
+ * Two rules, applied by the publisher (hub/publish/event_input.c, so `hub-publish` and the C API)
+ * before anything is sent, and by every consumer (hub/kafka/event_check.c) before anything is
+ * stored or delivered: identity_in_clear  a free-text field (a contact's name, role, phone, e-mail;
+ * a receipt's detail) holds a personnummer or samordningsnummer, found by the one detector the log
+ * scrubber uses (hub_pnr_find, with the check digit). Identifiers with a fixed format (uuids,
+ * codes) are held to that format. no_legal_ground    a handover carries sealed content while its
+ * legal_ground is `none`: content without a legal ground never leaves the district. Errors name the
+ * field and the rule, never the value.
  */
 #ifndef HUB_EVENT_PRIVACY_H
 #define HUB_EVENT_PRIVACY_H
