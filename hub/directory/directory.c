@@ -8,6 +8,7 @@
  */
 #include "hub/directory/directory.h"
 #include "hub/kafka/kafka.h"
+#include "hub/core/csv.h"
 #include "hub/core/utf8.h"
 #include "hub/pg/pg.h"
 
@@ -658,24 +659,6 @@ int hub_directory_load_csv(const char *path, hub_directory_problem_fn on_problem
     return rc;
 }
 
-/* Writes one CSV field, quoted when it holds a comma or a quote (RFC 4180). */
-static void csv_put(FILE *f, const char *s, bool last)
-{
-    s = s ? s : "";
-    if (strpbrk(s, ",\"")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputc(last ? '\n' : ',', f);
-}
-
 int hub_directory_write_csv(FILE *out, const hub_directory_t *d, bool include_removed,
                             struct hub_error *err)
 {
@@ -684,14 +667,14 @@ int hub_directory_write_csv(FILE *out, const hub_directory_t *d, bool include_re
         const struct hub_school *s = &d->v[i];
         if (s->removed && !include_removed)
             continue;
-        csv_put(out, s->unit, false);
-        csv_put(out, s->name, false);
-        csv_put(out, huvudman_names[s->huvudman], false);
-        csv_put(out, s->kommun, false);
-        csv_put(out, s->webhook_url, false);
-        csv_put(out, s->public_key, false);
-        csv_put(out, s->signing_secret_ref, false);
-        csv_put(out, s->email, true);
+        hub_csv_write_field(out, s->unit, ",");
+        hub_csv_write_field(out, s->name, ",");
+        hub_csv_write_field(out, huvudman_names[s->huvudman], ",");
+        hub_csv_write_field(out, s->kommun, ",");
+        hub_csv_write_field(out, s->webhook_url, ",");
+        hub_csv_write_field(out, s->public_key, ",");
+        hub_csv_write_field(out, s->signing_secret_ref, ",");
+        hub_csv_write_field(out, s->email, "\n");
     }
     if (fflush(out) != 0 || ferror(out))
         return hub_error_set(err, HUB_EIO, "writing the school directory failed");
