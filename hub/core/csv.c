@@ -1,6 +1,7 @@
 /* csv.c — RFC 4180 CSV (csv.h). */
 #include "hub/core/csv.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void hub_csv_write_field(FILE *f, const char *v, const char *after)
@@ -18,4 +19,203 @@ void hub_csv_write_field(FILE *f, const char *v, const char *after)
         fputs(v, f);
     }
     fputs(after, f);
+}
+
+/* ---- reading ---- */
+
+void hub_csv_reader_init(struct hub_csv_reader *c, const char *data, size_t len, bool comments)
+{
+    c->p = data;
+    c->end = data + len;
+    c->line = 1;
+    c->comments = comments;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        c->p += 3;
+}
+
+static int rec_putc(struct hub_csv_record *r, char ch)
+{
+    if (r->len == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 256;
+        char *b = realloc(r->buf, cap);
+        if (!b)
+            return HUB_ENOMEM;
+        r->buf = b;
+        r->cap = cap;
+    }
+    r->buf[r->len++] = ch;
+    return 0;
+}
+
+static int rec_end_field(struct hub_csv_record *r, size_t start)
+{
+    if (r->nfields == r->fcap) {
+        size_t cap = r->fcap ? r->fcap * 2 : 16;
+        size_t *o = realloc(r->offs, cap * sizeof *o);
+        if (!o)
+            return HUB_ENOMEM;
+        r->offs = o;
+        size_t *l = realloc(r->lens, cap * sizeof *l);
+        if (!l)
+            return HUB_ENOMEM;
+        r->lens = l;
+        r->fcap = cap;
+    }
+    r->offs[r->nfields] = start;
+    r->lens[r->nfields] = r->len - start;
+    r->nfields++;
+    return rec_putc(r, '\0');
+}
+
+static bool at_eol(const struct hub_csv_reader *c)
+{
+    return c->p < c->end &&
+           (*c->p == '\n' || (*c->p == '\r' && c->p + 1 < c->end && c->p[1] == '\n'));
+}
+
+static void skip_eol(struct hub_csv_reader *c)
+{
+    c->p += *c->p == '\r' ? 2 : 1;
+    c->line++;
+}
+
+/* Skips to just after the end of the current physical line. */
+static void skip_line(struct hub_csv_reader *c)
+{
+    while (c->p < c->end && !at_eol(c))
+        c->p++;
+    if (c->p < c->end)
+        skip_eol(c);
+}
+
+/* Reads a quoted field (c->p just after the opening quote) into r. */
+static int read_quoted(struct hub_csv_reader *c, struct hub_csv_record *r, const char **why)
+{
+    for (;;) {
+        if (c->p >= c->end) {
+            *why = "a quoted field is not closed";
+            return HUB_EINVAL;
+        }
+        if (*c->p == '"') {
+            if (c->p + 1 < c->end && c->p[1] == '"') {
+                if (rec_putc(r, '"'))
+                    return HUB_ENOMEM;
+                c->p += 2;
+                continue;
+            }
+            c->p++;
+            break;
+        }
+        if (*c->p == '\n')
+            c->line++;
+        if (rec_putc(r, *c->p++))
+            return HUB_ENOMEM;
+    }
+    if (c->p < c->end && *c->p != ',' && !at_eol(c)) {
+        *why = "text after the closing quote";
+        skip_line(c);
+        return HUB_EINVAL;
+    }
+    return 0;
+}
+
+static int read_bare(struct hub_csv_reader *c, struct hub_csv_record *r, const char **why)
+{
+    while (c->p < c->end && *c->p != ',' && !at_eol(c)) {
+        if (*c->p == '"') {
+            *why = "a quote inside an unquoted field (quote the whole field and double the quote)";
+            skip_line(c);
+            return HUB_EINVAL;
+        }
+        if (rec_putc(r, *c->p++))
+            return HUB_ENOMEM;
+    }
+    return 0;
+}
+
+int hub_csv_next(struct hub_csv_reader *c, struct hub_csv_record *r, size_t *bad_field,
+                 const char **why)
+{
+    for (;;) {
+        while (at_eol(c))
+            skip_eol(c);
+        if (c->comments && c->p < c->end && *c->p == '#') {
+            skip_line(c);
+            continue;
+        }
+        break;
+    }
+    if (c->p >= c->end)
+        return 0;
+    r->len = 0;
+    r->nfields = 0;
+    r->line = c->line;
+    for (;;) {
+        size_t start = r->len;
+        int rc;
+        if (c->p < c->end && *c->p == '"') {
+            c->p++;
+            rc = read_quoted(c, r, why);
+        } else {
+            rc = read_bare(c, r, why);
+        }
+        if (rc == HUB_EINVAL)
+            *bad_field = r->nfields;
+        if (rc)
+            return rc;
+        if (rec_end_field(r, start))
+            return HUB_ENOMEM;
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            continue;
+        }
+        if (c->p < c->end)
+            skip_eol(c);
+        return 1;
+    }
+}
+
+void hub_csv_record_free(struct hub_csv_record *r)
+{
+    free(r->buf);
+    free(r->offs);
+    free(r->lens);
+    memset(r, 0, sizeof *r);
+}
+
+int hub_csv_slurp(FILE *f, const char *name, size_t max, char **out, size_t *len,
+                  struct hub_error *err)
+{
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    *len = 0;
+    for (;;) {
+        if (cap - n < 65536) {
+            size_t ncap = cap ? cap * 2 : 65536 * 2;
+            char *b = realloc(buf, ncap);
+            if (!b) {
+                free(buf);
+                return hub_error_set(err, HUB_ENOMEM, "%s: out of memory", name);
+            }
+            buf = b;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (n > max) {
+            free(buf);
+            return hub_error_set(err, HUB_ERANGE, "%s: larger than %zu bytes", name, max);
+        }
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(buf);
+        return hub_error_set(err, HUB_EIO, "%s: read error", name);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
 }

@@ -7,6 +7,7 @@
  * spreads a batch over threads. Everything read-only after loading is shared between them.
  */
 #include "hub/crypto/sign.h"
+#include "hub/core/csv.h"
 #include "hub/core/paths.h"
 
 #include <errno.h>
@@ -31,9 +32,10 @@
 
 #define NFIELDS 5
 #define MAX_LINE 4096
-#define PUBLIC_B64_LEN 44     /* base64 of 32 bytes: 43 characters and one '=' */
-#define MIN_PER_THREAD 16     /* fewer messages than this per thread are not worth a thread */
-#define PEM_MAX_BYTES (16384) /* an Ed25519 PKCS#8 PEM is ~120 bytes */
+#define MAX_FILE (16 * 1024 * 1024) /* largest key table read */
+#define PUBLIC_B64_LEN 44           /* base64 of 32 bytes: 43 characters and one '=' */
+#define MIN_PER_THREAD 16           /* fewer messages than this per thread are not worth a thread */
+#define PEM_MAX_BYTES (16384)       /* an Ed25519 PKCS#8 PEM is ~120 bytes */
 
 enum { F_KEY_ID, F_DISTRICT, F_PUBLIC_KEY, F_VALID_FROM, F_VALID_TO };
 
@@ -397,24 +399,6 @@ static int parse_date_field(const char *s, const char *path, size_t line, int f,
     return 0;
 }
 
-/* Splits `line` at commas into exactly NFIELDS fields; returns the count found. */
-static size_t split_fields(char *line, char *fields[NFIELDS])
-{
-    size_t n = 0;
-    char *p = line;
-    for (;;) {
-        char *comma = strchr(p, ',');
-        if (n < NFIELDS)
-            fields[n] = p;
-        n++;
-        if (!comma)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    return n;
-}
-
 static int parse_row(hub_sign_keys_t *t, char *fields[NFIELDS], const hub_districts_t *districts,
                      const char *path, size_t line, struct hub_error *err)
 {
@@ -483,9 +467,10 @@ int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_s
 {
     hub_sign_keys_t *t = NULL;
     FILE *f = NULL;
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t len;
+    char *data = NULL;
+    size_t len = 0;
+    struct hub_csv_reader c;
+    struct hub_csv_record r = {0};
     bool seen_header = false;
     int rc = 0;
 
@@ -500,51 +485,61 @@ int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_s
         rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", path);
         goto out;
     }
-    errno = 0;
-    while ((len = getline(&line, &cap, f)) >= 0) {
+    if ((rc = hub_csv_slurp(f, path, MAX_FILE, &data, &len, err)) != 0)
+        goto out;
+    hub_csv_reader_init(&c, data, len, true);
+    for (;;) {
         char *fields[NFIELDS];
-        char *text = line;
-        lineno++;
-        if ((size_t)len > MAX_LINE) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: line longer than %d bytes", path,
-                               lineno, MAX_LINE);
+        size_t bad = 0;
+        const char *why = NULL;
+
+        rc = hub_csv_next(&c, &r, &bad, &why);
+        if (rc == 0)
+            break;
+        if (rc == HUB_ENOMEM) {
+            rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", path);
             goto out;
         }
-        if (strlen(line) != (size_t)len) {
+        if (rc == HUB_EINVAL) {
             rc =
-                hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: contains a NUL byte", path, lineno);
+                hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: column %zu%s%s%s: %s", path, r.line,
+                              bad + 1, bad < NFIELDS ? " (" : "",
+                              bad < NFIELDS ? field_names[bad] : "", bad < NFIELDS ? ")" : "", why);
             goto out;
         }
-        if (len > 0 && line[len - 1] == '\n')
-            line[--len] = '\0';
-        if (len > 0 && line[len - 1] == '\r')
-            line[--len] = '\0';
-        if (lineno == 1 && strncmp(text, "\xef\xbb\xbf", 3) == 0)
-            text += 3;
-        if (text[0] == '\0' || text[0] == '#')
-            continue;
+        if (r.len > MAX_LINE) {
+            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: line longer than %d bytes", path,
+                               r.line, MAX_LINE);
+            goto out;
+        }
+        for (size_t i = 0; i < r.nfields; i++) {
+            if (strlen(hub_csv_field(&r, i)) != hub_csv_field_len(&r, i)) {
+                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: contains a NUL byte", path,
+                                   r.line);
+                goto out;
+            }
+        }
         if (!seen_header) {
-            if (strcmp(text, header) != 0) {
-                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected the header %s", path,
-                                   lineno, header);
+            bool same = r.nfields == NFIELDS;
+            for (size_t i = 0; same && i < NFIELDS; i++)
+                same = strcmp(hub_csv_field(&r, i), field_names[i]) == 0;
+            if (!same) {
+                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: expected the header %s", path,
+                                   r.line, header);
                 goto out;
             }
             seen_header = true;
             continue;
         }
-        size_t count = split_fields(text, fields);
-        if (count != NFIELDS) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected %d fields (%s), got %zu",
-                               path, lineno, NFIELDS, header, count);
+        if (r.nfields != NFIELDS) {
+            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: expected %d fields (%s), got %zu",
+                               path, r.line, NFIELDS, header, r.nfields);
             goto out;
         }
-        if ((rc = parse_row(t, fields, districts, path, lineno, err)) != 0)
+        for (size_t i = 0; i < NFIELDS; i++)
+            fields[i] = r.buf + r.offs[i];
+        if ((rc = parse_row(t, fields, districts, path, r.line, err)) != 0)
             goto out;
-    }
-    if (ferror(f)) {
-        rc = hub_error_set(err, HUB_EIO, "%s:%zu: read failed: %s", path, lineno + 1,
-                           strerror(errno));
-        goto out;
     }
     if (!seen_header) {
         rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: no header; expected %s", path, header);
@@ -553,7 +548,8 @@ int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_s
     *out = t;
     t = NULL;
 out:
-    free(line);
+    hub_csv_record_free(&r);
+    free(data);
     if (f)
         fclose(f);
     hub_sign_keys_destroy(t);

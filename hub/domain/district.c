@@ -6,6 +6,7 @@
  * reported by file, line, column and field name so that whoever edits the table can fix it.
  */
 #include "hub/domain/district.h"
+#include "hub/core/csv.h"
 #include "hub/core/paths.h"
 #include "hub/core/utf8.h"
 
@@ -18,6 +19,7 @@
 
 #define NFIELDS 5
 #define MAX_LINE 4096
+#define MAX_FILE (16 * 1024 * 1024) /* largest table read */
 
 enum { F_CODE, F_NAME, F_VALID_FROM, F_VALID_TO, F_SUCCESSOR };
 
@@ -98,60 +100,6 @@ static bool is_utf8_text(const char *s)
         if (*p < 0x20 || *p == 0x7f)
             return false;
     return hub_utf8_valid(s, strlen(s));
-}
-
-/*
- * Splits `line` in place into at most NFIELDS fields; `*count` receives the number found.
- * Returns NULL, or a reason for a quoting error in field `*bad` (0-based).
- */
-static const char *split_fields(char *line, char *fields[NFIELDS], size_t *count, size_t *bad)
-{
-    char *p = line;
-    size_t n = 0;
-
-    for (;;) {
-        char *start = p;
-        if (*p == '"') {
-            char *w = ++p;
-            start = w;
-            for (;;) {
-                if (*p == '\0') {
-                    *bad = n;
-                    return "unterminated quoted field";
-                }
-                if (*p == '"' && p[1] == '"') {
-                    *w++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *w++ = *p++;
-                }
-            }
-            if (*p != ',' && *p != '\0') {
-                *bad = n;
-                return "text after the closing quote";
-            }
-            *w = '\0';
-        } else {
-            while (*p != ',' && *p != '\0') {
-                if (*p == '"') {
-                    *bad = n;
-                    return "quote inside an unquoted field";
-                }
-                p++;
-            }
-        }
-        if (n < NFIELDS)
-            fields[n] = start;
-        n++;
-        if (*p == '\0')
-            break;
-        *p++ = '\0';
-    }
-    *count = n;
-    return NULL;
 }
 
 /* Sets a HUB_ECONFIG_VALUE error for field `f` of `path`:`line`. */
@@ -264,9 +212,10 @@ int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_e
 {
     hub_districts_t *t = NULL;
     FILE *f = NULL;
-    char *line = NULL;
-    size_t line_cap = 0, lineno = 0;
-    ssize_t len;
+    char *data = NULL;
+    size_t len = 0;
+    struct hub_csv_reader c;
+    struct hub_csv_record r = {0};
     bool seen_header = false;
     int rc = 0;
 
@@ -283,63 +232,62 @@ int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_e
         rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", csv_path);
         goto out;
     }
-
-    errno = 0;
-    while ((len = getline(&line, &line_cap, f)) >= 0) {
+    if ((rc = hub_csv_slurp(f, csv_path, MAX_FILE, &data, &len, err)) != 0)
+        goto out;
+    hub_csv_reader_init(&c, data, len, false);
+    for (;;) {
         char *fields[NFIELDS];
-        char *text = line;
-        size_t count = 0, bad = 0;
-        const char *why;
+        size_t bad = 0;
+        const char *why = NULL;
 
-        lineno++;
-        if ((size_t)len > MAX_LINE) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: line longer than %d bytes",
-                               csv_path, lineno, MAX_LINE);
+        rc = hub_csv_next(&c, &r, &bad, &why);
+        if (rc == 0)
+            break;
+        if (rc == HUB_ENOMEM) {
+            rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", csv_path);
             goto out;
         }
-        if (strlen(line) != (size_t)len) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: contains a NUL byte", csv_path,
-                               lineno);
+        if (rc == HUB_EINVAL) {
+            rc =
+                hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: column %zu%s%s%s: %s", csv_path,
+                              r.line, bad + 1, bad < NFIELDS ? " (" : "",
+                              bad < NFIELDS ? field_names[bad] : "", bad < NFIELDS ? ")" : "", why);
             goto out;
         }
-        if (len > 0 && line[len - 1] == '\n')
-            line[--len] = '\0';
-        if (len > 0 && line[len - 1] == '\r')
-            line[--len] = '\0';
-        if (lineno == 1 && strncmp(text, "\xef\xbb\xbf", 3) == 0)
-            text += 3;
+        if (r.len > MAX_LINE) {
+            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: line longer than %d bytes",
+                               csv_path, r.line, MAX_LINE);
+            goto out;
+        }
+        for (size_t i = 0; i < r.nfields; i++) {
+            if (strlen(hub_csv_field(&r, i)) != hub_csv_field_len(&r, i)) {
+                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: contains a NUL byte", csv_path,
+                                   r.line);
+                goto out;
+            }
+        }
         if (!seen_header) {
-            if (strcmp(text, header) != 0) {
-                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected the header %s",
-                                   csv_path, lineno, header);
+            bool same = r.nfields == NFIELDS;
+            for (size_t i = 0; same && i < NFIELDS; i++)
+                same = strcmp(hub_csv_field(&r, i), field_names[i]) == 0;
+            if (!same) {
+                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: expected the header %s",
+                                   csv_path, r.line, header);
                 goto out;
             }
             seen_header = true;
             continue;
         }
-        if (text[0] == '\0')
-            continue; /* blank lines carry nothing */
-        why = split_fields(text, fields, &count, &bad);
-        if (why) {
-            rc =
-                hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: column %zu%s%s%s: %s", csv_path,
-                              lineno, bad + 1, bad < NFIELDS ? " (" : "",
-                              bad < NFIELDS ? field_names[bad] : "", bad < NFIELDS ? ")" : "", why);
+        if (r.nfields != NFIELDS) {
+            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: expected %d fields (%s), got %zu",
+                               csv_path, r.line, NFIELDS, header, r.nfields);
             goto out;
         }
-        if (count != NFIELDS) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected %d fields (%s), got %zu",
-                               csv_path, lineno, NFIELDS, header, count);
-            goto out;
-        }
-        rc = parse_row(t, fields, csv_path, lineno, err);
+        for (size_t i = 0; i < NFIELDS; i++)
+            fields[i] = r.buf + r.offs[i];
+        rc = parse_row(t, fields, csv_path, r.line, err);
         if (rc != 0)
             goto out;
-    }
-    if (ferror(f)) {
-        rc = hub_error_set(err, HUB_EIO, "%s:%zu: read failed: %s", csv_path, lineno + 1,
-                           strerror(errno));
-        goto out;
     }
     if (!seen_header) {
         rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: empty file; expected the header %s",
@@ -357,7 +305,8 @@ int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_e
     t = NULL;
 
 out:
-    free(line);
+    hub_csv_record_free(&r);
+    free(data);
     if (f)
         fclose(f);
     hub_districts_destroy(t);
