@@ -204,6 +204,10 @@ bad_case contact_change_empty_scope 'school_units: ' "$(contact_change 03 '"scho
 bad_case contact_change_no_scope 'school_units: ' "$(contact_change 03 '"placements":[]' | sed 's/"placements":\[\],//')"
 bad_case contact_change_personnummer 'personnummer: unknown field' \
     "$(contact_change 03 "\"school_units\":[\"12345678\"],\"personnummer\":\"$A\"")"
+# What every consumer refuses (hub/domain/event_valid.h) is refused before it is sent, not
+# published to be dead-lettered: a date the read model cannot hold.
+bad_case start_date_before_1900 'event: start_date: outside 1900..9999' \
+    "$(placement 03 "$B" '' | sed 's/"start_date":"2026-03-02"/"start_date":"1850-03-02"/')"
 
 # A line that starts with a NUL byte is invalid, not blank: never skipped silently.
 {
