@@ -1,6 +1,7 @@
 /* csv.c — RFC 4180 CSV (csv.h). */
 #include "hub/core/csv.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,4 +219,103 @@ int hub_csv_slurp(FILE *f, const char *name, size_t max, char **out, size_t *len
     *out = buf;
     *len = n;
     return 0;
+}
+
+/* ---- tables ---- */
+
+#define TABLE_COLUMNS_MAX 32
+
+static int table_error(const struct hub_csv_table *t, const struct hub_csv_record *r,
+                       struct hub_error *err, size_t bad, const char *why)
+{
+    bool named = bad < t->ncolumns;
+    return hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: column %zu%s%s%s: %s", t->path, r->line,
+                         bad + 1, named ? " (" : "", named ? t->columns[bad] : "", named ? ")" : "",
+                         why);
+}
+
+/* The problem with one record, or 0. */
+static int table_record(const struct hub_csv_table *t, const struct hub_csv_record *r,
+                        const char *header, bool *seen_header, struct hub_error *err)
+{
+    if (r->len > t->max_line)
+        return hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: line longer than %zu bytes", t->path,
+                             r->line, t->max_line);
+    for (size_t i = 0; i < r->nfields; i++)
+        if (strlen(hub_csv_field(r, i)) != hub_csv_field_len(r, i))
+            return hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: contains a NUL byte", t->path,
+                                 r->line);
+    if (!*seen_header) {
+        bool same = r->nfields == t->ncolumns;
+        for (size_t i = 0; same && i < t->ncolumns; i++)
+            same = strcmp(hub_csv_field(r, i), t->columns[i]) == 0;
+        if (!same)
+            return hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: expected the header %s", t->path,
+                                 r->line, header);
+        *seen_header = true;
+        return 0;
+    }
+    if (r->nfields != t->ncolumns)
+        return hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: expected %zu fields (%s), got %zu",
+                             t->path, r->line, t->ncolumns, header, r->nfields);
+    return 0;
+}
+
+int hub_csv_read_table(const struct hub_csv_table *t, struct hub_error *err)
+{
+    struct hub_csv_reader c;
+    struct hub_csv_record r = {0};
+    char header[1024];
+    char *fields[TABLE_COLUMNS_MAX];
+    char *data = NULL;
+    size_t len = 0, pos = 0;
+    bool seen_header = false;
+    FILE *f = NULL;
+    int rc;
+
+    if (t->ncolumns == 0 || t->ncolumns > TABLE_COLUMNS_MAX)
+        return hub_error_set(err, HUB_EINVAL, "%s: a table of %zu columns", t->path, t->ncolumns);
+    header[0] = '\0';
+    for (size_t i = 0; i < t->ncolumns && pos < sizeof header; i++)
+        pos += (size_t)snprintf(header + pos, sizeof header - pos, "%s%s", i ? "," : "",
+                                t->columns[i]);
+    f = fopen(t->path, "r");
+    if (!f)
+        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", t->path, strerror(errno));
+    if ((rc = hub_csv_slurp(f, t->path, t->max_file, &data, &len, err)) != 0)
+        goto out;
+    hub_csv_reader_init(&c, data, len, t->comments);
+    for (;;) {
+        size_t bad = 0;
+        const char *why = NULL;
+        rc = hub_csv_next(&c, &r, &bad, &why);
+        if (rc == 0)
+            break;
+        if (rc == HUB_ENOMEM) {
+            rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", t->path);
+            goto out;
+        }
+        if (rc == HUB_EINVAL) {
+            rc = table_error(t, &r, err, bad, why);
+            goto out;
+        }
+        bool header_row = !seen_header;
+        rc = table_record(t, &r, header, &seen_header, err);
+        if (rc == 0 && !header_row) {
+            for (size_t i = 0; i < t->ncolumns; i++)
+                fields[i] = r.buf + r.offs[i];
+            rc = t->row(t->ud, fields, r.line, err);
+        }
+        if (rc)
+            goto out;
+    }
+    rc = seen_header
+             ? 0
+             : hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: %s %s", t->path, t->no_header, header);
+out:
+    hub_csv_record_free(&r);
+    free(data);
+    if (f)
+        fclose(f);
+    return rc;
 }

@@ -66,4 +66,26 @@ void hub_csv_record_free(struct hub_csv_record *r);
 int hub_csv_slurp(FILE *f, const char *name, size_t max, char **out, size_t *len,
                   struct hub_error *err) HUB_MUST_CHECK;
 
+/* A table file: a header row naming `columns` exactly, then rows of that many fields. */
+struct hub_csv_table {
+    const char *path;
+    const char *const *columns;
+    size_t ncolumns;
+    size_t max_line; /* bytes of one record, at most */
+    size_t max_file; /* bytes of the file, at most */
+    bool comments;   /* lines starting with '#' are skipped */
+    const char
+        *no_header; /* the error after "<path>: " when there is no row: "<no_header> <header>" */
+    /* Called for every row, fields[0..ncolumns) NUL-terminated (writable, valid for the call). */
+    int (*row)(void *ud, char **fields, unsigned long line, struct hub_error *err);
+    void *ud;
+};
+
+/* Reads t->path: every syntax problem is HUB_ECONFIG_SYNTAX naming "<path>:<line>:" (and the
+ * column where one is to blame): a quoting error, a record longer than max_line, a NUL byte, a
+ * header other than the columns, a row with another number of fields, no header at all. Stops at
+ * the first problem, or at the first non-zero return of t->row, which is returned. HUB_EIO when
+ * the file cannot be opened or read, HUB_ERANGE when it is larger than max_file, HUB_ENOMEM. */
+int hub_csv_read_table(const struct hub_csv_table *t, struct hub_error *err) HUB_MUST_CHECK;
+
 #endif

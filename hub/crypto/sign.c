@@ -41,7 +41,6 @@ enum { F_KEY_ID, F_DISTRICT, F_PUBLIC_KEY, F_VALID_FROM, F_VALID_TO };
 
 static const char *const field_names[NFIELDS] = {"key_id", "district", "public_key", "valid_from",
                                                  "valid_to"};
-static const char header[] = "key_id,district,public_key,valid_from,valid_to";
 
 /* ---- canonical byte string ---- */
 
@@ -462,98 +461,47 @@ static int parse_row(hub_sign_keys_t *t, char *fields[NFIELDS], const hub_distri
     return 0;
 }
 
+/* What a row of the key table needs. */
+struct load_ctx {
+    hub_sign_keys_t *t;
+    const hub_districts_t *districts;
+    const char *path;
+};
+
+static int key_row(void *ud, char **fields, unsigned long line, struct hub_error *err)
+{
+    struct load_ctx *x = ud;
+    return parse_row(x->t, fields, x->districts, x->path, line, err);
+}
+
 int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_sign_keys_t **out,
                        struct hub_error *err)
 {
     hub_sign_keys_t *t = NULL;
-    FILE *f = NULL;
-    char *data = NULL;
-    size_t len = 0;
-    struct hub_csv_reader c;
-    struct hub_csv_record r = {0};
-    bool seen_header = false;
-    int rc = 0;
+    int rc;
 
     *out = NULL;
     if (!path || !*path)
         return hub_error_set(err, HUB_EINVAL, "key table: no file given");
-    f = fopen(path, "r");
-    if (!f)
-        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", path, strerror(errno));
     t = calloc(1, sizeof *t);
-    if (!t) {
-        rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    if ((rc = hub_csv_slurp(f, path, MAX_FILE, &data, &len, err)) != 0)
-        goto out;
-    hub_csv_reader_init(&c, data, len, true);
-    for (;;) {
-        char *fields[NFIELDS];
-        size_t bad = 0;
-        const char *why = NULL;
-
-        rc = hub_csv_next(&c, &r, &bad, &why);
-        if (rc == 0)
-            break;
-        if (rc == HUB_ENOMEM) {
-            rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", path);
-            goto out;
-        }
-        if (rc == HUB_EINVAL) {
-            rc =
-                hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: column %zu%s%s%s: %s", path, r.line,
-                              bad + 1, bad < NFIELDS ? " (" : "",
-                              bad < NFIELDS ? field_names[bad] : "", bad < NFIELDS ? ")" : "", why);
-            goto out;
-        }
-        if (r.len > MAX_LINE) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: line longer than %d bytes", path,
-                               r.line, MAX_LINE);
-            goto out;
-        }
-        for (size_t i = 0; i < r.nfields; i++) {
-            if (strlen(hub_csv_field(&r, i)) != hub_csv_field_len(&r, i)) {
-                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: contains a NUL byte", path,
-                                   r.line);
-                goto out;
-            }
-        }
-        if (!seen_header) {
-            bool same = r.nfields == NFIELDS;
-            for (size_t i = 0; same && i < NFIELDS; i++)
-                same = strcmp(hub_csv_field(&r, i), field_names[i]) == 0;
-            if (!same) {
-                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: expected the header %s", path,
-                                   r.line, header);
-                goto out;
-            }
-            seen_header = true;
-            continue;
-        }
-        if (r.nfields != NFIELDS) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: expected %d fields (%s), got %zu",
-                               path, r.line, NFIELDS, header, r.nfields);
-            goto out;
-        }
-        for (size_t i = 0; i < NFIELDS; i++)
-            fields[i] = r.buf + r.offs[i];
-        if ((rc = parse_row(t, fields, districts, path, r.line, err)) != 0)
-            goto out;
-    }
-    if (!seen_header) {
-        rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: no header; expected %s", path, header);
-        goto out;
+    if (!t)
+        return hub_error_set(err, HUB_ENOMEM, "%s: out of memory", path);
+    struct load_ctx x = {t, districts, path};
+    const struct hub_csv_table table = {.path = path,
+                                        .columns = field_names,
+                                        .ncolumns = NFIELDS,
+                                        .max_line = MAX_LINE,
+                                        .max_file = MAX_FILE,
+                                        .comments = true,
+                                        .no_header = "no header; expected",
+                                        .row = key_row,
+                                        .ud = &x};
+    if ((rc = hub_csv_read_table(&table, err)) != 0) {
+        hub_sign_keys_destroy(t);
+        return rc;
     }
     *out = t;
-    t = NULL;
-out:
-    hub_csv_record_free(&r);
-    free(data);
-    if (f)
-        fclose(f);
-    hub_sign_keys_destroy(t);
-    return rc;
+    return 0;
 }
 
 int hub_sign_keys_path(const hub_config_t *cfg, char *buf, size_t n)

@@ -25,7 +25,6 @@ enum { F_CODE, F_NAME, F_VALID_FROM, F_VALID_TO, F_SUCCESSOR };
 
 static const char *const field_names[NFIELDS] = {"code", "name", "valid_from", "valid_to",
                                                  "successor"};
-static const char header[] = "code,name,valid_from,valid_to,successor";
 
 struct row {
     struct hub_district d; /* first, so that &row->d is what callers see */
@@ -208,107 +207,51 @@ static int check_successors(const hub_districts_t *t, const char *path, struct h
     return 0;
 }
 
+/* What a row of the table needs: the table being filled and the file's name. */
+struct load_ctx {
+    hub_districts_t *t;
+    const char *path;
+};
+
+static int district_row(void *ud, char **fields, unsigned long line, struct hub_error *err)
+{
+    struct load_ctx *x = ud;
+    return parse_row(x->t, fields, x->path, line, err);
+}
+
 int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_error *err)
 {
     hub_districts_t *t = NULL;
-    FILE *f = NULL;
-    char *data = NULL;
-    size_t len = 0;
-    struct hub_csv_reader c;
-    struct hub_csv_record r = {0};
-    bool seen_header = false;
-    int rc = 0;
+    int rc;
 
     if (!out)
         return hub_error_set(err, HUB_EINVAL, "districts: no output given");
     *out = NULL;
     if (!csv_path)
         return hub_error_set(err, HUB_EINVAL, "districts: no file given");
-    f = fopen(csv_path, "r");
-    if (!f)
-        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", csv_path, strerror(errno));
     t = calloc(1, sizeof *t);
-    if (!t) {
-        rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", csv_path);
+    if (!t)
+        return hub_error_set(err, HUB_ENOMEM, "%s: out of memory", csv_path);
+    struct load_ctx x = {t, csv_path};
+    const struct hub_csv_table table = {.path = csv_path,
+                                        .columns = field_names,
+                                        .ncolumns = NFIELDS,
+                                        .max_line = MAX_LINE,
+                                        .max_file = MAX_FILE,
+                                        .no_header = "empty file; expected the header",
+                                        .row = district_row,
+                                        .ud = &x};
+    if ((rc = hub_csv_read_table(&table, err)) != 0)
         goto out;
-    }
-    if ((rc = hub_csv_slurp(f, csv_path, MAX_FILE, &data, &len, err)) != 0)
-        goto out;
-    hub_csv_reader_init(&c, data, len, false);
-    for (;;) {
-        char *fields[NFIELDS];
-        size_t bad = 0;
-        const char *why = NULL;
-
-        rc = hub_csv_next(&c, &r, &bad, &why);
-        if (rc == 0)
-            break;
-        if (rc == HUB_ENOMEM) {
-            rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", csv_path);
-            goto out;
-        }
-        if (rc == HUB_EINVAL) {
-            rc =
-                hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: column %zu%s%s%s: %s", csv_path,
-                              r.line, bad + 1, bad < NFIELDS ? " (" : "",
-                              bad < NFIELDS ? field_names[bad] : "", bad < NFIELDS ? ")" : "", why);
-            goto out;
-        }
-        if (r.len > MAX_LINE) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: line longer than %d bytes",
-                               csv_path, r.line, MAX_LINE);
-            goto out;
-        }
-        for (size_t i = 0; i < r.nfields; i++) {
-            if (strlen(hub_csv_field(&r, i)) != hub_csv_field_len(&r, i)) {
-                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: contains a NUL byte", csv_path,
-                                   r.line);
-                goto out;
-            }
-        }
-        if (!seen_header) {
-            bool same = r.nfields == NFIELDS;
-            for (size_t i = 0; same && i < NFIELDS; i++)
-                same = strcmp(hub_csv_field(&r, i), field_names[i]) == 0;
-            if (!same) {
-                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: expected the header %s",
-                                   csv_path, r.line, header);
-                goto out;
-            }
-            seen_header = true;
-            continue;
-        }
-        if (r.nfields != NFIELDS) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%lu: expected %d fields (%s), got %zu",
-                               csv_path, r.line, NFIELDS, header, r.nfields);
-            goto out;
-        }
-        for (size_t i = 0; i < NFIELDS; i++)
-            fields[i] = r.buf + r.offs[i];
-        rc = parse_row(t, fields, csv_path, r.line, err);
-        if (rc != 0)
-            goto out;
-    }
-    if (!seen_header) {
-        rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: empty file; expected the header %s",
-                           csv_path, header);
-        goto out;
-    }
     if (t->n == 0) {
         rc = hub_error_set(err, HUB_ECONFIG_VALUE, "%s: no districts after the header", csv_path);
         goto out;
     }
-    rc = check_successors(t, csv_path, err);
-    if (rc != 0)
+    if ((rc = check_successors(t, csv_path, err)) != 0)
         goto out;
     *out = t;
     t = NULL;
-
 out:
-    hub_csv_record_free(&r);
-    free(data);
-    if (f)
-        fclose(f);
     hub_districts_destroy(t);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hub/core/csv.h"
 
@@ -168,6 +169,73 @@ static void test_csv_slurp_refuses_more_than_max(void **state)
     fclose(f);
 }
 
+static int count_rows(void *ud, char **fields, unsigned long line, struct hub_error *err)
+{
+    size_t *n = ud;
+    if (strcmp(fields[0], "stop") == 0)
+        return hub_error_set(err, HUB_ECONFIG_VALUE, "row on line %lu refused", line);
+    (*n)++;
+    return 0;
+}
+
+/* Reads `text` (len bytes) as a table of columns a,b into a temp file; returns the load's code. */
+static int read_table_n(const char *text, size_t len, bool comments, size_t *rows,
+                        struct hub_error *err)
+{
+    static const char *const cols[] = {"a", "b"};
+    char path[] = "/tmp/test_csv_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fwrite(text, 1, len, f);
+    fclose(f);
+    *rows = 0;
+    const struct hub_csv_table t = {.path = path,
+                                    .columns = cols,
+                                    .ncolumns = 2,
+                                    .max_line = 64,
+                                    .max_file = 4096,
+                                    .comments = comments,
+                                    .no_header = "no header; expected",
+                                    .row = count_rows,
+                                    .ud = rows};
+    int rc = hub_csv_read_table(&t, err);
+    unlink(path);
+    return rc;
+}
+
+static int read_table(const char *text, bool comments, size_t *rows, struct hub_error *err)
+{
+    return read_table_n(text, strlen(text), comments, rows, err);
+}
+
+static void test_csv_table_checks_header_rows_and_callback(void **state)
+{
+    (void)state;
+    struct hub_error err = {0};
+    size_t rows = 0;
+    assert_int_equal(read_table("# c\na,b\n1,2\n\n\"3\",4\n", true, &rows, &err), 0);
+    assert_int_equal(rows, 2);
+    assert_int_equal(read_table("# c\na,b\n", false, &rows, &err), HUB_ECONFIG_SYNTAX);
+    assert_non_null(strstr(err.msg, ":1: expected the header a,b"));
+    assert_int_equal(read_table("", false, &rows, &err), HUB_ECONFIG_SYNTAX);
+    assert_non_null(strstr(err.msg, ": no header; expected a,b"));
+    assert_int_equal(read_table("a,b\n1,2,3\n", false, &rows, &err), HUB_ECONFIG_SYNTAX);
+    assert_non_null(strstr(err.msg, ":2: expected 2 fields (a,b), got 3"));
+    assert_int_equal(read_table("a,b\n1,x\"y\n", false, &rows, &err), HUB_ECONFIG_SYNTAX);
+    assert_non_null(strstr(err.msg, ":2: column 2 (b): a quote inside an unquoted field"));
+    assert_int_equal(read_table_n(TEXT("a,b\n1,\"x\0y\"\n"), false, &rows, &err),
+                     HUB_ECONFIG_SYNTAX);
+    assert_non_null(strstr(err.msg, ":2: contains a NUL byte"));
+    assert_int_equal(read_table("a,b\nstop,1\n2,2\n", false, &rows, &err), HUB_ECONFIG_VALUE);
+    assert_string_equal(err.msg, "row on line 2 refused");
+    assert_int_equal(rows, 0);
+    char longline[200];
+    snprintf(longline, sizeof longline, "a,b\n1,%0100d\n", 7);
+    assert_int_equal(read_table(longline, false, &rows, &err), HUB_ECONFIG_SYNTAX);
+    assert_non_null(strstr(err.msg, ":2: line longer than 64 bytes"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_csv_field_keeps_a_nul_byte_visible),
         cmocka_unit_test(test_csv_written_fields_read_back),
         cmocka_unit_test(test_csv_slurp_refuses_more_than_max),
+        cmocka_unit_test(test_csv_table_checks_header_rows_and_callback),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
 }
