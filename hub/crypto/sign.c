@@ -7,6 +7,7 @@
  * spreads a batch over threads. Everything read-only after loading is shared between them.
  */
 #include "hub/crypto/sign.h"
+#include "hub/core/csv.h"
 #include "hub/core/paths.h"
 
 #include <errno.h>
@@ -33,16 +34,15 @@
 #define NFIELDS_V1 5
 #define SIGNED_AT_DIGITS_MAX 15
 #define MAX_LINE 4096
-#define PUBLIC_B64_LEN 44     /* base64 of 32 bytes: 43 characters and one '=' */
-#define MIN_PER_THREAD 16     /* fewer messages than this per thread are not worth a thread */
-#define PEM_MAX_BYTES (16384) /* an Ed25519 PKCS#8 PEM is ~120 bytes */
+#define MAX_FILE (16 * 1024 * 1024) /* largest key table read */
+#define PUBLIC_B64_LEN 44           /* base64 of 32 bytes: 43 characters and one '=' */
+#define MIN_PER_THREAD 16           /* fewer messages than this per thread are not worth a thread */
+#define PEM_MAX_BYTES (16384)       /* an Ed25519 PKCS#8 PEM is ~120 bytes */
 
 enum { F_KEY_ID, F_DISTRICT, F_PUBLIC_KEY, F_VALID_FROM, F_VALID_TO, F_REVOKED_AT };
 
 static const char *const field_names[NFIELDS] = {"key_id",     "district", "public_key",
                                                  "valid_from", "valid_to", "revoked_at"};
-static const char header[] = "key_id,district,public_key,valid_from,valid_to,revoked_at";
-static const char header_v1[] = "key_id,district,public_key,valid_from,valid_to";
 
 /* ---- canonical byte string ---- */
 
@@ -446,24 +446,6 @@ static int64_t stockholm_midnight_ms(int32_t day)
     return utc - (int64_t)hub_stockholm_utc_offset_minutes(utc - 3600000) * 60000;
 }
 
-/* Splits `line` at commas into at most NFIELDS fields; returns the count found. */
-static size_t split_fields(char *line, char *fields[NFIELDS])
-{
-    size_t n = 0;
-    char *p = line;
-    for (;;) {
-        char *comma = strchr(p, ',');
-        if (n < NFIELDS)
-            fields[n] = p;
-        n++;
-        if (!comma)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    return n;
-}
-
 static int parse_row(hub_sign_keys_t *t, char *fields[NFIELDS], const hub_districts_t *districts,
                      const char *path, size_t line, struct hub_error *err)
 {
@@ -541,92 +523,73 @@ static int parse_row(hub_sign_keys_t *t, char *fields[NFIELDS], const hub_distri
     return 0;
 }
 
+/* What a row of the key table needs. */
+struct load_ctx {
+    hub_sign_keys_t *t;
+    const hub_districts_t *districts;
+    const char *path;
+    size_t nfields; /* NFIELDS, or NFIELDS_V1 for a table without revoked_at */
+};
+
+static int key_row(void *ud, char **fields, unsigned long line, struct hub_error *err)
+{
+    struct load_ctx *x = ud;
+    char *all[NFIELDS] = {NULL};
+    for (size_t i = 0; i < x->nfields && i < NFIELDS; i++)
+        all[i] = fields[i];
+    return parse_row(x->t, all, x->districts, x->path, line, err);
+}
+
 int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_sign_keys_t **out,
                        struct hub_error *err)
 {
     hub_sign_keys_t *t = NULL;
-    FILE *f = NULL;
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t len;
-    bool seen_header = false;
-    size_t nfields = NFIELDS;
-    int rc = 0;
+    int rc;
 
     *out = NULL;
     if (!path || !*path)
         return hub_error_set(err, HUB_EINVAL, "key table: no file given");
-    f = fopen(path, "r");
-    if (!f)
-        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", path, strerror(errno));
     t = calloc(1, sizeof *t);
-    if (!t) {
-        rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
+    if (!t)
+        return hub_error_set(err, HUB_ENOMEM, "%s: out of memory", path);
     t->max_skew_ms = HUB_SIGN_DEFAULT_SKEW_MS;
     t->max_delay_ms = HUB_SIGN_DEFAULT_DELAY_MS;
-    errno = 0;
-    while ((len = getline(&line, &cap, f)) >= 0) {
-        char *fields[NFIELDS] = {NULL};
-        char *text = line;
-        lineno++;
-        if ((size_t)len > MAX_LINE) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: line longer than %d bytes", path,
-                               lineno, MAX_LINE);
-            goto out;
-        }
-        if (strlen(line) != (size_t)len) {
-            rc =
-                hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: contains a NUL byte", path, lineno);
-            goto out;
-        }
-        if (len > 0 && line[len - 1] == '\n')
-            line[--len] = '\0';
-        if (len > 0 && line[len - 1] == '\r')
-            line[--len] = '\0';
-        if (lineno == 1 && strncmp(text, "\xef\xbb\xbf", 3) == 0)
-            text += 3;
-        if (text[0] == '\0' || text[0] == '#')
-            continue;
-        if (!seen_header) {
-            if (strcmp(text, header_v1) == 0)
-                nfields = NFIELDS_V1;
-            else if (strcmp(text, header) != 0) {
-                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected the header %s", path,
-                                   lineno, header);
-                goto out;
+    struct load_ctx x = {t, districts, path, NFIELDS};
+    struct hub_csv_table table = {.path = path,
+                                  .columns = field_names,
+                                  .ncolumns = NFIELDS,
+                                  .max_line = MAX_LINE,
+                                  .max_file = MAX_FILE,
+                                  .comments = true,
+                                  .no_header = "no header; expected",
+                                  .row = key_row,
+                                  .ud = &x};
+    if ((rc = hub_csv_read_table(&table, err)) != 0) {
+        /* a table written before revoked_at existed has the first five columns only */
+        struct hub_error v1_err = {0};
+        hub_sign_keys_destroy(t);
+        t = calloc(1, sizeof *t);
+        if (!t)
+            return rc;
+        t->max_skew_ms = HUB_SIGN_DEFAULT_SKEW_MS;
+        t->max_delay_ms = HUB_SIGN_DEFAULT_DELAY_MS;
+        x.t = t;
+        x.nfields = NFIELDS_V1;
+        table.ncolumns = NFIELDS_V1;
+        int rc1 = hub_csv_read_table(&table, &v1_err);
+        if (rc1 != 0) {
+            hub_sign_keys_destroy(t);
+            /* the five-column header matched: its row's error is the one to tell */
+            if (!strstr(v1_err.msg, "expected the header") && !strstr(v1_err.msg, "no header")) {
+                if (err)
+                    *err = v1_err;
+                return rc1;
             }
-            seen_header = true;
-            continue;
+            return rc; /* the error against the current header */
         }
-        size_t count = split_fields(text, fields);
-        if (count != nfields) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected %zu fields (%s), got %zu",
-                               path, lineno, nfields, nfields == NFIELDS ? header : header_v1,
-                               count);
-            goto out;
-        }
-        if ((rc = parse_row(t, fields, districts, path, lineno, err)) != 0)
-            goto out;
-    }
-    if (ferror(f)) {
-        rc = hub_error_set(err, HUB_EIO, "%s:%zu: read failed: %s", path, lineno + 1,
-                           strerror(errno));
-        goto out;
-    }
-    if (!seen_header) {
-        rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: no header; expected %s", path, header);
-        goto out;
     }
     *out = t;
-    t = NULL;
-out:
-    free(line);
-    if (f)
-        fclose(f);
-    hub_sign_keys_destroy(t);
-    return rc;
+    return 0;
 }
 
 int hub_sign_keys_path(const hub_config_t *cfg, char *buf, size_t n)

@@ -93,6 +93,11 @@ int hub_rmstore_apply(hub_rmstore_t *store, const struct hub_rm_item *items, siz
  * hub/domain/event_valid.h). Returns 0 or HUB_EINVAL with the field named (never its value). */
 int hub_rmstore_check_item(const struct hub_rm_item *item, struct hub_error *err) HUB_MUST_CHECK;
 
+/* The statement the store upserts hub.placements with: 18 column arrays ($1 placement_id uuid[]
+ * … $18 src_offset int8[], in the order of the table's INSERT list), newest wins. For benchmarks
+ * that time the bare statement against hub_rmstore_apply(). */
+const char *hub_rmstore_placements_sql(void);
+
 /* ---- ownership (hub/kafka/owner.h) ---- */
 
 /* Calls put(ud, id, district) for each of the `n` placement ids (handovers: handover ids) that has
