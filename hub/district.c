@@ -287,24 +287,16 @@ static int check_successors(const hub_districts_t *t, const char *path, struct h
     return 0;
 }
 
-int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_error *err)
+/* Reads the table from `f`; `csv_path` names it in messages. */
+static int read_stream(FILE *f, const char *csv_path, hub_districts_t **out, struct hub_error *err)
 {
     hub_districts_t *t = NULL;
-    FILE *f = NULL;
     char *line = NULL;
     size_t line_cap = 0, lineno = 0;
     ssize_t len;
     bool seen_header = false;
     int rc = 0;
 
-    if (!out)
-        return hub_error_set(err, HUB_EINVAL, "districts: no output given");
-    *out = NULL;
-    if (!csv_path)
-        return hub_error_set(err, HUB_EINVAL, "districts: no file given");
-    f = fopen(csv_path, "r");
-    if (!f)
-        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", csv_path, strerror(errno));
     t = calloc(1, sizeof *t);
     if (!t) {
         rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", csv_path);
@@ -385,9 +377,47 @@ int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_e
 
 out:
     free(line);
-    if (f)
-        fclose(f);
     hub_districts_destroy(t);
+    return rc;
+}
+
+int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_error *err)
+{
+    FILE *f;
+    int rc;
+
+    if (!out)
+        return hub_error_set(err, HUB_EINVAL, "districts: no output given");
+    *out = NULL;
+    if (!csv_path)
+        return hub_error_set(err, HUB_EINVAL, "districts: no file given");
+    f = fopen(csv_path, "r");
+    if (!f)
+        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", csv_path, strerror(errno));
+    rc = read_stream(f, csv_path, out, err);
+    fclose(f);
+    return rc;
+}
+
+int hub_districts_load_buffer(const char *text, size_t len, const char *name, hub_districts_t **out,
+                              struct hub_error *err)
+{
+    static const char empty[1] = "";
+    FILE *f;
+    int rc;
+
+    if (!out)
+        return hub_error_set(err, HUB_EINVAL, "districts: no output given");
+    *out = NULL;
+    if (!name || (!text && len))
+        return hub_error_set(err, HUB_EINVAL, "districts: no text given");
+    /* mode "r" reads exactly `len` bytes (NULs included, which the reader refuses) */
+    f = fmemopen((void *)(text ? text : empty), len, "r");
+    if (!f)
+        return hub_error_set(err, HUB_ENOMEM, "%s: cannot read from memory: %s", name,
+                             strerror(errno));
+    rc = read_stream(f, name, out, err);
+    fclose(f);
     return rc;
 }
 

@@ -491,23 +491,17 @@ static int parse_row(hub_sign_keys_t *t, char *fields[NFIELDS], const hub_distri
     return 0;
 }
 
-int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_sign_keys_t **out,
-                       struct hub_error *err)
+/* Reads the key table from `f`; `path` names it in messages. */
+static int keys_read_stream(FILE *f, const char *path, const hub_districts_t *districts,
+                            hub_sign_keys_t **out, struct hub_error *err)
 {
     hub_sign_keys_t *t = NULL;
-    FILE *f = NULL;
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     ssize_t len;
     bool seen_header = false;
     int rc = 0;
 
-    *out = NULL;
-    if (!path || !*path)
-        return hub_error_set(err, HUB_EINVAL, "key table: no file given");
-    f = fopen(path, "r");
-    if (!f)
-        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", path, strerror(errno));
     t = calloc(1, sizeof *t);
     if (!t) {
         rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", path);
@@ -567,9 +561,45 @@ int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_s
     t = NULL;
 out:
     free(line);
-    if (f)
-        fclose(f);
     hub_sign_keys_destroy(t);
+    return rc;
+}
+
+int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_sign_keys_t **out,
+                       struct hub_error *err)
+{
+    FILE *f;
+    int rc;
+
+    *out = NULL;
+    if (!path || !*path)
+        return hub_error_set(err, HUB_EINVAL, "key table: no file given");
+    f = fopen(path, "r");
+    if (!f)
+        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    rc = keys_read_stream(f, path, districts, out, err);
+    fclose(f);
+    return rc;
+}
+
+int hub_sign_keys_load_buffer(const char *text, size_t len, const char *name,
+                              const hub_districts_t *districts, hub_sign_keys_t **out,
+                              struct hub_error *err)
+{
+    static const char empty[1] = "";
+    FILE *f;
+    int rc;
+
+    *out = NULL;
+    if (!name || (!text && len))
+        return hub_error_set(err, HUB_EINVAL, "key table: no text given");
+    /* mode "r" reads exactly `len` bytes (NULs included, which the reader refuses) */
+    f = fmemopen((void *)(text ? text : empty), len, "r");
+    if (!f)
+        return hub_error_set(err, HUB_ENOMEM, "%s: cannot read from memory: %s", name,
+                             strerror(errno));
+    rc = keys_read_stream(f, name, districts, out, err);
+    fclose(f);
     return rc;
 }
 
