@@ -1,0 +1,453 @@
+/*
+ * fuzz_codec_oracle.c — differential fuzz target: our Avro codec against Apache Avro-C 1.11.1 on
+ * the same bytes and the same writer schema.
+ *
+ * Input: the first byte picks one of the schemas compiled into libhub (hub/schemas.h, every
+ * schemas/<record>/v<N>.avsc; byte modulo their count), the rest is an Avro binary body written
+ * with it (no single-object header). Each input is decoded by
+ *   ours      hub_avro_decode_json (hub/avro_value.c), in the writer's own shape, and, for records
+ *             with a C binding, hub_codec_decode (hub/codec.c, the struct path) after the
+ *             single-object header of that schema;
+ *   Avro-C    avro_value_read into a generic value of the same schema.
+ * and then:
+ *   1. what ours accepts, Avro-C accepts, with equal values: both trees are walked together,
+ *      field by field (strings and bytes byte for byte, doubles bit for bit, enums by symbol,
+ *      unions by branch);
+ *   2. what ours refuses as malformed (truncated, over-long or negative lengths, union index out
+ *      of range), Avro-C refuses too;
+ *   3. the reverse: what ours accepted, ours encodes again (hub_avro_encode_json, and
+ *      hub_codec_encode from the struct), and those bytes are exactly the bytes Avro-C writes for
+ *      its own decoded value, and Avro-C reads them back to an equal value (avro_value_equal).
+ *   4. the struct path is never more lenient than the generic one: what hub_codec_decode accepts,
+ *      hub_avro_decode_json accepts with nothing left over.
+ *
+ * Deliberate differences (where Avro-C accepts what we refuse on purpose; each is checked to be
+ * the reason rather than assumed):
+ *   - trailing bytes: Avro-C reads one value and stops; hub_codec_decode refuses what is left
+ *     (HUB_EAVRO_TRAILING). Values are compared on what both read.
+ *   - strings that are not UTF-8, and NaN or infinite doubles: ours refuses (HUB_EAVRO_VALUE;
+ *     JSON cannot hold them); Avro-C stores the bytes. Checked: Avro-C's value holds such a string
+ *     or double.
+ *   - booleans other than 0 or 1: ours refuses (HUB_EAVRO_VALUE), Avro-C keeps the byte as it is.
+ *     Checked: Avro-C's value holds a boolean that is neither 0 nor 1.
+ *   - a tenth varint byte above 1 (more than 64 bits): ours refuses (HUB_EAVRO_VARINT), Avro-C
+ *     drops the excess bits. Checked: the body has nine continuation bytes before a byte > 1.
+ *   - enum indexes past the last symbol: Avro-C 1.11.1 keeps the index (HUB_EAVRO_ENUM here).
+ *     Checked: Avro-C's value holds such an index.
+ *   - logical types (uuid, date, timestamp-millis) and the domain rules of the struct path (uuid
+ *     form, pseudonym, school unit, birth year, ...): Avro-C ignores them, so a struct-path
+ *     refusal is never compared with Avro-C; only its acceptance is (point 4, then 1 and 3).
+ *   - map keys holding a NUL byte: Avro-C keeps keys as C strings. (None of our schemas has a
+ *     map; such keys are not compared.)
+ * Avro-C's own faults on hostile bytes are not ours: an allocation it cannot make returns NULL
+ * here (ASan allocator_may_return_null) and leaks inside libavro are suppressed from LeakSanitizer;
+ * our code and this target stay fully checked.
+ */
+#include <avro.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/avro_value.h"
+#include "hub/codec.h"
+#include "hub/schemas.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__asan_default_options(void);
+const char *__lsan_default_suppressions(void);
+
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libavro.so\n";
+}
+
+struct oracle_schema {
+    hub_avro_schema_t *ours;
+    avro_schema_t schema;
+    avro_value_iface_t *iface;
+    avro_value_t value, again;
+    uint8_t header[HUB_CODEC_HEADER_LEN];
+    bool bound; /* the record has a C binding (hub_codec_decode applies) */
+};
+
+/* made once, lives for the whole run */
+static hub_codec_t *codec;
+static struct oracle_schema *schemas;
+static size_t n_schemas;
+
+static void setup(void)
+{
+    struct hub_error err;
+    if (hub_codec_new(&codec, &err) != 0)
+        abort();
+    n_schemas = hub_schema_texts_count;
+    schemas = calloc(n_schemas, sizeof *schemas);
+    if (!schemas)
+        abort();
+    for (size_t i = 0; i < n_schemas; i++) {
+        const struct hub_schema_text *t = &hub_schema_texts[i];
+        struct oracle_schema *s = &schemas[i];
+        if (hub_avro_schema_parse(t->json, t->len, &s->ours, &err) != 0 ||
+            avro_schema_from_json_length(t->json, t->len, &s->schema) != 0 ||
+            !(s->iface = avro_generic_class_from_schema(s->schema)) ||
+            avro_generic_value_new(s->iface, &s->value) != 0 ||
+            avro_generic_value_new(s->iface, &s->again) != 0)
+            abort();
+        uint64_t fp = hub_avro_schema_fingerprint(s->ours);
+        s->header[0] = 0xc3;
+        s->header[1] = 0x01;
+        for (int b = 0; b < 8; b++)
+            s->header[2 + b] = (uint8_t)(fp >> (8 * b));
+        for (size_t k = 0; k < hub_codec_schema_count(codec); k++) {
+            struct hub_codec_schema_info info;
+            hub_codec_schema_info_at(codec, k, &info);
+            if (info.fingerprint == fp)
+                s->bound = info.type >= 0;
+        }
+    }
+}
+
+/* ---- walking both values ---- */
+
+/* Bytes as our JSON holds them: a string of code points 0-255. */
+static bool same_latin1(const json_t *j, const uint8_t *p, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)json_string_value(j);
+    size_t len = json_string_length(j), k = 0;
+    if (!s)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < 0x80) {
+            if (k >= len || s[k++] != p[i])
+                return false;
+        } else if (k + 1 >= len || s[k] != (0xc0 | (p[i] >> 6)) ||
+                   s[k + 1] != (0x80 | (p[i] & 0x3f))) {
+            return false;
+        } else {
+            k += 2;
+        }
+    }
+    return k == len;
+}
+
+/* True when our JSON value `j` and Avro-C's value `v` of schema node `n` are equal. */
+static bool same(const json_t *j, avro_value_t *v, const struct hub_avro_node *n, int depth)
+{
+    if (depth > HUB_AVRO_MAX_DEPTH + 2)
+        return false;
+    switch (n->type) {
+    case HUB_AVRO_NULL:
+        return json_is_null(j) && avro_value_get_null(v) == 0;
+    case HUB_AVRO_BOOLEAN: {
+        int b;
+        return json_is_boolean(j) && avro_value_get_boolean(v, &b) == 0 &&
+               (b != 0) == json_is_true(j);
+    }
+    case HUB_AVRO_INT: {
+        int32_t x;
+        return json_is_integer(j) && avro_value_get_int(v, &x) == 0 && json_integer_value(j) == x;
+    }
+    case HUB_AVRO_LONG: {
+        int64_t x;
+        return json_is_integer(j) && avro_value_get_long(v, &x) == 0 && json_integer_value(j) == x;
+    }
+    case HUB_AVRO_FLOAT:
+    case HUB_AVRO_DOUBLE: {
+        double d = 0, ours = json_real_value(j);
+        float f;
+        if (!json_is_real(j))
+            return false;
+        if (n->type == HUB_AVRO_FLOAT) {
+            if (avro_value_get_float(v, &f) != 0)
+                return false;
+            d = f;
+        } else if (avro_value_get_double(v, &d) != 0) {
+            return false;
+        }
+        return memcmp(&d, &ours, sizeof d) == 0; /* bit for bit: -0.0 is not 0.0 */
+    }
+    case HUB_AVRO_STRING: {
+        const char *p;
+        size_t sz;
+        if (!json_is_string(j) || avro_value_get_string(v, &p, &sz) != 0 || sz == 0)
+            return false;
+        /* Avro-C's size counts the NUL it adds */
+        return json_string_length(j) == sz - 1 && memcmp(json_string_value(j), p, sz - 1) == 0;
+    }
+    case HUB_AVRO_BYTES:
+    case HUB_AVRO_FIXED: {
+        const void *p;
+        size_t sz;
+        int rc = n->type == HUB_AVRO_BYTES ? avro_value_get_bytes(v, &p, &sz)
+                                           : avro_value_get_fixed(v, &p, &sz);
+        return rc == 0 && same_latin1(j, p, sz);
+    }
+    case HUB_AVRO_ENUM: {
+        int idx;
+        return json_is_string(j) && avro_value_get_enum(v, &idx) == 0 && idx >= 0 &&
+               (size_t)idx < n->n_symbols && strcmp(json_string_value(j), n->symbols[idx]) == 0;
+    }
+    case HUB_AVRO_RECORD: {
+        size_t sz;
+        if (!json_is_object(j) || json_object_size(j) != n->n_fields ||
+            avro_value_get_size(v, &sz) != 0 || sz != n->n_fields)
+            return false;
+        for (size_t i = 0; i < n->n_fields; i++) {
+            avro_value_t child;
+            const json_t *jc = json_object_get(j, n->fields[i].name);
+            if (!jc || avro_value_get_by_index(v, i, &child, NULL) != 0 ||
+                !same(jc, &child, n->fields[i].type, depth + 1))
+                return false;
+        }
+        return true;
+    }
+    case HUB_AVRO_ARRAY: {
+        size_t sz;
+        if (!json_is_array(j) || avro_value_get_size(v, &sz) != 0 || sz != json_array_size(j))
+            return false;
+        for (size_t i = 0; i < sz; i++) {
+            avro_value_t child;
+            if (avro_value_get_by_index(v, i, &child, NULL) != 0 ||
+                !same(json_array_get(j, i), &child, n->items, depth + 1))
+                return false;
+        }
+        return true;
+    }
+    case HUB_AVRO_MAP: {
+        size_t sz;
+        if (!json_is_object(j) || avro_value_get_size(v, &sz) != 0)
+            return false;
+        for (size_t i = 0; i < sz; i++) {
+            avro_value_t child;
+            const char *key;
+            if (avro_value_get_by_index(v, i, &child, &key) != 0)
+                return false;
+            const json_t *jc = json_object_get(j, key);
+            if (!jc || !same(jc, &child, n->items, depth + 1))
+                return false;
+        }
+        return true;
+    }
+    case HUB_AVRO_UNION: {
+        int d;
+        avro_value_t branch;
+        if (avro_value_get_discriminant(v, &d) != 0 || d < 0 || (size_t)d >= n->n_branches ||
+            avro_value_get_current_branch(v, &branch) != 0)
+            return false;
+        return same(j, &branch, n->branches[d], depth + 1);
+    }
+    }
+    return false;
+}
+
+/* What Avro-C keeps and our decoder refuses on purpose (see the header). */
+#define REFUSED_VALUE 1u /* a string or map key not UTF-8, a NaN or infinity, a boolean not 0/1 */
+#define REFUSED_ENUM 2u  /* an enum index past the last symbol */
+
+/* True when Avro-C's value `v` of node `n` holds something of a kind in `kinds`. */
+static bool holds_refused(avro_value_t *v, const struct hub_avro_node *n, unsigned kinds, int depth)
+{
+    size_t sz;
+    if (depth > HUB_AVRO_MAX_DEPTH + 2)
+        return false;
+    switch (n->type) {
+    case HUB_AVRO_STRING: {
+        const char *p;
+        json_t *j;
+        if (!(kinds & REFUSED_VALUE) || avro_value_get_string(v, &p, &sz) != 0 || sz == 0)
+            return false;
+        j = json_stringn(p, sz - 1);
+        json_decref(j);
+        return j == NULL;
+    }
+    case HUB_AVRO_BOOLEAN: {
+        int b;
+        return (kinds & REFUSED_VALUE) && avro_value_get_boolean(v, &b) == 0 && b != 0 && b != 1;
+    }
+    case HUB_AVRO_FLOAT: {
+        float f;
+        return (kinds & REFUSED_VALUE) && avro_value_get_float(v, &f) == 0 && !isfinite(f);
+    }
+    case HUB_AVRO_DOUBLE: {
+        double d;
+        return (kinds & REFUSED_VALUE) && avro_value_get_double(v, &d) == 0 && !isfinite(d);
+    }
+    case HUB_AVRO_ENUM: {
+        int idx;
+        return (kinds & REFUSED_ENUM) && avro_value_get_enum(v, &idx) == 0 &&
+               (idx < 0 || (size_t)idx >= n->n_symbols);
+    }
+    case HUB_AVRO_RECORD:
+    case HUB_AVRO_ARRAY:
+    case HUB_AVRO_MAP:
+        if (avro_value_get_size(v, &sz) != 0)
+            return false;
+        for (size_t i = 0; i < sz; i++) {
+            avro_value_t child;
+            const char *key = NULL;
+            if (avro_value_get_by_index(v, i, &child, n->type == HUB_AVRO_MAP ? &key : NULL) != 0)
+                return false;
+            if (key && (kinds & REFUSED_VALUE)) {
+                json_t *k = json_string(key);
+                json_decref(k);
+                if (!k)
+                    return true;
+            }
+            if (holds_refused(&child, n->type == HUB_AVRO_RECORD ? n->fields[i].type : n->items,
+                              kinds, depth + 1))
+                return true;
+        }
+        return false;
+    case HUB_AVRO_UNION: {
+        int d;
+        avro_value_t branch;
+        return avro_value_get_discriminant(v, &d) == 0 && d >= 0 && (size_t)d < n->n_branches &&
+               avro_value_get_current_branch(v, &branch) == 0 &&
+               holds_refused(&branch, n->branches[d], kinds, depth + 1);
+    }
+    default:
+        return false;
+    }
+}
+
+/* Nine bytes with the continuation bit, then a tenth above 1: a varint of more than 64 bits. */
+static bool has_overlong_varint(const uint8_t *p, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (run >= 9 && p[i] > 1)
+            return true;
+        run = (p[i] & 0x80) ? run + 1 : 0;
+    }
+    return false;
+}
+
+/* ---- Avro-C ---- */
+
+static int avroc_read(avro_value_t *v, const uint8_t *p, size_t n)
+{
+    avro_reader_t r = avro_reader_memory((const char *)p, (int64_t)n);
+    int rc;
+    if (!r)
+        abort();
+    avro_value_reset(v);
+    rc = avro_value_read(r, v);
+    avro_reader_free(r);
+    return rc;
+}
+
+/* Avro-C's encoding of `v` into a new buffer of *len bytes. */
+static uint8_t *avroc_write(avro_value_t *v, size_t *len)
+{
+    avro_writer_t w;
+    uint8_t *buf;
+    if (avro_value_sizeof(v, len) != 0 || !(buf = malloc(*len ? *len : 1)))
+        abort();
+    w = avro_writer_memory((const char *)buf, (int64_t)*len);
+    if (!w || avro_value_write(w, v) != 0 || (size_t)avro_writer_tell(w) != *len)
+        abort();
+    avro_writer_free(w);
+    return buf;
+}
+
+/* Our bytes `p` (n) must be exactly Avro-C's encoding of `s->value`, and read back by Avro-C to an
+ * equal value. */
+static void check_reverse(struct oracle_schema *s, const uint8_t *p, size_t n)
+{
+    size_t len;
+    uint8_t *theirs = avroc_write(&s->value, &len);
+    if (len != n || memcmp(theirs, p, n) != 0)
+        abort(); /* our encoder and Avro-C's write different bytes for one value */
+    free(theirs);
+    if (avroc_read(&s->again, p, n) != 0 || !avro_value_equal(&s->value, &s->again))
+        abort();
+}
+
+/* ---- the target ---- */
+
+static void check_struct_path(struct oracle_schema *s, const uint8_t *body, size_t n,
+                              bool generic_ok)
+{
+    struct hub_error err;
+    struct hub_event ev;
+    uint8_t *msg = malloc(HUB_CODEC_HEADER_LEN + n), *out = NULL;
+    size_t out_len = 0;
+    if (!msg)
+        abort();
+    memcpy(msg, s->header, HUB_CODEC_HEADER_LEN);
+    if (n)
+        memcpy(msg + HUB_CODEC_HEADER_LEN, body, n);
+    if (hub_codec_decode(codec, msg, HUB_CODEC_HEADER_LEN + n, &ev, &err) == 0) {
+        if (!generic_ok)
+            abort(); /* the struct path accepted what the generic path refuses */
+        if (hub_codec_encode(codec, &ev, &out, &out_len, &err) != 0 ||
+            out_len < HUB_CODEC_HEADER_LEN || memcmp(out, s->header, HUB_CODEC_HEADER_LEN) != 0)
+            abort();
+        check_reverse(s, out + HUB_CODEC_HEADER_LEN, out_len - HUB_CODEC_HEADER_LEN);
+        free(out);
+        hub_event_clear(&ev);
+    }
+    free(msg);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct hub_error err;
+    struct hub_avro_reader r;
+    struct hub_avro_writer w;
+    json_t *ours = NULL;
+
+    if (!codec)
+        setup();
+    if (size == 0)
+        return 0;
+    struct oracle_schema *s = &schemas[data[0] % n_schemas];
+    const struct hub_avro_node *root = hub_avro_schema_root(s->ours);
+    const uint8_t *body = data + 1;
+    size_t n = size - 1;
+
+    hub_avro_reader_init(&r, body, n);
+    int rc_ours = hub_avro_decode_json(root, NULL, &r, &ours, &err);
+    bool whole = rc_ours == 0 && hub_avro_reader_left(&r) == 0;
+    int rc_theirs = avroc_read(&s->value, body, n);
+
+    if (rc_ours == 0) {
+        if (rc_theirs != 0 || !same(ours, &s->value, root, 0))
+            abort(); /* Avro-C refuses what we accept, or reads another value */
+        hub_avro_writer_init_heap(&w, 0);
+        if (hub_avro_encode_json(root, ours, &w, &err) != 0 || w.err)
+            abort(); /* what we decode we must be able to encode */
+        check_reverse(s, w.buf, w.len);
+        hub_avro_writer_free(&w);
+        json_decref(ours);
+    } else if (rc_theirs == 0) {
+        /* Avro-C accepts what we refuse: only for a reason of the header, and that one checked */
+        bool why;
+        switch (rc_ours) {
+        case HUB_EAVRO_VALUE:
+            why = holds_refused(&s->value, root, REFUSED_VALUE, 0);
+            break;
+        case HUB_EAVRO_ENUM:
+            why = holds_refused(&s->value, root, REFUSED_ENUM, 0);
+            break;
+        case HUB_EAVRO_VARINT:
+            why = has_overlong_varint(body, n);
+            break;
+        default:
+            why = rc_ours == HUB_ENOMEM; /* TRUNCATED, NEGLEN, HUGELEN, UNION: Avro-C must agree */
+            break;
+        }
+        if (!why)
+            abort();
+    }
+    if (s->bound)
+        check_struct_path(s, body, n, whole);
+    return 0;
+}
