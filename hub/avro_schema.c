@@ -674,6 +674,25 @@ uint64_t hub_avro_crc64(const void *data, size_t len)
 
 /* ---- public ---- */
 
+/* Checks every field default again once the whole tree is parsed: while a record is being parsed,
+ * a default whose type refers back to it (a recursive record) was checked against the fields
+ * parsed so far only, which let a default through that lacks a later field. */
+static int recheck_defaults(struct parse_ctx *c)
+{
+    for (size_t i = 0; i < c->n_names; i++) {
+        const struct hub_avro_node *n = c->names[i].node;
+        for (size_t k = 0; n->type == HUB_AVRO_RECORD && k < n->n_fields; k++) {
+            const struct hub_avro_field *f = &n->fields[k];
+            if (f->default_value && !hub_avro_default_valid(f->type, f->default_value)) {
+                c->path_len = 0;
+                (void)path_push(c, "%s.%s", n->fullname, f->name);
+                return parse_fail(c, "default does not match the field's type");
+            }
+        }
+    }
+    return 0;
+}
+
 int hub_avro_schema_parse(const char *json, size_t len, hub_avro_schema_t **out,
                           struct hub_error *err)
 {
@@ -697,6 +716,9 @@ int hub_avro_schema_parse(const char *json, size_t len, hub_avro_schema_t **out,
         goto out;
     }
     rc = parse_node(&c, s->doc, "", &s->root);
+    if (rc)
+        goto out;
+    rc = recheck_defaults(&c);
     if (rc)
         goto out;
     canon(&b, s->root);

@@ -101,25 +101,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (hub_avro_schema_check_compatible(hub_avro_schema_root(s), hub_avro_schema_root(s), 0,
                                          &err) != 0)
         abort();
-    if (hub_avro_schema_parse(canon, strlen(canon), &again, &err) != 0)
-        abort(); /* the canonical form is not a schema */
-    if (strcmp(hub_avro_schema_canonical(again), canon) != 0) {
-        /* The one case where the specification's form loses information: a name in the null
-         * namespace inside a namespaced type is written bare, and read back it takes the
-         * enclosing namespace (Java's SchemaNormalization does the same). Then the second round
-         * must be a fixed point. */
-        struct names seen = {0};
-        scan_names(hub_avro_schema_root(s), 0, &seen);
-        if (!seen.dotless || !seen.dotted)
-            abort();
-        const char *c2 = hub_avro_schema_canonical(again);
-        hub_avro_schema_t *third = NULL;
-        if (hub_avro_schema_parse(c2, strlen(c2), &third, &err) != 0 ||
-            strcmp(hub_avro_schema_canonical(third), c2) != 0)
-            abort();
-        hub_avro_schema_destroy(third);
-    } else if (hub_avro_schema_fingerprint(again) != hub_avro_schema_fingerprint(s)) {
-        abort();
+    /* The one case where the specification's form loses information: a name in the null
+     * namespace inside a namespaced type is written bare, and read back it takes the enclosing
+     * namespace (Java's SchemaNormalization writes the same text), so it may change its meaning or
+     * even collide with a namespaced name. Only the fingerprint of the original counts there. */
+    struct names seen = {false, false};
+    scan_names(hub_avro_schema_root(s), 0, &seen);
+    if (!(seen.dotless && seen.dotted)) {
+        if (hub_avro_schema_parse(canon, strlen(canon), &again, &err) != 0)
+            abort(); /* the canonical form is not a schema */
+        if (strcmp(hub_avro_schema_canonical(again), canon) != 0 ||
+            hub_avro_schema_fingerprint(again) != hub_avro_schema_fingerprint(s))
+            abort(); /* canonicalisation is not idempotent */
     }
     hub_avro_schema_destroy(again);
     hub_avro_schema_destroy(s);

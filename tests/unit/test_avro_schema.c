@@ -245,6 +245,27 @@ static void test_parse_rejects_malformed_schemas(void **state)
             fail_msg("accepted bad schema: %s", bad[i]);
 }
 
+/* Found by fuzzing: a default for a field whose type is the record being defined was checked
+ * against the fields parsed so far, so {} passed for a record whose later field `v` has no
+ * default. */
+static void test_parse_checks_defaults_of_recursive_records_against_every_field(void **state)
+{
+    struct hub_error err = {0};
+    hub_avro_schema_t *s = NULL;
+    static const char bad[] = "{\"type\":\"record\",\"name\":\"N\",\"fields\":["
+                              "{\"name\":\"self\",\"type\":[\"N\",\"null\"],\"default\":{}},"
+                              "{\"name\":\"v\",\"type\":\"long\"}]}";
+    static const char good[] = "{\"type\":\"record\",\"name\":\"N\",\"fields\":["
+                               "{\"name\":\"self\",\"type\":[\"N\",\"null\"],"
+                               "\"default\":{\"v\":1}},"
+                               "{\"name\":\"v\",\"type\":\"long\"}]}";
+    (void)state;
+    assert_int_equal(hub_avro_schema_parse(bad, sizeof bad - 1, &s, &err), HUB_EAVRO_SCHEMA);
+    assert_null(s);
+    assert_string_equal(err.msg, "schema: N.self: default does not match the field's type");
+    hub_avro_schema_destroy(parse_ok(good));
+}
+
 static void test_parse_resolves_names_and_recursion(void **state)
 {
     hub_avro_schema_t *s = parse_ok(
@@ -618,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_canonical_form_strips_logical_types_docs_and_defaults),
         cmocka_unit_test(test_crc64_of_null_schema_is_the_spec_value),
         cmocka_unit_test(test_parse_rejects_malformed_schemas),
+        cmocka_unit_test(test_parse_checks_defaults_of_recursive_records_against_every_field),
         cmocka_unit_test(test_parse_resolves_names_and_recursion),
         cmocka_unit_test(test_compat_accepts_defaults_promotions_and_appended_symbols),
         cmocka_unit_test(test_compat_rejects_missing_defaults_type_changes_and_enum_changes),
