@@ -938,7 +938,35 @@ struct compat_ctx {
     struct hub_error *err;
     char path[PATH_MAX_LEN];
     size_t path_len;
+    /* Record pairs already found compatible: a named record referred to from many places is
+     * checked once, not once per path to it (2^depth paths in a schema of a few KB). */
+    struct compat_pair *done;
+    size_t n_done, cap_done;
 };
+
+static bool compat_done(const struct compat_ctx *c, const struct hub_avro_node *r,
+                        const struct hub_avro_node *w)
+{
+    for (size_t i = 0; i < c->n_done; i++)
+        if (c->done[i].r == r && c->done[i].w == w)
+            return true;
+    return false;
+}
+
+/* Remembers a compatible pair; out of memory it is merely not remembered (checked again). */
+static void compat_remember(struct compat_ctx *c, const struct hub_avro_node *r,
+                            const struct hub_avro_node *w)
+{
+    if (c->n_done == c->cap_done) {
+        size_t cap = c->cap_done ? c->cap_done * 2 : 16;
+        struct compat_pair *p = realloc(c->done, cap * sizeof *p);
+        if (!p)
+            return;
+        c->done = p;
+        c->cap_done = cap;
+    }
+    c->done[c->n_done++] = (struct compat_pair){r, w, NULL};
+}
 
 static int compat_fail(struct compat_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -1008,6 +1036,8 @@ static int compat(struct compat_ctx *c, const struct hub_avro_node *r,
 
     switch (r->type) {
     case HUB_AVRO_RECORD:
+        if (compat_done(c, r, w))
+            return 0;
         for (i = 0; i < r->n_fields; i++) {
             const struct hub_avro_field *rf = &r->fields[i];
             const struct hub_avro_field *wf = hub_avro_record_field(w, rf->name);
@@ -1023,6 +1053,7 @@ static int compat(struct compat_ctx *c, const struct hub_avro_node *r,
             }
             cpath_pop(c, mark);
         }
+        compat_remember(c, r, w);
         return 0;
     case HUB_AVRO_ENUM:
         for (i = 0; i < w->n_symbols; i++) {
@@ -1060,5 +1091,7 @@ int hub_avro_schema_check_compatible(const struct hub_avro_node *reader,
     memset(&c, 0, sizeof c);
     c.flags = flags;
     c.err = err;
-    return compat(&c, reader, writer, NULL, 0);
+    int rc = compat(&c, reader, writer, NULL, 0);
+    free(c.done);
+    return rc;
 }

@@ -19,10 +19,37 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_defaults(const struct hub_avro_node *n, int depth)
+#define MAX_NAMED 4096
+
+/* What a walk over the tree has seen; each named type is entered once (they may be shared). */
+struct walk {
+    const struct hub_avro_node *named[MAX_NAMED];
+    size_t n_named;
+    bool dotless, dotted; /* some named type's full name has no dot / has one */
+};
+
+static bool first_visit(struct walk *w, const struct hub_avro_node *n)
 {
-    if (depth > 64)
-        return; /* recursive records refer back to themselves */
+    if (!n->fullname)
+        return true;
+    for (size_t i = 0; i < w->n_named; i++)
+        if (w->named[i] == n)
+            return false;
+    if (w->n_named == MAX_NAMED)
+        return false;
+    w->named[w->n_named++] = n;
+    if (strchr(n->fullname, '.'))
+        w->dotted = true;
+    else
+        w->dotless = true;
+    return true;
+}
+
+/* Every default is valid for its type, every field and symbol is found under its name. */
+static void check_tree(const struct hub_avro_node *n, struct walk *w)
+{
+    if (!first_visit(w, n))
+        return;
     switch (n->type) {
     case HUB_AVRO_RECORD:
         for (size_t i = 0; i < n->n_fields; i++) {
@@ -31,7 +58,7 @@ static void check_defaults(const struct hub_avro_node *n, int depth)
                 abort();
             if (hub_avro_record_field(n, f->name) != f)
                 abort();
-            check_defaults(f->type, depth + 1);
+            check_tree(f->type, w);
         }
         break;
     case HUB_AVRO_ENUM:
@@ -43,40 +70,18 @@ static void check_defaults(const struct hub_avro_node *n, int depth)
         break;
     case HUB_AVRO_ARRAY:
     case HUB_AVRO_MAP:
-        check_defaults(n->items, depth + 1);
+        check_tree(n->items, w);
         break;
     case HUB_AVRO_UNION:
         for (size_t i = 0; i < n->n_branches; i++) {
             if (n->branches[i]->type == HUB_AVRO_UNION)
                 abort(); /* a union directly inside a union */
-            check_defaults(n->branches[i], depth + 1);
+            check_tree(n->branches[i], w);
         }
         break;
     default:
         break;
     }
-}
-
-struct names {
-    bool dotless, dotted; /* some named type's full name has no dot / has one */
-};
-
-static void scan_names(const struct hub_avro_node *n, int depth, struct names *seen)
-{
-    if (depth > 64)
-        return;
-    if (n->fullname) {
-        if (strchr(n->fullname, '.'))
-            seen->dotted = true;
-        else
-            seen->dotless = true;
-    }
-    for (size_t i = 0; n->type == HUB_AVRO_RECORD && i < n->n_fields; i++)
-        scan_names(n->fields[i].type, depth + 1, seen);
-    for (size_t i = 0; n->type == HUB_AVRO_UNION && i < n->n_branches; i++)
-        scan_names(n->branches[i], depth + 1, seen);
-    if (n->type == HUB_AVRO_ARRAY || n->type == HUB_AVRO_MAP)
-        scan_names(n->items, depth + 1, seen);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -97,7 +102,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!canon || !canon[0] ||
         hub_avro_schema_fingerprint(s) != hub_avro_crc64(canon, strlen(canon)))
         abort();
-    check_defaults(hub_avro_schema_root(s), 0);
+    static struct walk seen; /* large: not on the stack */
+    memset(&seen, 0, sizeof seen);
+    check_tree(hub_avro_schema_root(s), &seen);
     if (hub_avro_schema_check_compatible(hub_avro_schema_root(s), hub_avro_schema_root(s), 0,
                                          &err) != 0)
         abort();
@@ -105,8 +112,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * namespace inside a namespaced type is written bare, and read back it takes the enclosing
      * namespace (Java's SchemaNormalization writes the same text), so it may change its meaning or
      * even collide with a namespaced name. Only the fingerprint of the original counts there. */
-    struct names seen = {false, false};
-    scan_names(hub_avro_schema_root(s), 0, &seen);
     if (!(seen.dotless && seen.dotted)) {
         if (hub_avro_schema_parse(canon, strlen(canon), &again, &err) != 0)
             abort(); /* the canonical form is not a schema */

@@ -35,8 +35,8 @@
  *   - the block size after a negative array or map count: Avro-C reads it and ignores it; ours
  *     refuses one that is negative (HUB_EAVRO_NEGLEN) or past the end of the input
  *     (HUB_EAVRO_HUGELEN). Checked: the body has such a block size where Avro-C reads one.
- *   - enum indexes past the last symbol: Avro-C 1.11.1 keeps the index (HUB_EAVRO_ENUM here).
- *     Checked: Avro-C's value holds such an index.
+ *   - enum indexes outside the symbols: Avro-C 1.11.1 takes the index unchecked, cut to an int
+ *     (HUB_EAVRO_ENUM here). Checked: the body has such an index where Avro-C reads one.
  *   - logical types (uuid, date, timestamp-millis) and the domain rules of the struct path (uuid
  *     form, pseudonym, school unit, birth year, ...): Avro-C ignores them, so a struct-path
  *     refusal is never compared with Avro-C; only its acceptance is (point 4, then 1 and 3).
@@ -316,12 +316,9 @@ static bool same(const json_t *j, avro_value_t *v, const struct hub_avro_node *n
     return false;
 }
 
-/* What Avro-C keeps and our decoder refuses on purpose (see the header). */
-#define REFUSED_VALUE 1u /* a string or map key not UTF-8, a NaN or infinity, a boolean not 0/1 */
-#define REFUSED_ENUM 2u  /* an enum index past the last symbol */
-
-/* True when Avro-C's value `v` of node `n` holds something of a kind in `kinds`. */
-static bool holds_refused(avro_value_t *v, const struct hub_avro_node *n, unsigned kinds, int depth)
+/* True when Avro-C's value `v` of node `n` holds what our decoder refuses on purpose (see the
+ * header): a string or map key that is not UTF-8, a NaN or infinity, a boolean not 0 or 1. */
+static bool holds_refused(avro_value_t *v, const struct hub_avro_node *n, int depth)
 {
     size_t sz;
     if (depth > HUB_AVRO_MAX_DEPTH + 2)
@@ -330,7 +327,7 @@ static bool holds_refused(avro_value_t *v, const struct hub_avro_node *n, unsign
     case HUB_AVRO_STRING: {
         const char *p;
         json_t *j;
-        if (!(kinds & REFUSED_VALUE) || avro_value_get_string(v, &p, &sz) != 0 || sz == 0)
+        if (avro_value_get_string(v, &p, &sz) != 0 || sz == 0)
             return false;
         j = json_stringn(p, sz - 1);
         json_decref(j);
@@ -338,20 +335,15 @@ static bool holds_refused(avro_value_t *v, const struct hub_avro_node *n, unsign
     }
     case HUB_AVRO_BOOLEAN: {
         int b;
-        return (kinds & REFUSED_VALUE) && avro_value_get_boolean(v, &b) == 0 && b != 0 && b != 1;
+        return avro_value_get_boolean(v, &b) == 0 && b != 0 && b != 1;
     }
     case HUB_AVRO_FLOAT: {
         float f;
-        return (kinds & REFUSED_VALUE) && avro_value_get_float(v, &f) == 0 && !isfinite(f);
+        return avro_value_get_float(v, &f) == 0 && !isfinite(f);
     }
     case HUB_AVRO_DOUBLE: {
         double d;
-        return (kinds & REFUSED_VALUE) && avro_value_get_double(v, &d) == 0 && !isfinite(d);
-    }
-    case HUB_AVRO_ENUM: {
-        int idx;
-        return (kinds & REFUSED_ENUM) && avro_value_get_enum(v, &idx) == 0 &&
-               (idx < 0 || (size_t)idx >= n->n_symbols);
+        return avro_value_get_double(v, &d) == 0 && !isfinite(d);
     }
     case HUB_AVRO_RECORD:
     case HUB_AVRO_ARRAY:
@@ -363,14 +355,14 @@ static bool holds_refused(avro_value_t *v, const struct hub_avro_node *n, unsign
             const char *key = NULL;
             if (avro_value_get_by_index(v, i, &child, n->type == HUB_AVRO_MAP ? &key : NULL) != 0)
                 return false;
-            if (key && (kinds & REFUSED_VALUE)) {
+            if (key) {
                 json_t *k = json_string(key);
                 json_decref(k);
                 if (!k)
                     return true;
             }
             if (holds_refused(&child, n->type == HUB_AVRO_RECORD ? n->fields[i].type : n->items,
-                              kinds, depth + 1))
+                              depth + 1))
                 return true;
         }
         return false;
@@ -379,7 +371,7 @@ static bool holds_refused(avro_value_t *v, const struct hub_avro_node *n, unsign
         avro_value_t branch;
         return avro_value_get_discriminant(v, &d) == 0 && d >= 0 && (size_t)d < n->n_branches &&
                avro_value_get_current_branch(v, &branch) == 0 &&
-               holds_refused(&branch, n->branches[d], kinds, depth + 1);
+               holds_refused(&branch, n->branches[d], depth + 1);
     }
     default:
         return false;
@@ -412,6 +404,7 @@ struct scan {
     const uint8_t *p, *end;
     bool stopped;        /* Avro-C stops reading here (an error it reports) */
     bool bad_block_size; /* a block size (after a negative count) < 0 or past the input */
+    bool bad_enum;       /* an enum index outside the symbols */
 };
 
 static bool scan_varint(struct scan *s, int64_t *out)
@@ -473,6 +466,8 @@ static bool scan_safe(struct scan *s, const struct hub_avro_node *n, int depth)
     case HUB_AVRO_ENUM:
         if (scan_varint(s, &v) && n->type == HUB_AVRO_INT && (v < INT32_MIN || v > INT32_MAX))
             s->stopped = true;
+        else if (!s->stopped && n->type == HUB_AVRO_ENUM && (v < 0 || (uint64_t)v >= n->n_symbols))
+            s->bad_enum = true; /* Avro-C takes it (cut to an int) */
         return true;
     case HUB_AVRO_FLOAT:
     case HUB_AVRO_DOUBLE:
@@ -598,7 +593,7 @@ static void check(struct oracle_schema *s, const uint8_t *body, size_t n)
     hub_avro_reader_init(&r, body, n);
     int rc_ours = hub_avro_decode_json(root, NULL, &r, &ours, &err);
     bool whole = rc_ours == 0 && hub_avro_reader_left(&r) == 0;
-    struct scan sc = {body, body + n, false, false};
+    struct scan sc = {body, body + n, false, false, false};
     if (!scan_safe(&sc, root, 0)) {
         if (rc_ours == 0)
             abort(); /* a length past the input that ours did not refuse */
@@ -622,10 +617,10 @@ static void check(struct oracle_schema *s, const uint8_t *body, size_t n)
         bool why;
         switch (rc_ours) {
         case HUB_EAVRO_VALUE:
-            why = holds_refused(&s->value, root, REFUSED_VALUE, 0);
+            why = holds_refused(&s->value, root, 0);
             break;
         case HUB_EAVRO_ENUM:
-            why = holds_refused(&s->value, root, REFUSED_ENUM, 0);
+            why = sc.bad_enum;
             break;
         case HUB_EAVRO_VARINT:
             why = has_overlong_varint(body, n);

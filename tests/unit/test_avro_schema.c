@@ -359,6 +359,56 @@ static void test_compat_rejects_missing_defaults_type_changes_and_enum_changes(v
 
 /* ---- binary primitives ---- */
 
+/* Records A0..A(n-1), each with two fields of the next record (the first defines it, the second
+ * refers to it by name), the last holding `leaf` fields: 2^n paths to the last record. */
+static char *dag_schema(int n, const char *leaf)
+{
+    size_t cap = 64 + (size_t)n * 160 + strlen(leaf), len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(buf + len, cap - len,
+                                "{\"type\":\"record\",\"name\":\"A%d\",\"fields\":[{\"name\":\"a\","
+                                "\"type\":",
+                                i);
+    len += (size_t)snprintf(buf + len, cap - len,
+                            "{\"type\":\"record\",\"name\":\"A%d\",\"fields\":[%s]}", n, leaf);
+    for (int i = n - 1; i >= 0; i--)
+        len +=
+            (size_t)snprintf(buf + len, cap - len, "},{\"name\":\"b\",\"type\":\"A%d\"}]}", i + 1);
+    assert_true(len < cap);
+    return buf;
+}
+
+/* Found by fuzzing: a named record referred to from two fields at each of 40 levels made the
+ * check walk 2^40 paths (a 4 KB schema hung hub_codec_add_writer_schema). Each pair of records is
+ * now checked once; a problem deep down is still found and named. */
+static void test_compat_checks_a_record_shared_by_many_paths_once(void **state)
+{
+    char *w = dag_schema(40, "{\"name\":\"v\",\"type\":\"long\"}");
+    char *r_ok = dag_schema(40, "{\"name\":\"v\",\"type\":\"long\"},"
+                                "{\"name\":\"x\",\"type\":\"int\",\"default\":0}");
+    char *r_bad = dag_schema(40, "{\"name\":\"v\",\"type\":\"long\"},"
+                                 "{\"name\":\"x\",\"type\":\"int\"}");
+    hub_avro_schema_t *ws = parse_ok(w), *oks = parse_ok(r_ok), *bads = parse_ok(r_bad);
+    struct hub_error err = {0};
+    (void)state;
+    assert_int_equal(hub_avro_schema_check_compatible(hub_avro_schema_root(oks),
+                                                      hub_avro_schema_root(ws), 0, &err),
+                     0);
+    assert_int_equal(hub_avro_schema_check_compatible(hub_avro_schema_root(bads),
+                                                      hub_avro_schema_root(ws), 0, &err),
+                     HUB_EAVRO_SCHEMA);
+    assert_non_null(strstr(err.msg, "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a."
+                                    "a.a.a.a.a.a.a.a.a.a.x: field added without a default"));
+    hub_avro_schema_destroy(ws);
+    hub_avro_schema_destroy(oks);
+    hub_avro_schema_destroy(bads);
+    free(w);
+    free(r_ok);
+    free(r_bad);
+}
+
 static void test_varint_round_trips_extremes(void **state)
 {
     static const int64_t values[] = {0,  1,         -1,        63,        -64,
@@ -643,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_parse_resolves_names_and_recursion),
         cmocka_unit_test(test_compat_accepts_defaults_promotions_and_appended_symbols),
         cmocka_unit_test(test_compat_rejects_missing_defaults_type_changes_and_enum_changes),
+        cmocka_unit_test(test_compat_checks_a_record_shared_by_many_paths_once),
         cmocka_unit_test(test_varint_round_trips_extremes),
         cmocka_unit_test(test_binary_reads_fail_with_distinct_codes),
         cmocka_unit_test(test_block_count_handles_negative_counts_and_bounds),
