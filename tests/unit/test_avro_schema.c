@@ -560,6 +560,38 @@ static void test_generic_values_round_trip_every_type(void **state)
     hub_avro_schema_destroy(s);
 }
 
+/* Found by the differential fuzz target (tests/fuzz/fuzz_codec_oracle.c): a union inside a map
+ * accepted only values of its first branch when encoding (the rule of defaults), so a decoded
+ * value could not be encoded again; and a map key holding a NUL was written cut at the NUL. */
+static void test_generic_encode_takes_any_branch_inside_containers_and_whole_keys(void **state)
+{
+    hub_avro_schema_t *s = parse_ok("{\"type\":\"map\",\"values\":[\"null\",\"long\",\"string\"]}");
+    json_t *in = json_loads("{\"n\":null,\"l\":-5,\"s\":\"Järva\"}", 0, NULL);
+    struct hub_avro_writer w;
+    struct hub_avro_reader r;
+    json_t *out = NULL;
+    struct hub_error err = {0};
+    /* map of 4, then "n" null, "l" long -5, "s" string, "a\0b" long 7, end */
+    static const uint8_t want[] = {0x08, 0x02, 'n',  0x00, 0x02, 'l',  0x02, 0x09, 0x02,
+                                   's',  0x04, 0x0c, 'J',  0xc3, 0xa4, 'r',  'v',  'a',
+                                   0x06, 'a',  0x00, 'b',  0x02, 0x0e, 0x00};
+    (void)state;
+    assert_non_null(in);
+    assert_int_equal(json_object_setn_new(in, "a\0b", 3, json_integer(7)), 0);
+    hub_avro_writer_init_heap(&w, 0);
+    if (hub_avro_encode_json(hub_avro_schema_root(s), in, &w, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(w.len, sizeof want);
+    assert_memory_equal(w.buf, want, sizeof want);
+    hub_avro_reader_init(&r, w.buf, w.len);
+    assert_int_equal(hub_avro_decode_json(hub_avro_schema_root(s), NULL, &r, &out, &err), 0);
+    assert_int_equal(json_object_size(out), 4);
+    hub_avro_writer_free(&w);
+    json_decref(in);
+    json_decref(out);
+    hub_avro_schema_destroy(s);
+}
+
 static void test_generic_encode_rejects_values_that_do_not_fit(void **state)
 {
     hub_avro_schema_t *s = parse_ok(REC("{\"name\":\"a\",\"type\":\"int\"}"));
@@ -699,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_block_count_handles_negative_counts_and_bounds),
         cmocka_unit_test(test_fixed_writer_reports_erange_and_heap_writer_grows),
         cmocka_unit_test(test_generic_values_round_trip_every_type),
+        cmocka_unit_test(test_generic_encode_takes_any_branch_inside_containers_and_whole_keys),
         cmocka_unit_test(test_generic_encode_rejects_values_that_do_not_fit),
         cmocka_unit_test(test_nesting_depth_is_bounded),
         cmocka_unit_test(test_zero_size_items_are_bounded),
