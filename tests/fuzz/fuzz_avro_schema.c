@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/avro_schema.h"
+#include "hub/avro/avro_schema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,13 +2,17 @@
  * fuzz_codec_oracle.c — differential fuzz target: our Avro codec against Apache Avro-C 1.11.1 on
  * the same bytes and the same writer schema.
  *
- * Input: the first byte picks one of the schemas compiled into libhub (hub/schemas.h, every
+ * Input: the first byte picks one of the schemas compiled into libhub (hub/avro/schemas.h, every
  * schemas/<record>/v<N>.avsc) or, last, a test-only schema of the types they do not use (byte
- * modulo their count), the rest is an Avro binary body written with it (no single-object header).
- * Each input is decoded by ours      hub_avro_decode_json (hub/avro_value.c), in the writer's own
- * shape, and, for records with a C binding, hub_codec_decode (hub/codec.c, the struct path) after
- * the single-object header of that schema; Avro-C    avro_value_read into a generic value of the
- * same schema. and then:
+ * modulo their count); the rest is an Avro binary body written with it (no single-object header).
+ *
+ * Each input is decoded
+ *   - by ours: hub_avro_decode_json (hub/avro/avro_value.c) in the writer's own shape, and, for
+ *     records with a C binding, hub_codec_decode (hub/avro/codec.c, the struct path) after the
+ *     single-object header of that schema;
+ *   - by Avro-C: avro_value_read into a generic value of the same schema.
+ *
+ * Then:
  *   1. what ours accepts, Avro-C accepts, with equal values: both trees are walked together,
  *      field by field (strings and bytes byte for byte, doubles bit for bit, enums by symbol,
  *      unions by branch);
@@ -16,7 +20,7 @@
  *      of range), Avro-C refuses too, but for the differences below;
  *   3. the reverse: what ours accepted, ours encodes again (hub_avro_encode_json, and
  *      hub_codec_encode from the struct), and those bytes are exactly the bytes Avro-C writes for
- *      its own decoded value, and Avro-C reads them back to an equal value (avro_value_equal).
+ *      its own decoded value, and Avro-C reads them back to an equal value (avro_value_equal);
  *   4. the struct path is never more lenient than the generic one: what hub_codec_decode accepts,
  *      hub_avro_decode_json accepts with nothing left over.
  *
@@ -40,10 +44,11 @@
  *     form, pseudonym, school unit, birth year, ...): Avro-C ignores them, so a struct-path
  *     refusal is never compared with Avro-C; only its acceptance is (point 4, then 1 and 3).
  *   - map keys holding a NUL byte: Avro-C keeps keys as C strings, cut at the NUL; a map with
- *     such a key is not compared, and the value is only re-encoded and decoded again by ours. (None
- * of our schemas has a map yet; a test-only schema here holds the types ours do not use, maps among
- * them.) Avro-C's own faults on hostile bytes are not ours: it is never given a length it would
- * allocate for nothing (scan_safe), an allocation it cannot make returns NULL here (ASan
+ *     such a key is not compared, and the value is only re-encoded and decoded again by ours.
+ *     None of our schemas has a map yet; the test-only schema holds maps, fixed and float.
+ *
+ * Avro-C's own faults on hostile bytes are not ours: it is never given a length it would allocate
+ * for nothing (scan_safe), an allocation it cannot make returns NULL here (ASan
  * allocator_may_return_null), and what it leaks is freed after each input (avroc_alloc); our code
  * and this target stay fully checked, leaks included.
  */
@@ -54,9 +59,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/avro_value.h"
-#include "hub/codec.h"
-#include "hub/schemas.h"
+#include "hub/avro/avro_value.h"
+#include "hub/avro/codec.h"
+#include "hub/avro/schemas.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__asan_default_options(void);

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/directory.h"
+#include "hub/directory/directory.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/district.h"
+#include "hub/domain/district.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

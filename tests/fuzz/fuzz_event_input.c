@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/codec.h"
-#include "hub/event_input.h"
+#include "hub/avro/codec.h"
+#include "hub/publish/event_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/sign.h"
+#include "hub/crypto/sign.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
