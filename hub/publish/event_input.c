@@ -10,6 +10,7 @@
 #include "hub/domain/ident.h"
 #include "hub/domain/pnr.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -17,6 +18,26 @@
 
 static void problem(struct hub_input_problems *pr, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Stars over every run of ten or more digits (counting across '-' and '+' inside the run): a
+ * problem may quote a piece of the input (an unknown field's name, an enum value, a date), and a
+ * personnummer put in the wrong place must not come back in the message. */
+static void mask_digit_runs(char *text)
+{
+    size_t i = 0;
+    while (text[i]) {
+        size_t start = i, digits = 0;
+        while (text[i] && (isdigit((unsigned char)text[i]) ||
+                           ((text[i] == '-' || text[i] == '+') && i > start)))
+            digits += isdigit((unsigned char)text[i++]) ? 1 : 0;
+        if (digits >= 10)
+            for (size_t k = start; k < i; k++)
+                if (isdigit((unsigned char)text[k]))
+                    text[k] = '*';
+        if (i == start)
+            i++;
+    }
+}
 
 static void problem(struct hub_input_problems *pr, int code, const char *fmt, ...)
 {
@@ -28,6 +49,7 @@ static void problem(struct hub_input_problems *pr, int code, const char *fmt, ..
     va_start(ap, fmt);
     vsnprintf(pr->p[pr->n].text, sizeof pr->p[pr->n].text, fmt, ap);
     va_end(ap);
+    mask_digit_runs(pr->p[pr->n].text);
     pr->p[pr->n].code = code;
     pr->n++;
 }

@@ -7,7 +7,9 @@
  * itself is never copied into the event, a message or a log line.
  *
  * Every problem of an input is collected (not just the first), each naming its field:
- * "start_date: 2026-02-30 is not a date". The caller adds "FILE:LINE: ".
+ * "start_date: 2026-02-30 is not a date". The caller adds "FILE:LINE: ". A problem that quotes
+ * the input has every run of ten or more digits starred ("x********-****: unknown field"), so a
+ * personnummer typed into the wrong place does not come back either.
  */
 #ifndef HUB_EVENT_INPUT_H
 #define HUB_EVENT_INPUT_H
