@@ -433,6 +433,7 @@ struct scan {
     bool stopped;        /* Avro-C stops reading here (an error it reports) */
     bool bad_block_size; /* a block size (after a negative count) < 0 or past the input */
     bool bad_enum;       /* an enum index outside the symbols */
+    bool nul_key;        /* a map key holding a NUL (Avro-C cuts it there) */
 };
 
 static bool scan_varint(struct scan *s, int64_t *out)
@@ -463,7 +464,7 @@ static bool scan_skip(struct scan *s, uint64_t n)
 }
 
 /* A string's or bytes' length: false when Avro-C would allocate it for nothing. */
-static bool scan_bytes(struct scan *s)
+static bool scan_bytes(struct scan *s, bool is_key)
 {
     int64_t len;
     if (!scan_varint(s, &len))
@@ -474,6 +475,8 @@ static bool scan_bytes(struct scan *s)
     }
     if ((uint64_t)len > (uint64_t)(s->end - s->p) && (uint64_t)len > AVROC_ALLOC_MAX)
         return false;
+    if (is_key && (uint64_t)len <= (uint64_t)(s->end - s->p) && memchr(s->p, 0, (size_t)len))
+        s->nul_key = true;
     (void)scan_skip(s, (uint64_t)len);
     return true;
 }
@@ -506,7 +509,7 @@ static bool scan_safe(struct scan *s, const struct hub_avro_node *n, int depth)
         return true;
     case HUB_AVRO_STRING:
     case HUB_AVRO_BYTES:
-        return scan_bytes(s);
+        return scan_bytes(s, false);
     case HUB_AVRO_RECORD:
         for (size_t i = 0; i < n->n_fields && !s->stopped; i++)
             if (!scan_safe(s, n->fields[i].type, depth + 1))
@@ -532,7 +535,7 @@ static bool scan_safe(struct scan *s, const struct hub_avro_node *n, int depth)
             if (n->items->min_size == 0 && n->type == HUB_AVRO_ARRAY && v > 4096)
                 return false;
             for (int64_t i = 0; i < v && !s->stopped; i++)
-                if ((n->type == HUB_AVRO_MAP && !scan_bytes(s)) ||
+                if ((n->type == HUB_AVRO_MAP && !scan_bytes(s, true)) ||
                     !scan_safe(s, n->items, depth + 1))
                     return false;
         }
@@ -643,7 +646,7 @@ static void check(struct oracle_schema *s, const uint8_t *body, size_t n)
     hub_avro_reader_init(&r, body, n);
     int rc_ours = hub_avro_decode_json(root, NULL, &r, &ours, &err);
     bool whole = rc_ours == 0 && hub_avro_reader_left(&r) == 0;
-    struct scan sc = {body, body + n, false, false, false};
+    struct scan sc = {body, body + n, false, false, false, false};
     if (!scan_safe(&sc, root, 0)) {
         if (rc_ours == 0)
             abort(); /* a length past the input that ours did not refuse */
@@ -684,7 +687,8 @@ static void check(struct oracle_schema *s, const uint8_t *body, size_t n)
         bool why;
         switch (rc_ours) {
         case HUB_EAVRO_VALUE:
-            why = holds_refused(&s->value, root, 0);
+            /* (a key cut at a NUL may have lost what we refuse) */
+            why = holds_refused(&s->value, root, 0) || sc.nul_key;
             break;
         case HUB_EAVRO_ENUM:
             why = sc.bad_enum;
