@@ -222,6 +222,12 @@ static void get_child(const struct hub_input_ctx *ctx, json_t *obj, struct hub_e
         problem_err(pr, "personnummer", &e);
         return;
     }
+    if (pnr.birth.year < HUB_BIRTH_YEAR_MIN) {
+        /* a 12-digit form may name any century ("0015…"); the event could not be encoded */
+        problem(pr, HUB_EPNR_DATE, "personnummer: birth year before %d", HUB_BIRTH_YEAR_MIN);
+        memset(&pnr, 0, sizeof pnr);
+        return;
+    }
     if (hub_pseudonym_of(ctx->pseudonym, &pnr, ev->common.child) != 0)
         problem(pr, HUB_ECRYPTO, "personnummer: could not make the pseudonym");
     ev->common.birth_year = pnr.birth.year;

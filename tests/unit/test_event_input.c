@@ -97,6 +97,17 @@ static void test_problems_quote_short_values_and_dates(void **state)
     assert_non_null(strstr(text, "2026-02-30"));
 }
 
+/* Found by fuzzing: a 12-digit personnummer of another century ("00150312-2382", born in the
+ * year 15) passed the input and only failed when the codec refused its birth year. */
+static void test_personnummer_of_a_year_before_1900_is_refused_by_the_input(void **state)
+{
+    char text[4096];
+    const char *json = PLACEMENT_START "\"personnummer\":\"00150312-2382\","
+                                       "\"action\":\"started\",\"start_date\":\"2026-03-02\"}";
+    assert_int_equal(problems_of(*state, json, text, sizeof text), HUB_EINVAL);
+    assert_string_equal(text, "personnummer: birth year before 1900\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,6 +115,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_problems_quote_short_values_and_dates, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_personnummer_of_a_year_before_1900_is_refused_by_the_input, setup, teardown),
     };
     return cmocka_run_group_tests_name("event_input", tests, NULL, NULL);
 }
