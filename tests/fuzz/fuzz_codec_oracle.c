@@ -28,11 +28,11 @@
  * the reason rather than assumed):
  *   - trailing bytes: Avro-C reads one value and stops; hub_codec_decode refuses what is left
  *     (HUB_EAVRO_TRAILING). Values are compared on what both read.
- *   - strings that are not UTF-8, and NaN or infinite doubles: ours refuses (HUB_EAVRO_VALUE;
- *     JSON cannot hold them); Avro-C stores the bytes. Checked: Avro-C's value holds such a string
- *     or double.
- *   - booleans other than 0 or 1: ours refuses (HUB_EAVRO_VALUE), Avro-C keeps the byte as it is.
- *     Checked: Avro-C's value holds a boolean that is neither 0 nor 1.
+ *   - strings and map keys that are not UTF-8, and NaN or infinite floats and doubles: ours
+ *     refuses (HUB_EAVRO_VALUE; JSON cannot hold them); Avro-C stores the bytes. Booleans other
+ *     than 0 or 1: ours refuses (HUB_EAVRO_VALUE), Avro-C keeps the byte. Checked: the body holds
+ *     such a value where Avro-C reads one (from the bytes: Avro-C's own tree may have lost it to a
+ *     later duplicate map key).
  *   - a tenth varint byte above 1 (more than 64 bits): ours refuses (HUB_EAVRO_VARINT), Avro-C
  *     drops the excess bits. Checked: the body has nine continuation bytes before a byte > 1.
  *   - the block size after a negative array or map count: Avro-C reads it and ignores it; ours
@@ -344,68 +344,6 @@ static bool same(const json_t *j, avro_value_t *v, const struct hub_avro_node *n
     return false;
 }
 
-/* True when Avro-C's value `v` of node `n` holds what our decoder refuses on purpose (see the
- * header): a string or map key that is not UTF-8, a NaN or infinity, a boolean not 0 or 1. */
-static bool holds_refused(avro_value_t *v, const struct hub_avro_node *n, int depth)
-{
-    size_t sz;
-    if (depth > HUB_AVRO_MAX_DEPTH + 2)
-        return false;
-    switch (n->type) {
-    case HUB_AVRO_STRING: {
-        const char *p;
-        json_t *j;
-        if (avro_value_get_string(v, &p, &sz) != 0 || sz == 0)
-            return false;
-        j = json_stringn(p, sz - 1);
-        json_decref(j);
-        return j == NULL;
-    }
-    case HUB_AVRO_BOOLEAN: {
-        int b;
-        return avro_value_get_boolean(v, &b) == 0 && b != 0 && b != 1;
-    }
-    case HUB_AVRO_FLOAT: {
-        float f;
-        return avro_value_get_float(v, &f) == 0 && !isfinite(f);
-    }
-    case HUB_AVRO_DOUBLE: {
-        double d;
-        return avro_value_get_double(v, &d) == 0 && !isfinite(d);
-    }
-    case HUB_AVRO_RECORD:
-    case HUB_AVRO_ARRAY:
-    case HUB_AVRO_MAP:
-        if (avro_value_get_size(v, &sz) != 0)
-            return false;
-        for (size_t i = 0; i < sz; i++) {
-            avro_value_t child;
-            const char *key = NULL;
-            if (avro_value_get_by_index(v, i, &child, n->type == HUB_AVRO_MAP ? &key : NULL) != 0)
-                return false;
-            if (key) {
-                json_t *k = json_string(key);
-                json_decref(k);
-                if (!k)
-                    return true;
-            }
-            if (holds_refused(&child, n->type == HUB_AVRO_RECORD ? n->fields[i].type : n->items,
-                              depth + 1))
-                return true;
-        }
-        return false;
-    case HUB_AVRO_UNION: {
-        int d;
-        avro_value_t branch;
-        return avro_value_get_discriminant(v, &d) == 0 && d >= 0 && (size_t)d < n->n_branches &&
-               avro_value_get_current_branch(v, &branch) == 0 &&
-               holds_refused(&branch, n->branches[d], depth + 1);
-    }
-    default:
-        return false;
-    }
-}
-
 /* Nine bytes with the continuation bit, then a tenth above 1: a varint of more than 64 bits. */
 static bool has_overlong_varint(const uint8_t *p, size_t n)
 {
@@ -433,8 +371,16 @@ struct scan {
     bool stopped;        /* Avro-C stops reading here (an error it reports) */
     bool bad_block_size; /* a block size (after a negative count) < 0 or past the input */
     bool bad_enum;       /* an enum index outside the symbols */
-    bool nul_key;        /* a map key holding a NUL (Avro-C cuts it there) */
+    bool bad_value;      /* a string or map key not UTF-8, a NaN or infinity, a boolean not 0/1 */
 };
+
+/* Whether n bytes at p are text our decoder takes (jansson's UTF-8 rules, NUL allowed). */
+static bool text_ok(const uint8_t *p, size_t n)
+{
+    json_t *j = json_stringn((const char *)p, n);
+    json_decref(j);
+    return j != NULL;
+}
 
 static bool scan_varint(struct scan *s, int64_t *out)
 {
@@ -464,7 +410,7 @@ static bool scan_skip(struct scan *s, uint64_t n)
 }
 
 /* A string's or bytes' length: false when Avro-C would allocate it for nothing. */
-static bool scan_bytes(struct scan *s, bool is_key)
+static bool scan_bytes(struct scan *s, bool is_text)
 {
     int64_t len;
     if (!scan_varint(s, &len))
@@ -475,8 +421,8 @@ static bool scan_bytes(struct scan *s, bool is_key)
     }
     if ((uint64_t)len > (uint64_t)(s->end - s->p) && (uint64_t)len > AVROC_ALLOC_MAX)
         return false;
-    if (is_key && (uint64_t)len <= (uint64_t)(s->end - s->p) && memchr(s->p, 0, (size_t)len))
-        s->nul_key = true;
+    if (is_text && (uint64_t)len <= (uint64_t)(s->end - s->p) && !text_ok(s->p, (size_t)len))
+        s->bad_value = true;
     (void)scan_skip(s, (uint64_t)len);
     return true;
 }
@@ -490,6 +436,8 @@ static bool scan_safe(struct scan *s, const struct hub_avro_node *n, int depth)
     case HUB_AVRO_NULL:
         return true;
     case HUB_AVRO_BOOLEAN:
+        if (s->p<s->end && * s->p> 1)
+            s->bad_value = true; /* Avro-C keeps the byte */
         (void)scan_skip(s, 1);
         return true;
     case HUB_AVRO_INT:
@@ -501,15 +449,25 @@ static bool scan_safe(struct scan *s, const struct hub_avro_node *n, int depth)
             s->bad_enum = true; /* Avro-C takes it (cut to an int) */
         return true;
     case HUB_AVRO_FLOAT:
-    case HUB_AVRO_DOUBLE:
+    case HUB_AVRO_DOUBLE: {
+        const uint8_t *p = s->p;
+        if (n->type == HUB_AVRO_FLOAT && scan_skip(s, 4)) {
+            float f;
+            memcpy(&f, p, 4); /* little-endian, as this machine */
+            s->bad_value |= !isfinite(f);
+        } else if (n->type == HUB_AVRO_DOUBLE && scan_skip(s, 8)) {
+            double d;
+            memcpy(&d, p, 8);
+            s->bad_value |= !isfinite(d);
+        }
+        return true;
+    }
     case HUB_AVRO_FIXED:
-        (void)scan_skip(s, n->type == HUB_AVRO_FLOAT    ? 4
-                           : n->type == HUB_AVRO_DOUBLE ? 8
-                                                        : n->size);
+        (void)scan_skip(s, n->size);
         return true;
     case HUB_AVRO_STRING:
     case HUB_AVRO_BYTES:
-        return scan_bytes(s, false);
+        return scan_bytes(s, n->type == HUB_AVRO_STRING);
     case HUB_AVRO_RECORD:
         for (size_t i = 0; i < n->n_fields && !s->stopped; i++)
             if (!scan_safe(s, n->fields[i].type, depth + 1))
@@ -687,8 +645,7 @@ static void check(struct oracle_schema *s, const uint8_t *body, size_t n)
         bool why;
         switch (rc_ours) {
         case HUB_EAVRO_VALUE:
-            /* (a key cut at a NUL may have lost what we refuse) */
-            why = holds_refused(&s->value, root, 0) || sc.nul_key;
+            why = sc.bad_value;
             break;
         case HUB_EAVRO_ENUM:
             why = sc.bad_enum;
