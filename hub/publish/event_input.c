@@ -398,6 +398,50 @@ static void parse_contact_change(json_t *o, struct hub_event *ev, struct hub_inp
     }
 }
 
+/* Walks the string members of `v` (not `personnummer` itself, nor handover `content`, which is
+ * sealed) for the child's ten digits `tail` (YYMMDDNNNC), separators and other characters between
+ * them ignored: a personnummer copied into a field that travels in clear. */
+static void check_pnr_copies(json_t *v, const char *path, const char *tail, int depth,
+                             struct hub_input_problems *pr)
+{
+    char sub[128];
+    if (depth > 8)
+        return; /* deeper than any field of the contract: refused as unknown anyway */
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *m;
+        json_object_foreach(v, k, m)
+        {
+            if (depth == 0 && (strcmp(k, "personnummer") == 0 || strcmp(k, "content") == 0))
+                continue;
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
+            check_pnr_copies(m, sub, tail, depth + 1, pr);
+        }
+    } else if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            check_pnr_copies(json_array_get(v, i), sub, tail, depth + 1, pr);
+        }
+    } else if (json_is_string(v)) {
+        const char *t = json_string_value(v);
+        char last[10];
+        size_t n = 0;
+        for (size_t i = 0; i < json_string_length(v); i++) {
+            if (!isdigit((unsigned char)t[i]))
+                continue;
+            memmove(last, last + 1, sizeof last - 1);
+            last[sizeof last - 1] = t[i];
+            if (++n >= sizeof last && memcmp(last, tail, sizeof last) == 0) {
+                problem(pr, HUB_EINVAL,
+                        "%s: holds the child's personnummer, which must not be sent in clear",
+                        path);
+                break;
+            }
+        }
+        memset(last, 0, sizeof last);
+    }
+}
+
 int hub_event_from_json(const struct hub_input_ctx *ctx, const char *json, size_t len,
                         struct hub_event *out, char **content_json,
                         struct hub_input_problems *probs)
@@ -468,6 +512,15 @@ int hub_event_from_json(const struct hub_input_ctx *ctx, const char *json, size_
         break;
     default:
         break;
+    }
+    /* The child's personnummer copied into any other member would travel in clear. */
+    if (hub_event_type_is_child(type)) {
+        struct hub_pnr pnr;
+        struct hub_error e = {0};
+        const char *s = json_string_value(json_object_get(o, "personnummer"));
+        if (s && hub_pnr_parse(s, NULL, &pnr, &e) == 0)
+            check_pnr_copies(o, "", pnr.norm + 2, 0, probs);
+        memset(&pnr, 0, sizeof pnr);
     }
     /* The district must exist on the day the event happened (Stockholm time). */
     if (district && has_occ && ev.common.district[0]) {

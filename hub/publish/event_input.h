@@ -9,7 +9,8 @@
  * Every problem of an input is collected (not just the first), each naming its field:
  * "start_date: 2026-02-30 is not a date". The caller adds "FILE:LINE: ". A problem that quotes
  * the input has every run of ten or more digits starred ("x********-****: unknown field"), so a
- * personnummer typed into the wrong place does not come back either.
+ * personnummer typed into the wrong place does not come back either; and the child's own
+ * personnummer found in any other member (but the sealed `content`) is a problem of that member.
  */
 #ifndef HUB_EVENT_INPUT_H
 #define HUB_EVENT_INPUT_H

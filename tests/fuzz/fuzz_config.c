@@ -4,9 +4,9 @@
  *
  * Properties, beyond "no crash, no read past the input, no leak": a refused file gives one of the
  * documented errors with a message naming the file, and no config; an accepted one holds no NUL
- * byte (which would cut its line short, silently), gives values
- * that every typed getter accepts, a libpq conninfo, and, written out again as key=value lines,
- * reads back to the very same keys and values (nothing the reader keeps is lost on the way).
+ * byte (which would cut its line short, silently), gives values that every typed getter accepts
+ * and a libpq conninfo, and, written out again as key=value lines, reads back to the very same
+ * keys and values (nothing the reader keeps is lost on the way).
  */
 #include <stdint.h>
 #include <stdio.h>

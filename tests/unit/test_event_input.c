@@ -108,6 +108,26 @@ static void test_personnummer_of_a_year_before_1900_is_refused_by_the_input(void
     assert_string_equal(text, "personnummer: birth year before 1900\n");
 }
 
+/* Found by fuzzing: the child's personnummer typed into a free-text field (a contact's name or
+ * e-mail) passed, and would have been published in clear with the pseudonymised event. */
+static void test_the_childs_personnummer_in_another_field_is_refused(void **state)
+{
+    char text[4096];
+    const char *json =
+        "{\"type\":\"handover\",\"event_id\":\"3f1c9a2e-0b6d-4e8a-9c1f-2a7d5e0b1c03\","
+        "\"occurred_at\":\"2026-03-03T14:00:00+01:00\",\"district\":\"farsta\","
+        "\"personnummer\":\"20150312-2382\","
+        "\"handover_id\":\"7e0d1c2b-0000-4000-8000-000000000001\","
+        "\"placement_id\":\"a1b2c3d4-0000-4000-8000-000000000001\","
+        "\"receiving_school_unit\":\"12345678\",\"planned_start_date\":\"2026-03-09\","
+        "\"legal_ground\":\"consent_guardian\",\"contact\":{\"name\":\"Anna (barn 150312 - 2382)\","
+        "\"role\":\"skolsamordnare\",\"phone\":\"08-508 000 00\","
+        "\"email\":\"anna@example.se\"}}";
+    assert_int_equal(problems_of(*state, json, text, sizeof text), HUB_EINVAL);
+    assert_string_equal(
+        text, "contact.name: holds the child's personnummer, which must not be sent in clear\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -117,6 +137,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_personnummer_of_a_year_before_1900_is_refused_by_the_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_childs_personnummer_in_another_field_is_refused,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests_name("event_input", tests, NULL, NULL);
 }
