@@ -37,8 +37,9 @@ static void demo_usage(FILE *f)
             "  --children-per-district N  children placed per district (default %d, at most %d)\n"
             "  -o, --output FILE          write the events to FILE instead of stdout\n"
             "  --schools-csv FILE         also write the demo school directory as CSV\n"
-            "  --with-content             add a handover `content` object (hub-publish refuses "
-            "it until\n                             sealing for the receiving school exists)\n"
+            "  --with-content             add a handover `content` object (not when its\n"
+            "                             legal_ground is none; hub-publish seals it for the\n"
+            "                             receiving school from the school directory)\n"
             "  -h, --help                 show this text\n"
             "\n"
             "Exit codes: 0 written, 1 runtime failure, 2 usage error.\n",

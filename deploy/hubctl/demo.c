@@ -1242,7 +1242,8 @@ static void write_handover(FILE *f, const struct gen *g, const struct child *c,
     json_date(f, "planned_start_date", h->planned);
     json_field(f, "legal_ground", hub_legal_ground_name(h->ground));
     json_contact(f, "contact", g, h->contact);
-    if (g->opt->with_content)
+    /* content without a legal ground never leaves the district (hub/domain/event_privacy.h) */
+    if (g->opt->with_content && h->ground != HUB_GROUND_NONE)
         write_content(f, c, h);
     fputs("}\n", f);
 }

@@ -99,6 +99,9 @@ static const struct key_def hub_keys[] = {
      "how often the notifier looks for overdue handovers"},
     {"hub.notifier.allow_http", KEY_BOOL, "false", 0, 0,
      "also deliver to http:// webhook URLs (tests, loopback); otherwise https only"},
+    {"hub.notifier.allow_ranges", KEY_STRING, "", 0, 0,
+     "address ranges (CIDR, comma-separated) a school's webhook may be at although not public "
+     "(loopback, private, link-local); empty: public addresses only (tests, demo: 127.0.0.0/8)"},
     {"hub.notifier.ca_file", KEY_PATH, "", 0, 0,
      "CA bundle for verifying schools' HTTPS endpoints (empty: the system's)"},
     {"hub.notifier.receipt_max_skew_s", KEY_INT, "300", 10, 3600,

@@ -8,6 +8,7 @@
  */
 #include "hub/directory/directory.h"
 #include "hub/kafka/kafka.h"
+#include "hub/core/netguard.h"
 #include "hub/core/utf8.h"
 #include "hub/pg/pg.h"
 
@@ -15,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -364,43 +366,31 @@ static unsigned long seen_before(struct checker *k, const char *code, unsigned l
     return 0;
 }
 
-static bool is_loopback_host(const char *host)
-{
-    static const char *const names[] = {"localhost", "127.0.0.1", "[::1]"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        size_t n = strlen(names[i]);
-        if (strncmp(host, names[i], n) == 0 &&
-            (host[n] == '\0' || host[n] == ':' || host[n] == '/'))
-            return true;
-    }
-    return false;
-}
-
+/* The form of a webhook URL, parsed by libcurl's URL API (hub/netguard.h): https, or http to a
+ * loopback address (the tests' and the demo's receiver); no user information; a host. Whether
+ * the address may be called at all is judged at import (hub_directory_import) and on every
+ * connection, with the operator's hub.notifier.allow_ranges. */
 static void check_url(struct checker *k, unsigned long line, const char *url)
 {
-    const char *host;
+    static const struct hub_netallow any = {
+        2, {{AF_INET, {0}, 0}, {AF_INET6, {0}, 0}}}; /* 0.0.0.0/0 and ::/0: the form only */
+    struct hub_error e = {0};
     if (strlen(url) > HUB_SCHOOL_URL_MAX) {
         problem(k, line, "webhook_url: longer than %d bytes", HUB_SCHOOL_URL_MAX);
         return;
     }
-    if (strncmp(url, "https://", 8) == 0) {
-        host = url + 8;
-    } else if (strncmp(url, "http://", 7) == 0) {
-        host = url + 7;
-        if (!is_loopback_host(host)) {
-            problem(k, line,
-                    "webhook_url: http:// is allowed only for localhost, 127.0.0.1 and [::1] "
-                    "(tests); a school's endpoint is https://");
-            return;
-        }
-    } else {
-        problem(k, line, "webhook_url: must start with https://");
+    if (strchr(url, ' ')) {
+        problem(k, line, "webhook_url: contains a space (percent-encode it as %%20)");
         return;
     }
-    if (*host == '\0' || *host == '/' || *host == ':' || *host == '?' || *host == '#')
-        problem(k, line, "webhook_url: no host after the scheme");
-    else if (strchr(url, ' '))
-        problem(k, line, "webhook_url: contains a space (percent-encode it as %%20)");
+    if (hub_net_check_url(url, strncasecmp(url, "http://", 7) == 0, &any, &e) != 0) {
+        problem(k, line, "%s", e.msg);
+        return;
+    }
+    if (strncasecmp(url, "https://", 8) != 0 && !hub_net_url_is_loopback(url))
+        problem(k, line,
+                "webhook_url: http:// is allowed only for a loopback host (tests); a school's "
+                "endpoint is https://");
 }
 
 static void check_email(struct checker *k, unsigned long line, const char *e)
@@ -1005,6 +995,27 @@ static int publish_changes(PGconn *conn, hub_producer_t *p, const char *topic,
     return rc;
 }
 
+/* Refuses a directory whose webhook URL names a loopback, private, link-local or other non-public
+ * address (hub/netguard.h) outside hub.notifier.allow_ranges: a blind SSRF. Names resolve later,
+ * on every connection, and are judged there. */
+static int check_endpoints(const hub_config_t *cfg, const hub_directory_t *d, struct hub_error *err)
+{
+    struct hub_netallow allow;
+    int rc = hub_netallow_parse(hub_config_get(cfg, "hub.notifier.allow_ranges"), &allow, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < d->n; i++) {
+        const struct hub_school *s = &d->v[i];
+        if (s->removed || !s->webhook_url || !*s->webhook_url)
+            continue;
+        if ((rc = hub_net_check_url(s->webhook_url, true, &allow, err)) != 0) {
+            hub_error_prefix(err, "school %s: ", s->unit);
+            return rc;
+        }
+    }
+    return 0;
+}
+
 int hub_directory_import(const hub_config_t *cfg, const hub_directory_t *d, unsigned flags,
                          struct hub_directory_changes *ch, struct hub_error *err)
 {
@@ -1020,6 +1031,8 @@ int hub_directory_import(const hub_config_t *cfg, const hub_directory_t *d, unsi
         return hub_error_set(err, HUB_EINVAL,
                              "the directory names no school; importing it would remove every "
                              "school, refused");
+    if ((rc = check_endpoints(cfg, d, err)) != 0)
+        return rc;
     if ((rc = hub_pg_connect(cfg, &conn, err)) != 0)
         return rc;
     if (!(flags & HUB_DIRECTORY_DRY_RUN) &&

@@ -8,6 +8,7 @@
 #include "hub/domain/district.h"
 #include "hub/core/paths.h"
 #include "hub/core/utf8.h"
+#include "hub/core/pnrscan.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -402,7 +403,7 @@ int hub_districts_check(const hub_districts_t *t, const char *code, int32_t day,
 
     if (!d) {
         /* Only echo what looks like a code: never a stray personnummer. */
-        if (code && hub_district_code_valid(code))
+        if (code && hub_district_code_valid(code) && !hub_pnr_find(code, strlen(code), NULL, NULL))
             return hub_error_set(err, HUB_EDISTRICT, "unknown district code %s", code);
         return hub_error_set(err, HUB_EDISTRICT,
                              "district code is not one (lowercase a-z, 0-9, "

@@ -3,6 +3,7 @@
  */
 #include "hub/publish/publisher.h"
 #include "hub/avro/codec.h"
+#include "hub/domain/event_privacy.h"
 #include "hub/directory/directory.h"
 #include "hub/domain/district.h"
 #include "hub/kafka/kafka.h"
@@ -204,6 +205,14 @@ int hub_publisher_prepare_json(hub_publisher_t *p, const char *json, size_t len,
             hub_event_clear(&ev);
             return HUB_EINVAL;
         }
+    }
+    /* The input was checked already; this guards whatever sealing added (content, ground). */
+    if ((rc = hub_event_privacy_check(&ev, NULL, &err)) != 0) {
+        probs->n = 1;
+        probs->p[0].code = rc;
+        memcpy(probs->p[0].text, err.msg, sizeof probs->p[0].text);
+        hub_event_clear(&ev);
+        return HUB_EINVAL;
     }
     rc = hub_codec_encode(p->codec, &ev, &msg->value, &msg->len, &err);
     if (rc) {

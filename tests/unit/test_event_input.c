@@ -25,8 +25,11 @@ struct fixture {
 
 static int setup(void **state)
 {
-    static const uint8_t key[32] = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
-                                    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7};
+    /* any fixed random bytes (a key must not be a pattern) */
+    static const uint8_t key[32] = {0x3c, 0x9e, 0x51, 0xd7, 0x08, 0xa2, 0x6f, 0xe4,
+                                    0x17, 0xb9, 0x4d, 0x80, 0xf3, 0x26, 0xca, 0x5b,
+                                    0x91, 0x0e, 0x7a, 0xc5, 0x33, 0xe8, 0x62, 0x1f,
+                                    0xad, 0x44, 0xd0, 0x89, 0x2b, 0xf6, 0x75, 0x13};
     struct fixture *f = calloc(1, sizeof *f);
     struct hub_error err = {0};
     assert_non_null(f);
@@ -68,7 +71,7 @@ static int problems_of(struct fixture *f, const char *json, char *out, size_t n)
 
 /* Found by fuzzing (tests/fuzz/fuzz_event_input.c): the name of an unknown field, an enum value
  * and a date were quoted as given, so a personnummer typed into the wrong place came back in the
- * error line. Digit runs that could be one are starred; the field is still named. */
+ * error line. Now none of them quotes it; the fields are still named. */
 static void test_problems_never_quote_a_misplaced_personnummer(void **state)
 {
     char text[4096];
@@ -79,21 +82,19 @@ static void test_problems_never_quote_a_misplaced_personnummer(void **state)
     assert_int_equal(problems_of(*state, json, text, sizeof text), HUB_EINVAL);
     assert_null(strstr(text, PNR_DIGITS));
     assert_null(strstr(text, "2382"));
-    assert_non_null(strstr(text, "x********-****: unknown field"));
-    assert_non_null(strstr(text, "action: '********-****' is not one of"));
+    assert_non_null(strstr(text, ": unknown field"));
+    assert_non_null(strstr(text, "action: not one of"));
     assert_non_null(strstr(text, "start_date:"));
 }
 
-/* What is not a personnummer is still quoted in full, so that typos can be found. */
+/* A date is still quoted in full, so that the wrong one can be found. */
 static void test_problems_quote_short_values_and_dates(void **state)
 {
     char text[4096];
     const char *json = PLACEMENT_START "\"personnummer\":\"20150312-2382\","
-                                       "\"placment_form2\":1,\"action\":\"begun\","
-                                       "\"start_date\":\"2026-02-30\"}";
+                                       "\"action\":\"started\",\"start_date\":\"2026-02-30\"}";
     assert_int_equal(problems_of(*state, json, text, sizeof text), HUB_EINVAL);
-    assert_non_null(strstr(text, "placment_form2: unknown field"));
-    assert_non_null(strstr(text, "action: 'begun' is not one of"));
+    assert_non_null(strstr(text, "start_date:"));
     assert_non_null(strstr(text, "2026-02-30"));
 }
 
@@ -109,7 +110,8 @@ static void test_personnummer_of_a_year_before_1900_is_refused_by_the_input(void
 }
 
 /* Found by fuzzing: the child's personnummer typed into a free-text field (a contact's name or
- * e-mail) passed, and would have been published in clear with the pseudonymised event. */
+ * e-mail) passed, and would have been published in clear with the pseudonymised event. The
+ * general detector now takes the usual forms; the child's own digits are refused in any form. */
 static void test_the_childs_personnummer_in_another_field_is_refused(void **state)
 {
     char text[4096];
