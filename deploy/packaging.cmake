@@ -199,11 +199,11 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
  SQL migrations, reference data and schemas, the topic and ACL definitions for
  a real Kafka cluster, and the static C library for district systems
  (sams_publish.h, libsams_publish.a).")
-# Dependencies: dpkg-shlibdeps computes them from the programs (librdkafka1, libavro23, libpq5,
+# Dependencies: dpkg-shlibdeps computes them from the programs (librdkafka1, libpq5,
 # libssl3, libjansson4, libcurl4, libc6). Linking the static library needs the -dev packages.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
-    "postgresql-client-15, librdkafka-dev, libavro-dev, libpq-dev, libssl-dev, libjansson-dev, libcurl4-openssl-dev, libmicrohttpd-dev, pkg-config")
+    "postgresql-client-15, librdkafka-dev, libpq-dev, libssl-dev, libjansson-dev, libcurl4-openssl-dev, libmicrohttpd-dev, pkg-config")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/packaging/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_STRIP_FILES ON)

@@ -642,6 +642,25 @@ uint64_t hub_avro_crc64(const void *data, size_t len)
 
 /* ---- public ---- */
 
+/* Checks every field default again once the whole tree is parsed: while a record is being parsed,
+ * a default whose type refers back to it (a recursive record) was checked against the fields
+ * parsed so far only, which let a default through that lacks a later field. */
+static int recheck_defaults(struct parse_ctx *c)
+{
+    for (size_t i = 0; i < c->n_names; i++) {
+        const struct hub_avro_node *n = c->names[i].node;
+        for (size_t k = 0; n->type == HUB_AVRO_RECORD && k < n->n_fields; k++) {
+            const struct hub_avro_field *f = &n->fields[k];
+            if (f->default_value && !hub_avro_default_valid(f->type, f->default_value)) {
+                c->path_len = 0;
+                (void)path_push(c, "%s.%s", n->fullname, f->name);
+                return parse_fail(c, "default does not match the field's type");
+            }
+        }
+    }
+    return 0;
+}
+
 int hub_avro_schema_parse(const char *json, size_t len, hub_avro_schema_t **out,
                           struct hub_error *err)
 {
@@ -665,6 +684,9 @@ int hub_avro_schema_parse(const char *json, size_t len, hub_avro_schema_t **out,
         goto out;
     }
     rc = parse_node(&c, s->doc, "", &s->root);
+    if (rc)
+        goto out;
+    rc = recheck_defaults(&c);
     if (rc)
         goto out;
     canon(&b, s->root);
@@ -883,7 +905,35 @@ struct compat_ctx {
     struct hub_error *err;
     char path[PATH_MAX_LEN];
     size_t path_len;
+    /* Record pairs already found compatible: a named record referred to from many places is
+     * checked once, not once per path to it (2^depth paths in a schema of a few KB). */
+    struct compat_pair *done;
+    size_t n_done, cap_done;
 };
+
+static bool compat_done(const struct compat_ctx *c, const struct hub_avro_node *r,
+                        const struct hub_avro_node *w)
+{
+    for (size_t i = 0; i < c->n_done; i++)
+        if (c->done[i].r == r && c->done[i].w == w)
+            return true;
+    return false;
+}
+
+/* Remembers a compatible pair; out of memory it is merely not remembered (checked again). */
+static void compat_remember(struct compat_ctx *c, const struct hub_avro_node *r,
+                            const struct hub_avro_node *w)
+{
+    if (c->n_done == c->cap_done) {
+        size_t cap = c->cap_done ? c->cap_done * 2 : 16;
+        struct compat_pair *p = realloc(c->done, cap * sizeof *p);
+        if (!p)
+            return;
+        c->done = p;
+        c->cap_done = cap;
+    }
+    c->done[c->n_done++] = (struct compat_pair){r, w, NULL};
+}
 
 static int compat_fail(struct compat_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -953,6 +1003,8 @@ static int compat(struct compat_ctx *c, const struct hub_avro_node *r,
 
     switch (r->type) {
     case HUB_AVRO_RECORD:
+        if (compat_done(c, r, w))
+            return 0;
         for (i = 0; i < r->n_fields; i++) {
             const struct hub_avro_field *rf = &r->fields[i];
             const struct hub_avro_field *wf = hub_avro_record_field(w, rf->name);
@@ -968,6 +1020,7 @@ static int compat(struct compat_ctx *c, const struct hub_avro_node *r,
             }
             cpath_pop(c, mark);
         }
+        compat_remember(c, r, w);
         return 0;
     case HUB_AVRO_ENUM:
         for (i = 0; i < w->n_symbols; i++) {
@@ -1005,5 +1058,7 @@ int hub_avro_schema_check_compatible(const struct hub_avro_node *reader,
     memset(&c, 0, sizeof c);
     c.flags = flags;
     c.err = err;
-    return compat(&c, reader, writer, NULL, 0);
+    int rc = compat(&c, reader, writer, NULL, 0);
+    free(c.done);
+    return rc;
 }

@@ -491,6 +491,51 @@ int hub_avro_decode_json(const struct hub_avro_node *writer, const struct hub_av
 
 /* ---- encoding ---- */
 
+/* Whether `v` can be encoded as `s`: the rules of a default (hub_avro_default_valid), except that
+ * a union anywhere inside takes a value of any of its branches, not only of the first. */
+static bool fits(const struct hub_avro_node *s, const json_t *v, int depth)
+{
+    const char *key;
+    json_t *val;
+    size_t i;
+    if (depth > HUB_AVRO_MAX_DEPTH)
+        return false;
+    switch (s->type) {
+    case HUB_AVRO_UNION:
+        for (i = 0; i < s->n_branches; i++)
+            if (fits(s->branches[i], v, depth + 1))
+                return true;
+        return false;
+    case HUB_AVRO_ARRAY:
+        if (!json_is_array(v))
+            return false;
+        for (i = 0; i < json_array_size(v); i++)
+            if (!fits(s->items, json_array_get(v, i), depth + 1))
+                return false;
+        return true;
+    case HUB_AVRO_MAP:
+        if (!json_is_object(v))
+            return false;
+        json_object_foreach((json_t *)v, key, val)
+        {
+            if (!fits(s->items, val, depth + 1))
+                return false;
+        }
+        return true;
+    case HUB_AVRO_RECORD:
+        if (!json_is_object(v))
+            return false;
+        for (i = 0; i < s->n_fields; i++) {
+            const json_t *fv = json_object_get(v, s->fields[i].name);
+            if (fv ? !fits(s->fields[i].type, fv, depth + 1) : !s->fields[i].default_value)
+                return false;
+        }
+        return true;
+    default:
+        return hub_avro_default_valid(s, v);
+    }
+}
+
 static int enc(struct vctx *c, const struct hub_avro_node *s, const json_t *v,
                struct hub_avro_writer *w, int depth);
 
@@ -555,7 +600,8 @@ static int enc_map(struct vctx *c, const struct hub_avro_node *s, const json_t *
     json_object_foreach((json_t *)v, key, val)
     {
         size_t mark = vpath_push(c, "[\"%s\"]", key);
-        hub_avro_write_bytes(w, key, strlen(key));
+        /* the key's own length: a key may hold a NUL */
+        hub_avro_write_bytes(w, key, json_object_iter_key_len(json_object_key_to_iter(key)));
         int rc = enc(c, s->items, val, w, depth + 1);
         if (rc)
             return rc;
@@ -592,7 +638,7 @@ static int enc_union(struct vctx *c, const struct hub_avro_node *s, const json_t
                      struct hub_avro_writer *w, int depth)
 {
     for (size_t i = 0; i < s->n_branches; i++) {
-        if (hub_avro_default_valid(s->branches[i], v)) {
+        if (fits(s->branches[i], v, depth + 1)) {
             hub_avro_write_long(w, (int64_t)i);
             return enc(c, s->branches[i], v, w, depth + 1);
         }

@@ -24,8 +24,8 @@
 #include "hub/avro/avro_value.h"
 
 #define RECORD_NAME_MAX 64
-#define BIRTH_YEAR_MIN 1900
-#define BIRTH_YEAR_MAX 2999
+#define BIRTH_YEAR_MIN HUB_BIRTH_YEAR_MIN
+#define BIRTH_YEAR_MAX HUB_BIRTH_YEAR_MAX
 
 static const uint8_t magic[2] = {0xC3, 0x01};
 

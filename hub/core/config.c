@@ -276,11 +276,9 @@ static char *trim(char *s)
     return s;
 }
 
-static int load_file(hub_config_t *cfg, const char *path, struct hub_error *err)
+/* Reads key=value lines from `f`; `path` names it in messages. */
+static int load_stream(hub_config_t *cfg, FILE *f, const char *path, struct hub_error *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", path, strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -288,6 +286,11 @@ static int load_file(hub_config_t *cfg, const char *path, struct hub_error *err)
     int rc = 0;
     while ((len = getline(&line, &cap, f)) >= 0) {
         lineno++;
+        if (strlen(line) != (size_t)len) {
+            /* what follows a NUL would be dropped without a word */
+            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%u: contains a NUL byte", path, lineno);
+            break;
+        }
         char *s = trim(line);
         if (*s == '\0' || *s == '#' || *s == '!')
             continue;
@@ -312,6 +315,29 @@ static int load_file(hub_config_t *cfg, const char *path, struct hub_error *err)
     if (rc == 0 && ferror(f))
         rc = hub_error_set(err, HUB_EIO, "%s: read error", path);
     free(line);
+    return rc;
+}
+
+static int load_file(hub_config_t *cfg, const char *path, struct hub_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    int rc = load_stream(cfg, f, path, err);
+    fclose(f);
+    return rc;
+}
+
+static int load_buffer(hub_config_t *cfg, const char *text, size_t len, const char *name,
+                       struct hub_error *err)
+{
+    static const char empty[1] = "";
+    /* mode "r" reads exactly `len` bytes */
+    FILE *f = fmemopen((void *)(text ? text : empty), len, "r");
+    if (!f)
+        return hub_error_set(err, HUB_ENOMEM, "%s: cannot read from memory: %s", name,
+                             strerror(errno));
+    int rc = load_stream(cfg, f, name, err);
     fclose(f);
     return rc;
 }
@@ -385,7 +411,9 @@ static int apply_env(hub_config_t *cfg, struct hub_error *err)
     return 0;
 }
 
-int hub_config_load(const char *path, hub_config_t **out, struct hub_error *err)
+/* The file at `path`, or else `text` (named `name`), or neither; then the environment. */
+static int load(const char *path, const char *text, size_t len, const char *name,
+                hub_config_t **out, struct hub_error *err)
 {
     hub_config_t *cfg = calloc(1, sizeof *cfg);
     int rc;
@@ -394,6 +422,10 @@ int hub_config_load(const char *path, hub_config_t **out, struct hub_error *err)
         return hub_error_set(err, HUB_ENOMEM, "out of memory");
     if (path) {
         rc = load_file(cfg, path, err);
+        if (rc)
+            goto fail;
+    } else if (name) {
+        rc = load_buffer(cfg, text, len, name, err);
         if (rc)
             goto fail;
     }
@@ -405,6 +437,20 @@ int hub_config_load(const char *path, hub_config_t **out, struct hub_error *err)
 fail:
     hub_config_destroy(cfg);
     return rc;
+}
+
+int hub_config_load(const char *path, hub_config_t **out, struct hub_error *err)
+{
+    return load(path, NULL, 0, NULL, out, err);
+}
+
+int hub_config_load_buffer(const char *text, size_t len, const char *name, hub_config_t **out,
+                           struct hub_error *err)
+{
+    *out = NULL;
+    if (!name || (!text && len))
+        return hub_error_set(err, HUB_EINVAL, "config: no text given");
+    return load(NULL, text, len, name, out, err);
 }
 
 void hub_config_destroy(hub_config_t *cfg)

@@ -28,6 +28,11 @@ typedef struct hub_config hub_config_t;
  * On success *out is owned by the caller (hub_config_destroy). */
 int hub_config_load(const char *path, hub_config_t **out, struct hub_error *err) HUB_MUST_CHECK;
 
+/* As hub_config_load, with the file's text given in memory (`len` bytes, need not be
+ * NUL-terminated); `name` stands for the file name in messages and origins. */
+int hub_config_load_buffer(const char *text, size_t len, const char *name, hub_config_t **out,
+                           struct hub_error *err) HUB_MUST_CHECK;
+
 /* Sets one key as if it came from `origin` (e.g. "--set", "test"). Validates like the loader. */
 int hub_config_set(hub_config_t *cfg, const char *key, const char *value, const char *origin,
                    struct hub_error *err) HUB_MUST_CHECK;

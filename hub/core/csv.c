@@ -279,7 +279,8 @@ int hub_csv_read_table(const struct hub_csv_table *t, struct hub_error *err)
     for (size_t i = 0; i < t->ncolumns && pos < sizeof header; i++)
         pos += (size_t)snprintf(header + pos, sizeof header - pos, "%s%s", i ? "," : "",
                                 t->columns[i]);
-    f = fopen(t->path, "r");
+    /* mode "r" of fmemopen reads exactly text_len bytes, NULs included (then refused) */
+    f = t->text ? fmemopen((void *)t->text, t->text_len, "r") : fopen(t->path, "r");
     if (!f)
         return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", t->path, strerror(errno));
     if ((rc = hub_csv_slurp(f, t->path, t->max_file, &data, &len, err)) != 0)

@@ -68,7 +68,9 @@ int hub_csv_slurp(FILE *f, const char *name, size_t max, char **out, size_t *len
 
 /* A table file: a header row naming `columns` exactly, then rows of that many fields. */
 struct hub_csv_table {
-    const char *path;
+    const char *path; /* the file read, or only the name in messages when `text` is set */
+    const char *text; /* when not NULL: the table's text[0..text_len), read instead of the file */
+    size_t text_len;
     const char *const *columns;
     size_t ncolumns;
     size_t max_line; /* bytes of one record, at most */

@@ -540,8 +540,10 @@ static int key_row(void *ud, char **fields, unsigned long line, struct hub_error
     return parse_row(x->t, all, x->districts, x->path, line, err);
 }
 
-int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_sign_keys_t **out,
-                       struct hub_error *err)
+/* The table from the file `path`, or from text[0..len) named path when text is set. */
+static int keys_load_from(const char *path, const char *text, size_t len,
+                          const hub_districts_t *districts, hub_sign_keys_t **out,
+                          struct hub_error *err)
 {
     hub_sign_keys_t *t = NULL;
     int rc;
@@ -556,6 +558,8 @@ int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_s
     t->max_delay_ms = HUB_SIGN_DEFAULT_DELAY_MS;
     struct load_ctx x = {t, districts, path, NFIELDS};
     struct hub_csv_table table = {.path = path,
+                                  .text = text,
+                                  .text_len = len,
                                   .columns = field_names,
                                   .ncolumns = NFIELDS,
                                   .max_line = MAX_LINE,
@@ -590,6 +594,22 @@ int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_s
     }
     *out = t;
     return 0;
+}
+
+int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_sign_keys_t **out,
+                       struct hub_error *err)
+{
+    return keys_load_from(path, NULL, 0, districts, out, err);
+}
+
+int hub_sign_keys_load_buffer(const char *text, size_t len, const char *name,
+                              const hub_districts_t *districts, hub_sign_keys_t **out,
+                              struct hub_error *err)
+{
+    *out = NULL;
+    if (!name || !*name || (!text && len))
+        return hub_error_set(err, HUB_EINVAL, "key table: no text given");
+    return keys_load_from(name, text ? text : "", len, districts, out, err);
 }
 
 int hub_sign_keys_path(const hub_config_t *cfg, char *buf, size_t n)

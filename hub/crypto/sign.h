@@ -187,6 +187,12 @@ typedef struct hub_sign_keys hub_sign_keys_t;
 HUB_MUST_CHECK int hub_sign_keys_load(const char *path, const hub_districts_t *districts,
                                       hub_sign_keys_t **out, struct hub_error *err);
 
+/* As hub_sign_keys_load, from the CSV text `text` of `len` bytes (need not be NUL-terminated);
+ * `name` stands for the file name in messages. */
+HUB_MUST_CHECK int hub_sign_keys_load_buffer(const char *text, size_t len, const char *name,
+                                             const hub_districts_t *districts,
+                                             hub_sign_keys_t **out, struct hub_error *err);
+
 /* Frees the table. Accepts NULL. */
 void hub_sign_keys_destroy(hub_sign_keys_t *t);
 

@@ -220,7 +220,9 @@ static int district_row(void *ud, char **fields, unsigned long line, struct hub_
     return parse_row(x->t, fields, x->path, line, err);
 }
 
-int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_error *err)
+/* The table from the file `csv_path`, or from text[0..len) named csv_path when text is set. */
+static int load_from(const char *csv_path, const char *text, size_t len, hub_districts_t **out,
+                     struct hub_error *err)
 {
     hub_districts_t *t = NULL;
     int rc;
@@ -235,6 +237,8 @@ int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_e
         return hub_error_set(err, HUB_ENOMEM, "%s: out of memory", csv_path);
     struct load_ctx x = {t, csv_path};
     const struct hub_csv_table table = {.path = csv_path,
+                                        .text = text,
+                                        .text_len = len,
                                         .columns = field_names,
                                         .ncolumns = NFIELDS,
                                         .max_line = MAX_LINE,
@@ -255,6 +259,21 @@ int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_e
 out:
     hub_districts_destroy(t);
     return rc;
+}
+
+int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_error *err)
+{
+    return load_from(csv_path, NULL, 0, out, err);
+}
+
+int hub_districts_load_buffer(const char *text, size_t len, const char *name, hub_districts_t **out,
+                              struct hub_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!name || (!text && len))
+        return hub_error_set(err, HUB_EINVAL, "districts: no text given");
+    return load_from(name, text ? text : "", len, out, err);
 }
 
 int hub_districts_check(const hub_districts_t *t, const char *code, int32_t day,

@@ -40,6 +40,11 @@ typedef struct hub_districts hub_districts_t;
 HUB_MUST_CHECK int hub_districts_load(const char *csv_path, hub_districts_t **out,
                                       struct hub_error *err);
 
+/* As hub_districts_load, from the CSV text `text` of `len` bytes (need not be NUL-terminated);
+ * `name` stands for the file name in messages. */
+HUB_MUST_CHECK int hub_districts_load_buffer(const char *text, size_t len, const char *name,
+                                             hub_districts_t **out, struct hub_error *err);
+
 /* Frees the table. Accepts NULL. */
 void hub_districts_destroy(hub_districts_t *t);
 

@@ -85,6 +85,10 @@ enum hub_receipt_status {
 };
 enum hub_legal_sex { HUB_SEX_FEMALE, HUB_SEX_MALE, HUB_SEX__COUNT };
 
+/* The birth years an event may carry (the codec refuses others, so the input does too). */
+#define HUB_BIRTH_YEAR_MIN 1900
+#define HUB_BIRTH_YEAR_MAX 2999
+
 /* Fields every event carries. `child`, `birth_year` and `legal_sex` are set for child events
  * (placement, school start, handover); a receipt carries `child` only; a contact change none. */
 struct hub_event_common {

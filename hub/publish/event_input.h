@@ -7,7 +7,11 @@
  * itself is never copied into the event, a message or a log line.
  *
  * Every problem of an input is collected (not just the first), each naming its field:
- * "start_date: 2026-02-30 is not a date". The caller adds "FILE:LINE: ".
+ * "start_date: 2026-02-30 is not a date". The caller adds "FILE:LINE: ". Where a problem still
+ * quotes the input (a date, a district code), every run of ten or more digits in it is starred,
+ * so a personnummer typed into the wrong place does not come back. Beyond the general check of
+ * free-text fields (hub/domain/event_privacy.h), the child's own ten digits found in any other
+ * member but the sealed `content`, in whatever form, are a problem of that member.
  */
 #ifndef HUB_EVENT_INPUT_H
 #define HUB_EVENT_INPUT_H

@@ -246,6 +246,27 @@ static void test_parse_rejects_malformed_schemas(void **state)
             fail_msg("accepted bad schema: %s", bad[i]);
 }
 
+/* Found by fuzzing: a default for a field whose type is the record being defined was checked
+ * against the fields parsed so far, so {} passed for a record whose later field `v` has no
+ * default. */
+static void test_parse_checks_defaults_of_recursive_records_against_every_field(void **state)
+{
+    struct hub_error err = {0};
+    hub_avro_schema_t *s = NULL;
+    static const char bad[] = "{\"type\":\"record\",\"name\":\"N\",\"fields\":["
+                              "{\"name\":\"self\",\"type\":[\"N\",\"null\"],\"default\":{}},"
+                              "{\"name\":\"v\",\"type\":\"long\"}]}";
+    static const char good[] = "{\"type\":\"record\",\"name\":\"N\",\"fields\":["
+                               "{\"name\":\"self\",\"type\":[\"N\",\"null\"],"
+                               "\"default\":{\"v\":1}},"
+                               "{\"name\":\"v\",\"type\":\"long\"}]}";
+    (void)state;
+    assert_int_equal(hub_avro_schema_parse(bad, sizeof bad - 1, &s, &err), HUB_EAVRO_SCHEMA);
+    assert_null(s);
+    assert_string_equal(err.msg, "schema: N.self: default does not match the field's type");
+    hub_avro_schema_destroy(parse_ok(good));
+}
+
 static void test_parse_resolves_names_and_recursion(void **state)
 {
     hub_avro_schema_t *s = parse_ok(
@@ -338,6 +359,56 @@ static void test_compat_rejects_missing_defaults_type_changes_and_enum_changes(v
 }
 
 /* ---- binary primitives ---- */
+
+/* Records A0..A(n-1), each with two fields of the next record (the first defines it, the second
+ * refers to it by name), the last holding `leaf` fields: 2^n paths to the last record. */
+static char *dag_schema(int n, const char *leaf)
+{
+    size_t cap = 64 + (size_t)n * 160 + strlen(leaf), len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(buf + len, cap - len,
+                                "{\"type\":\"record\",\"name\":\"A%d\",\"fields\":[{\"name\":\"a\","
+                                "\"type\":",
+                                i);
+    len += (size_t)snprintf(buf + len, cap - len,
+                            "{\"type\":\"record\",\"name\":\"A%d\",\"fields\":[%s]}", n, leaf);
+    for (int i = n - 1; i >= 0; i--)
+        len +=
+            (size_t)snprintf(buf + len, cap - len, "},{\"name\":\"b\",\"type\":\"A%d\"}]}", i + 1);
+    assert_true(len < cap);
+    return buf;
+}
+
+/* Found by fuzzing: a named record referred to from two fields at each of 40 levels made the
+ * check walk 2^40 paths (a 4 KB schema hung hub_codec_add_writer_schema). Each pair of records is
+ * now checked once; a problem deep down is still found and named. */
+static void test_compat_checks_a_record_shared_by_many_paths_once(void **state)
+{
+    char *w = dag_schema(40, "{\"name\":\"v\",\"type\":\"long\"}");
+    char *r_ok = dag_schema(40, "{\"name\":\"v\",\"type\":\"long\"},"
+                                "{\"name\":\"x\",\"type\":\"int\",\"default\":0}");
+    char *r_bad = dag_schema(40, "{\"name\":\"v\",\"type\":\"long\"},"
+                                 "{\"name\":\"x\",\"type\":\"int\"}");
+    hub_avro_schema_t *ws = parse_ok(w), *oks = parse_ok(r_ok), *bads = parse_ok(r_bad);
+    struct hub_error err = {0};
+    (void)state;
+    assert_int_equal(hub_avro_schema_check_compatible(hub_avro_schema_root(oks),
+                                                      hub_avro_schema_root(ws), 0, &err),
+                     0);
+    assert_int_equal(hub_avro_schema_check_compatible(hub_avro_schema_root(bads),
+                                                      hub_avro_schema_root(ws), 0, &err),
+                     HUB_EAVRO_SCHEMA);
+    assert_non_null(strstr(err.msg, "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a."
+                                    "a.a.a.a.a.a.a.a.a.a.x: field added without a default"));
+    hub_avro_schema_destroy(ws);
+    hub_avro_schema_destroy(oks);
+    hub_avro_schema_destroy(bads);
+    free(w);
+    free(r_ok);
+    free(r_bad);
+}
 
 static void test_varint_round_trips_extremes(void **state)
 {
@@ -490,6 +561,38 @@ static void test_generic_values_round_trip_every_type(void **state)
     hub_avro_schema_destroy(s);
 }
 
+/* Found by the differential fuzz target (tests/fuzz/fuzz_codec_oracle.c): a union inside a map
+ * accepted only values of its first branch when encoding (the rule of defaults), so a decoded
+ * value could not be encoded again; and a map key holding a NUL was written cut at the NUL. */
+static void test_generic_encode_takes_any_branch_inside_containers_and_whole_keys(void **state)
+{
+    hub_avro_schema_t *s = parse_ok("{\"type\":\"map\",\"values\":[\"null\",\"long\",\"string\"]}");
+    json_t *in = json_loads("{\"n\":null,\"l\":-5,\"s\":\"Järva\"}", 0, NULL);
+    struct hub_avro_writer w;
+    struct hub_avro_reader r;
+    json_t *out = NULL;
+    struct hub_error err = {0};
+    /* map of 4, then "n" null, "l" long -5, "s" string, "a\0b" long 7, end */
+    static const uint8_t want[] = {0x08, 0x02, 'n',  0x00, 0x02, 'l',  0x02, 0x09, 0x02,
+                                   's',  0x04, 0x0c, 'J',  0xc3, 0xa4, 'r',  'v',  'a',
+                                   0x06, 'a',  0x00, 'b',  0x02, 0x0e, 0x00};
+    (void)state;
+    assert_non_null(in);
+    assert_int_equal(json_object_setn_new(in, "a\0b", 3, json_integer(7)), 0);
+    hub_avro_writer_init_heap(&w, 0);
+    if (hub_avro_encode_json(hub_avro_schema_root(s), in, &w, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(w.len, sizeof want);
+    assert_memory_equal(w.buf, want, sizeof want);
+    hub_avro_reader_init(&r, w.buf, w.len);
+    assert_int_equal(hub_avro_decode_json(hub_avro_schema_root(s), NULL, &r, &out, &err), 0);
+    assert_int_equal(json_object_size(out), 4);
+    hub_avro_writer_free(&w);
+    json_decref(in);
+    json_decref(out);
+    hub_avro_schema_destroy(s);
+}
+
 static void test_generic_encode_rejects_values_that_do_not_fit(void **state)
 {
     hub_avro_schema_t *s = parse_ok(REC("{\"name\":\"a\",\"type\":\"int\"}"));
@@ -619,14 +722,17 @@ int main(void)
         cmocka_unit_test(test_canonical_form_strips_logical_types_docs_and_defaults),
         cmocka_unit_test(test_crc64_of_null_schema_is_the_spec_value),
         cmocka_unit_test(test_parse_rejects_malformed_schemas),
+        cmocka_unit_test(test_parse_checks_defaults_of_recursive_records_against_every_field),
         cmocka_unit_test(test_parse_resolves_names_and_recursion),
         cmocka_unit_test(test_compat_accepts_defaults_promotions_and_appended_symbols),
         cmocka_unit_test(test_compat_rejects_missing_defaults_type_changes_and_enum_changes),
+        cmocka_unit_test(test_compat_checks_a_record_shared_by_many_paths_once),
         cmocka_unit_test(test_varint_round_trips_extremes),
         cmocka_unit_test(test_binary_reads_fail_with_distinct_codes),
         cmocka_unit_test(test_block_count_handles_negative_counts_and_bounds),
         cmocka_unit_test(test_fixed_writer_reports_erange_and_heap_writer_grows),
         cmocka_unit_test(test_generic_values_round_trip_every_type),
+        cmocka_unit_test(test_generic_encode_takes_any_branch_inside_containers_and_whole_keys),
         cmocka_unit_test(test_generic_encode_rejects_values_that_do_not_fit),
         cmocka_unit_test(test_nesting_depth_is_bounded),
         cmocka_unit_test(test_zero_size_items_are_bounded),

@@ -71,6 +71,33 @@ static void test_config_rejects_line_without_equals(void **state)
     unlink(p);
 }
 
+/* Found by fuzzing: a NUL inside a line cut the value there and the rest was dropped silently
+ * ("pg.host=a\0b" read as pg.host=a). */
+static void test_config_rejects_nul_byte_naming_file_and_line(void **state)
+{
+    (void)state;
+    static const char text[] = "pg.dbname=hub\npg.host=a\0b\n";
+    hub_config_t *cfg = NULL;
+    struct hub_error err = {0};
+    assert_int_equal(hub_config_load_buffer(text, sizeof text - 1, "mem.conf", &cfg, &err),
+                     HUB_ECONFIG_SYNTAX);
+    assert_null(cfg);
+    assert_string_equal(err.msg, "mem.conf:2: contains a NUL byte");
+}
+
+static void test_config_buffer_reads_like_a_file(void **state)
+{
+    (void)state;
+    static const char text[] = "# comment\n hub.stats.k = 7 \nkafka.client.id=x=y";
+    hub_config_t *cfg = NULL;
+    struct hub_error err = {0};
+    assert_int_equal(hub_config_load_buffer(text, sizeof text - 1, "mem.conf", &cfg, &err), 0);
+    assert_int_equal(hub_config_get_int(cfg, "hub.stats.k"), 7);
+    assert_string_equal(hub_config_get(cfg, "kafka.client.id"), "x=y");
+    assert_string_equal(hub_config_origin(cfg, "hub.stats.k"), "mem.conf:2");
+    hub_config_destroy(cfg);
+}
+
 static void test_config_rejects_bad_integer_and_range(void **state)
 {
     (void)state;
@@ -199,6 +226,8 @@ int main(void)
         cmocka_unit_test(test_config_reads_keys_and_defaults),
         cmocka_unit_test(test_config_rejects_unknown_hub_key_naming_file_and_line),
         cmocka_unit_test(test_config_rejects_line_without_equals),
+        cmocka_unit_test(test_config_rejects_nul_byte_naming_file_and_line),
+        cmocka_unit_test(test_config_buffer_reads_like_a_file),
         cmocka_unit_test(test_config_rejects_bad_integer_and_range),
         cmocka_unit_test(test_config_rejects_key_without_known_prefix),
         cmocka_unit_test(test_config_missing_file_is_io_error),

@@ -240,6 +240,25 @@ static void test_district_csv_accepts_quotes_crlf_and_bom(void **state)
     hub_districts_destroy(t);
 }
 
+static void test_district_buffer_reads_len_bytes_and_names_the_text(void **state)
+{
+    static const char text[] = HEADER "x,X,2000-01-01,,\ny,Y,2000-01-01,,\n";
+    size_t one_row = strlen(HEADER "x,X,2000-01-01,,\n");
+    hub_districts_t *t = NULL;
+    struct hub_error err = {0};
+    (void)state;
+    /* not NUL-terminated at `len`: the second row is not read */
+    assert_int_equal(hub_districts_load_buffer(text, one_row, "mem.csv", &t, &err), 0);
+    assert_int_equal(hub_districts_count(t), 1);
+    hub_districts_destroy(t);
+    assert_int_equal(hub_districts_load_buffer(text, one_row - 3, "mem.csv", &t, &err),
+                     HUB_ECONFIG_SYNTAX);
+    assert_null(t);
+    assert_non_null(strstr(err.msg, "mem.csv:2: expected 5 fields"));
+    assert_int_equal(hub_districts_load_buffer(NULL, 0, "mem.csv", &t, &err), HUB_ECONFIG_SYNTAX);
+    assert_non_null(strstr(err.msg, "mem.csv: empty file"));
+}
+
 static void test_district_csv_reports_wrong_header_at_line_1(void **state)
 {
     assert_load_fails("code,name,from,to,successor\nx,X,2000-01-01,,\n", HUB_ECONFIG_SYNTAX, "1:");
@@ -372,6 +391,7 @@ int main(void)
                                         teardown_table),
         cmocka_unit_test(test_district_current_follows_a_chain),
         cmocka_unit_test(test_district_csv_accepts_quotes_crlf_and_bom),
+        cmocka_unit_test(test_district_buffer_reads_len_bytes_and_names_the_text),
         cmocka_unit_test(test_district_code_valid),
         cmocka_unit_test(test_district_csv_reports_wrong_header_at_line_1),
         cmocka_unit_test(test_district_csv_reports_wrong_field_count_with_line),

@@ -388,6 +388,27 @@ static void test_table_loads_with_comments_bom_crlf_and_open_end(void **state)
     hub_sign_priv_destroy(k2);
 }
 
+static void test_table_buffer_reads_len_bytes_and_names_the_text(void **state)
+{
+    (void)state;
+    char buf[2048] = HEADER;
+    hub_sign_priv_t *k1 = seed_key(SEED1);
+    add_row(buf, sizeof buf, "farsta-2026", "farsta", k1, "2026-01-01", "");
+    size_t one_row = strlen(buf);
+    add_row(buf, sizeof buf, "farsta-2027", "farsta", k1, "2027-01-01", "");
+    hub_sign_keys_t *t = NULL;
+    struct hub_error err = {0};
+    /* not NUL-terminated at `len`: the second row is not read */
+    assert_int_equal(hub_sign_keys_load_buffer(buf, one_row, "mem.csv", NULL, &t, &err), 0);
+    assert_int_equal(hub_sign_keys_count(t), 1);
+    hub_sign_keys_destroy(t);
+    assert_int_equal(hub_sign_keys_load_buffer(buf, one_row - 2, "mem.csv", NULL, &t, &err),
+                     HUB_ECONFIG_SYNTAX);
+    assert_null(t);
+    assert_non_null(strstr(err.msg, "mem.csv:2: expected 5 fields"));
+    hub_sign_priv_destroy(k1);
+}
+
 static void test_table_header_only_is_empty_and_the_repository_table_loads(void **state)
 {
     (void)state;
@@ -1056,6 +1077,7 @@ int main(void)
         cmocka_unit_test(test_pem_round_trip_mode_0600_and_never_overwritten),
         cmocka_unit_test(test_pem_that_is_not_ed25519_is_refused),
         cmocka_unit_test(test_table_loads_with_comments_bom_crlf_and_open_end),
+        cmocka_unit_test(test_table_buffer_reads_len_bytes_and_names_the_text),
         cmocka_unit_test(test_table_header_only_is_empty_and_the_repository_table_loads),
         cmocka_unit_test(test_table_errors_name_file_line_and_column),
         cmocka_unit_test(test_validity_window_is_inclusive),
