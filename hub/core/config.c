@@ -670,8 +670,9 @@ void hub_config_print_help(FILE *f, bool markdown)
     }
     if (markdown)
         fprintf(f, "| `kafka.*` (`HUB_KAFKA_*`) | string | | passed to librdkafka without the "
-                   "prefix (TLS, SASL, timeouts…); `acks` and `enable.idempotence` cannot be "
-                   "weakened |\n"
+                   "prefix (TLS, SASL, timeouts…); a producer gets only producer and common "
+                   "properties, a consumer only consumer and common ones, so one file serves "
+                   "both; `acks` and `enable.idempotence` cannot be weakened |\n"
                    "| `pg.*` (`HUB_PG_*`) | string | | libpq connection keywords (`host`, `port`, "
                    "`dbname`, `user`, `sslmode`, …; any other key is refused at start); unset ones "
                    "come from libpq's `PG*` "
