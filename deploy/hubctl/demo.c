@@ -10,6 +10,7 @@
  * change.
  */
 #include "hubctl/demo.h"
+#include "hub/core/csv.h"
 #include "hub/core/date.h"
 #include "hub/domain/ident.h"
 #include "hub/domain/pnr.h"
@@ -1473,23 +1474,6 @@ const char *hub_demo_huvudman_name(enum hub_demo_huvudman h)
     return (unsigned)h < HUB_DEMO_HUVUDMAN__COUNT ? huvudman_names[h] : NULL;
 }
 
-/* Writes one CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
-static void csv_field(FILE *f, const char *s, bool last)
-{
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputc(last ? '\n' : ',', f);
-}
-
 int hub_demo_write_schools_csv(FILE *out, struct hub_error *err)
 {
     if (!out)
@@ -1499,14 +1483,14 @@ int hub_demo_write_schools_csv(FILE *out, struct hub_error *err)
           out);
     for (size_t i = 0; i < N_SCHOOLS; i++) {
         const struct hub_demo_school *s = &schools[i];
-        csv_field(out, s->unit, false);
-        csv_field(out, s->name, false);
-        csv_field(out, huvudman_names[s->huvudman], false);
-        csv_field(out, s->kommun, false);
-        csv_field(out, "", false);
-        csv_field(out, "", false);
-        csv_field(out, "", false);
-        csv_field(out, s->email, true);
+        hub_csv_write_field(out, s->unit, ",");
+        hub_csv_write_field(out, s->name, ",");
+        hub_csv_write_field(out, huvudman_names[s->huvudman], ",");
+        hub_csv_write_field(out, s->kommun, ",");
+        hub_csv_write_field(out, "", ",");
+        hub_csv_write_field(out, "", ",");
+        hub_csv_write_field(out, "", ",");
+        hub_csv_write_field(out, s->email, "\n");
     }
     if (fflush(out) != 0 || ferror(out))
         return hub_error_set(err, HUB_EIO, "demo: writing the school directory failed");

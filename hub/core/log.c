@@ -118,6 +118,41 @@ struct fields {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 
+/* A signed integer conversion (%d, %i) of length `len` ("", "hh", "h", "l", "ll", "z", "j", "t").
+ */
+static void convert_signed(struct hub_strbuf *b, const char *spec, const char *len, va_list *ap)
+{
+    if (strcmp(len, "ll") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, long long));
+    else if (strcmp(len, "l") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, long));
+    else if (strcmp(len, "z") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, ssize_t));
+    else if (strcmp(len, "j") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, intmax_t));
+    else if (strcmp(len, "t") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, ptrdiff_t));
+    else
+        hub_strbuf_printf(b, spec, va_arg(*ap, int)); /* int, short, char */
+}
+
+/* An unsigned integer conversion (%u, %o, %x, %X). */
+static void convert_unsigned(struct hub_strbuf *b, const char *spec, const char *len, va_list *ap)
+{
+    if (strcmp(len, "ll") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, unsigned long long));
+    else if (strcmp(len, "l") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, unsigned long));
+    else if (strcmp(len, "z") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, size_t));
+    else if (strcmp(len, "j") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, uintmax_t));
+    else if (strcmp(len, "t") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, ptrdiff_t));
+    else
+        hub_strbuf_printf(b, spec, va_arg(*ap, unsigned int));
+}
+
 /* Formats the conversion at *pp (just after its '%') with its argument(s) from *ap onto b, and
  * moves *pp past it. */
 static void convert(struct hub_strbuf *b, const char **pp, va_list *ap)
@@ -159,35 +194,13 @@ static void convert(struct hub_strbuf *b, const char **pp, va_list *ap)
     switch (conv) {
     case 'd':
     case 'i':
-        if (strcmp(len, "ll") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, long long));
-        else if (strcmp(len, "l") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, long));
-        else if (strcmp(len, "z") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, ssize_t));
-        else if (strcmp(len, "j") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, intmax_t));
-        else if (strcmp(len, "t") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, ptrdiff_t));
-        else
-            hub_strbuf_printf(b, spec, va_arg(*ap, int)); /* int, short, char */
+        convert_signed(b, spec, len, ap);
         break;
     case 'u':
     case 'o':
     case 'x':
     case 'X':
-        if (strcmp(len, "ll") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, unsigned long long));
-        else if (strcmp(len, "l") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, unsigned long));
-        else if (strcmp(len, "z") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, size_t));
-        else if (strcmp(len, "j") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, uintmax_t));
-        else if (strcmp(len, "t") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, ptrdiff_t));
-        else
-            hub_strbuf_printf(b, spec, va_arg(*ap, unsigned int));
+        convert_unsigned(b, spec, len, ap);
         break;
     case 'c':
         hub_strbuf_printf(b, spec, va_arg(*ap, int));

@@ -6,6 +6,7 @@
 #include "hub/domain/event_privacy.h"
 #include "hub/directory/directory.h"
 #include "hub/domain/district.h"
+#include "hub/domain/event_valid.h"
 #include "hub/kafka/kafka.h"
 #include "hub/core/log.h"
 #include "hub/pg/pg.h"
@@ -211,6 +212,14 @@ int hub_publisher_prepare_json(hub_publisher_t *p, const char *json, size_t len,
         probs->n = 1;
         probs->p[0].code = rc;
         memcpy(probs->p[0].text, err.msg, sizeof probs->p[0].text);
+        hub_event_clear(&ev);
+        return HUB_EINVAL;
+    }
+    /* What every consumer checks before using an event, checked before it is sent. */
+    if ((rc = hub_event_validate(&ev, &err)) != 0) {
+        probs->n = 1;
+        probs->p[0].code = rc;
+        snprintf(probs->p[0].text, sizeof probs->p[0].text, "event: %.400s", err.msg);
         hub_event_clear(&ev);
         return HUB_EINVAL;
     }

@@ -204,6 +204,10 @@ bad_case contact_change_empty_scope 'school_units: ' "$(contact_change 03 '"scho
 bad_case contact_change_no_scope 'school_units: ' "$(contact_change 03 '"placements":[]' | sed 's/"placements":\[\],//')"
 bad_case contact_change_personnummer 'member 8: unknown field' \
     "$(contact_change 03 "\"school_units\":[\"12345678\"],\"personnummer\":\"$A\"")"
+# What every consumer refuses (hub/domain/event_valid.h) is refused before it is sent, not
+# published to be dead-lettered: a date the read model cannot hold.
+bad_case start_date_before_1900 'event: start_date: outside 1900..9999' \
+    "$(placement 03 "$B" '' | sed 's/"start_date":"2026-03-02"/"start_date":"1850-03-02"/')"
 
 # Issue 14: errors never echo a value, even one that hides a number behind letters; the forms
 # file above lists the bare numbers, so an echo of "x<number>" would be caught by no_personnummer.

@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <inttypes.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +342,43 @@ static void test_log_json_keeps_header_and_cuts_on_characters(void **state)
     free(buf);
 }
 
+static void log_every_conversion(void)
+{
+    hub_log(HUB_LOG_INFO, "m",
+            "a=%zu b=%lld c=%" PRId64 " d=%ld e=%u f=%c g=%.*s h=%% i=%5d j=%x k=%s l=%.1f "
+            "m=%hhd n=%-3s| o=%zd p=\"%s and %d\"",
+            (size_t)18446744073709551615u, -9000000000000000000LL, INT64_C(-42), -7L, 4000000000u,
+            'Q', 3, "abcdef", -12, 255, "last", 2.25, (signed char)-5, "x", (ssize_t)-3, "two", 2);
+}
+
+/* Every conversion takes exactly its own argument: a wrong va_arg would garble every field after
+ * it. The values come back as printf would write them. */
+static void test_log_formats_each_conversion_like_printf(void **state)
+{
+    (void)state;
+    struct pairs ps;
+    char *buf = capture(HUB_LOG_LOGFMT, log_every_conversion);
+    *strchr(buf, '\n') = '\0';
+    assert_int_equal(logfmt_parse(buf, &ps), 0);
+    assert_string_equal(pair(&ps, "a"), "18446744073709551615");
+    assert_string_equal(pair(&ps, "b"), "-9000000000000000000");
+    assert_string_equal(pair(&ps, "c"), "-42");
+    assert_string_equal(pair(&ps, "d"), "-7");
+    assert_string_equal(pair(&ps, "e"), "4000000000");
+    assert_string_equal(pair(&ps, "f"), "Q");
+    assert_string_equal(pair(&ps, "g"), "abc");
+    assert_string_equal(pair(&ps, "h"), "%");
+    assert_string_equal(pair(&ps, "i"), "  -12");
+    assert_string_equal(pair(&ps, "j"), "ff");
+    assert_string_equal(pair(&ps, "k"), "last");
+    assert_string_equal(pair(&ps, "l"), "2.2");
+    assert_string_equal(pair(&ps, "m"), "-5");
+    assert_string_equal(pair(&ps, "n"), "x  |");
+    assert_string_equal(pair(&ps, "o"), "-3");
+    assert_string_equal(pair(&ps, "p"), "two and 2");
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_log_logfmt_parses_back_whatever_the_values),
         cmocka_unit_test(test_log_json_parses_back_whatever_the_values),
         cmocka_unit_test(test_log_json_keeps_header_and_cuts_on_characters),
+        cmocka_unit_test(test_log_formats_each_conversion_like_printf),
     };
     return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }
