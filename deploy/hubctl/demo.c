@@ -1,11 +1,13 @@
 /*
  * demo.c — the demo-data generator: one month of synthetic placements and what follows them.
  *
- * Each district has its own PRNG stream (seed and district code), so a district's first children
- * do not change when --children-per-district grows. A child's story is decided first (form,
- * age, dates, schools, handovers), then its events are put in time order with moments that
- * never go back in time, then all events are sorted by occurred_at and written. Contact changes
- * come last, because they name what the old contact handled before the change.
+ * Each district has its own PRNG stream (seed, month and district code), so a district's first
+ * children do not change when --children-per-district grows, and two months of one seed are two
+ * sets of events (no event, placement or handover id in common to be dropped as a duplicate). A
+ * child's story is decided first (form, age, dates, schools, handovers), then its events are put in
+ * time order with moments that never go back in time, then all events are sorted by occurred_at and
+ * written. Contact changes come last, because they name what the old contact handled before the
+ * change.
  */
 #include "hubctl/demo.h"
 #include "hub/core/csv.h"
@@ -45,6 +47,13 @@ static void rng_seed(struct rng *r, uint64_t seed)
     uint64_t x = seed;
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix64(&x);
+}
+
+/* The seed of a district's stream in a month: the user's seed, the month, the district. */
+static uint64_t stream_seed(const struct hub_demo_options *opt, uint64_t district_hash)
+{
+    uint64_t m = (uint64_t)opt->year * 12u + (uint64_t)(opt->month - 1);
+    return opt->seed ^ splitmix64(&m) ^ district_hash;
 }
 
 static uint64_t rotl64(uint64_t x, int k)
@@ -1073,7 +1082,7 @@ static int make_contact_changes(struct gen *g, const size_t *first_contact)
     for (size_t s = 0; s < g->n_spans; s++) {
         const struct span *sp = &g->spans[s];
         struct rng r;
-        rng_seed(&r, g->opt->seed ^ fnv1a(sp->district->code) ^ UINT64_C(0x636f6e74616374));
+        rng_seed(&r, stream_seed(g->opt, fnv1a(sp->district->code)) ^ UINT64_C(0x636f6e74616374));
         if (!rng_permille(&r, CONTACT_CHANGE_PERMILLE))
             continue;
         int32_t lo = sp->from + 4 > sp->to ? sp->from : sp->from + 4;
@@ -1402,7 +1411,7 @@ int hub_demo_generate(const struct hub_demo_options *opt, const hub_districts_t 
 
     for (size_t s = 0; s < g.n_spans; s++) {
         struct rng r;
-        rng_seed(&r, opt->seed ^ fnv1a(g.spans[s].district->code));
+        rng_seed(&r, stream_seed(opt, fnv1a(g.spans[s].district->code)));
         first_contact[s] = g.n_contacts;
         for (size_t k = 0; k < CONTACTS_PER_DISTRICT; k++) {
             size_t ignored;

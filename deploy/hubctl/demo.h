@@ -54,8 +54,8 @@ struct hub_demo_options {
     uint64_t seed;
     int year, month;              /* the month the placements start in */
     size_t children_per_district; /* 0: HUB_DEMO_CHILDREN_DEFAULT */
-    bool with_content;            /* add a handover `content` object (hub-publish refuses it
-                                     until sealing exists) */
+    bool with_content;            /* add a handover `content` object (hub-publish seals it
+                                     for the receiving school) */
 };
 
 /* What hub_demo_generate wrote. */

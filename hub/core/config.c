@@ -2,11 +2,14 @@
  * config.c — the properties file, the environment overrides, and the table of hub.* keys.
  */
 #include "hub/core/config.h"
+#include "hub/core/log.h"
 #include "hub/core/strbuf.h"
 
 #include <ctype.h>
+#include <libpq-fe.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,6 +194,62 @@ static int parse_bool(const char *s, bool *out)
     return 0;
 }
 
+/* Levenshtein distance of two short names (longer ones count as far apart). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { MAXLEN = 128 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= MAXLEN || lb >= MAXLEN)
+        return SIZE_MAX;
+    size_t prev[MAXLEN + 1], cur[MAXLEN + 1];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof prev[0]);
+    }
+    return prev[lb];
+}
+
+/* A pg.* key must be one of libpq's connection keywords (PQconndefaults), so a typo is refused at
+ * load time as a configuration error instead of failing every connection at run time. */
+static int validate_pg_keyword(const char *key, const char *origin, struct hub_error *err)
+{
+    const char *kw = key + 3;
+    PQconninfoOption *opts = PQconndefaults();
+    if (!opts)
+        return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    int rc = 0;
+    for (const PQconninfoOption *o = opts; o->keyword; o++) {
+        if (strcmp(o->keyword, kw) == 0)
+            goto out;
+        size_t d = edit_distance(kw, o->keyword);
+        if (d < best_d) {
+            best_d = d;
+            best = o->keyword;
+        }
+    }
+    if (best && best_d <= 2)
+        rc = hub_error_set(err, HUB_ECONFIG_UNKNOWN,
+                           "%s: %s: not a libpq connection keyword (did you mean pg.%s?)", origin,
+                           key, best);
+    else
+        rc = hub_error_set(err, HUB_ECONFIG_UNKNOWN,
+                           "%s: %s: not a libpq connection keyword (host, port, dbname, user, "
+                           "sslmode, ...)",
+                           origin, key);
+out:
+    PQconninfoFree(opts);
+    return rc;
+}
+
 static int validate(const char *key, const char *value, const char *origin, struct hub_error *err)
 {
     if (!has_prefix(key, "hub.") && !has_prefix(key, "kafka.") && !has_prefix(key, "pg."))
@@ -200,6 +259,8 @@ static int validate(const char *key, const char *value, const char *origin, stru
     if ((has_prefix(key, "kafka.") && key[6] == '\0') || (has_prefix(key, "pg.") && key[3] == '\0'))
         return hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: %s: empty key after the prefix", origin,
                              key);
+    if (has_prefix(key, "pg."))
+        return validate_pg_keyword(key, origin, err);
     if (!has_prefix(key, "hub."))
         return 0;
     const struct key_def *d = find_def(key);
@@ -380,6 +441,49 @@ static void env_name_of(const char *key, char *buf, size_t n)
     buf[j] = '\0';
 }
 
+/* True when HUB_<name> is no configuration variable but looks like one mistyped: close to a hub.*
+ * key's variable, or in the section of one (HUB_NOTIFIER_…). The closest is put in `best`. */
+static bool looks_like_config_variable(const char *name, char *best, size_t n)
+{
+    size_t best_d = SIZE_MAX;
+    bool in_section = false;
+    best[0] = '\0';
+    for (size_t i = 0; i < N_HUB_KEYS; i++) {
+        char env[128];
+        env_name_of(hub_keys[i].key, env, sizeof env);
+        if (strcmp(env, name) == 0)
+            return false;
+        size_t d = edit_distance(name, env);
+        if (d < best_d) {
+            best_d = d;
+            snprintf(best, n, "%s", env);
+        }
+        /* hub.<section>.<key>: HUB_<SECTION>_ is ours */
+        const char *dot = strchr(hub_keys[i].key + 4, '.');
+        if (dot) {
+            size_t plen = 4 + (size_t)(dot - (hub_keys[i].key + 4)) + 1;
+            if (strncmp(name, env, plen) == 0)
+                in_section = true;
+        }
+    }
+    return in_section || best_d <= 2;
+}
+
+/* A HUB_* variable that is no configuration variable is ignored, with a warning when it looks
+ * like a mistyped one. Not refused: HUB_* is also the namespace of the project's scripts and
+ * tests (HUB_BUILD_DIR, HUB_STATE_DIR, …) and of an environment shared between units, so a
+ * stranger there must not stop a program; a mistyped key in the file is refused instead. */
+static void warn_unknown_env(const char *name)
+{
+    char best[128];
+    if (!has_prefix(name, "HUB_") || has_prefix(name, "HUB_KAFKA_") || has_prefix(name, "HUB_PG_"))
+        return;
+    if (!looks_like_config_variable(name, best, sizeof best))
+        return;
+    hub_log(HUB_LOG_WARN, "environment variable is no configuration variable; ignored",
+            "variable=%s did_you_mean=%s", name, best);
+}
+
 static int apply_env(hub_config_t *cfg, struct hub_error *err)
 {
     for (char **e = environ; e && *e; e++) {
@@ -395,6 +499,7 @@ static int apply_env(hub_config_t *cfg, struct hub_error *err)
         int rc = apply_env_prefixed(cfg, name, eq + 1, err);
         if (rc)
             return rc;
+        warn_unknown_env(name);
     }
     for (size_t i = 0; i < N_HUB_KEYS; i++) {
         char name[128];
@@ -597,12 +702,14 @@ void hub_config_print_help(FILE *f, bool markdown)
     }
     if (markdown)
         fprintf(f, "| `kafka.*` (`HUB_KAFKA_*`) | string | | passed to librdkafka without the "
-                   "prefix (TLS, SASL, timeouts…); `acks` and `enable.idempotence` cannot be "
-                   "weakened |\n"
+                   "prefix (TLS, SASL, timeouts…); a producer gets only producer and common "
+                   "properties, a consumer only consumer and common ones, so one file serves "
+                   "both; `acks` and `enable.idempotence` cannot be weakened |\n"
                    "| `pg.*` (`HUB_PG_*`) | string | | libpq connection keywords (`host`, `port`, "
-                   "`dbname`, `user`, `sslmode`, …); unset ones come from libpq's `PG*` "
+                   "`dbname`, `user`, `sslmode`, …; any other key is refused at start); unset ones "
+                   "come from libpq's `PG*` "
                    "environment |\n");
     else
         fprintf(f, "kafka.*  passed to librdkafka without the prefix (env HUB_KAFKA_*)\n"
-                   "pg.*     libpq connection keywords (env HUB_PG_*)\n");
+                   "pg.*     libpq connection keywords, others refused (env HUB_PG_*)\n");
 }

@@ -2,13 +2,16 @@
  * config.h — one `key=value` properties file, overridden by the environment.
  *
  * Keys `kafka.*` go to librdkafka verbatim (prefix removed), `pg.*` form the libpq conninfo
- * (prefix removed), `hub.*` are ours and must appear in the key table in config.c, which holds
+ * (prefix removed; a key that is not one of libpq's connection keywords, PQconndefaults(), is
+ * refused at load with HUB_ECONFIG_UNKNOWN), `hub.*` are ours and must appear in the key table in config.c, which holds
  * each key's type, default and documentation (the `--help-config` listing and the README come from
  * it). Lines are `key=value` (whitespace around both trimmed), `#` or `!` starts a comment line.
  *
  * The environment overrides the file: HUB_KAFKA_<KEY> → kafka.<key> ('_' → '.'),
  * HUB_PG_<KEY> → pg.<key> (lowercased), and for hub.* keys HUB_<KEY> with the "hub." dropped,
- * '.' → '_', uppercased (hub.pseudonym.key_file → HUB_PSEUDONYM_KEY_FILE).
+ * '.' → '_', uppercased (hub.pseudonym.key_file → HUB_PSEUDONYM_KEY_FILE). Any other HUB_*
+ * variable is ignored; when it looks like a mistyped one (close to a key's variable, or in a key's
+ * section such as HUB_NOTIFIER_) the loader logs a warning naming it and the closest variable.
  *
  * Secrets are never values here: keys name files (hub.pseudonym.key_file) read with
  * hub_secret_file_read().

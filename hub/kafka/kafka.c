@@ -42,7 +42,40 @@ struct conf_ctx {
     const hub_config_t *cfg;
     enum hub_kafka_role role;
     struct hub_error *err;
+    char *props; /* rd_kafka_conf_properties_show(): each property's role, as linked */
 };
+
+/* The role a librdkafka property applies to, from the linked library's own table (its C/P
+ * column): 'C' consumer, 'P' producer, '*' both; 0 when the table does not list it. */
+static char property_role(const char *props, const char *key)
+{
+    size_t klen = strlen(key);
+    for (const char *line = props; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        const char *bar = strchr(line, '|');
+        if (bar && (!nl || bar < nl) && strncmp(line, key, klen) == 0 &&
+            (line[klen] == ' ' || line[klen] == '|')) {
+            for (const char *p = bar + 1; *p && *p != '|' && *p != '\n'; p++)
+                if (*p == 'C' || *p == 'P' || *p == '*')
+                    return p[1] == '/' ? '*' : *p;
+            return 0;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return 0;
+}
+
+static int load_property_roles(struct conf_ctx *c)
+{
+    size_t len = 0;
+    FILE *f = open_memstream(&c->props, &len);
+    if (!f)
+        return hub_error_set(c->err, HUB_ENOMEM, "out of memory");
+    rd_kafka_conf_properties_show(f);
+    if (fclose(f) != 0)
+        return hub_error_set(c->err, HUB_ENOMEM, "out of memory");
+    return 0;
+}
 
 /* Settings the invariants fix for a role: the value a user may not change. */
 static int check_invariant(const struct conf_ctx *c, const char *key, const char *value)
@@ -79,6 +112,18 @@ static int apply_user_key(const char *key, const char *value, void *ud)
     snprintf(full, sizeof full, "kafka.%s", key);
     if (!strcmp(key, "bootstrap.servers"))
         return 0; /* set from hub_config_bootstrap() */
+    /* One kafka.* configuration serves producers and consumers alike (deploy/run.sh writes one
+     * for all programs): a property of the other role is for the other programs, not given to
+     * librdkafka here, where it would only warn "… will be ignored by this producer". A key of
+     * neither role, or unknown, still goes to rd_kafka_conf_set, which refuses what it does not
+     * know. */
+    char want = c->role == HUB_KAFKA_PRODUCER ? 'P' : 'C';
+    char role = property_role(c->props, key);
+    if ((role == 'C' || role == 'P') && role != want) {
+        hub_log(HUB_LOG_DEBUG, "kafka property of the other role not applied", "key=%s role=%s",
+                full, role == 'C' ? "consumer" : "producer");
+        return 0;
+    }
     int rc = check_invariant(c, key, value);
     if (rc)
         return rc;
@@ -96,7 +141,7 @@ int hub_kafka_conf_new(const hub_config_t *cfg, enum hub_kafka_role role, const 
                        rd_kafka_conf_t **out, struct hub_error *err)
 {
     char *bootstrap = NULL;
-    struct conf_ctx c = {rd_kafka_conf_new(), cfg, role, err};
+    struct conf_ctx c = {rd_kafka_conf_new(), cfg, role, err, NULL};
     int rc;
 
     *out = NULL;
@@ -125,14 +170,19 @@ int hub_kafka_conf_new(const hub_config_t *cfg, enum hub_kafka_role role, const 
             (rc = conf_set(&c, "enable.partition.eof", "false", "default")))
             goto fail;
     }
+    rc = load_property_roles(&c);
+    if (rc)
+        goto fail;
     rc = hub_config_foreach(cfg, "kafka.", apply_user_key, &c);
     if (rc)
         goto fail;
     rd_kafka_conf_set_log_cb(c.conf, log_cb);
+    free(c.props);
     free(bootstrap);
     *out = c.conf;
     return 0;
 fail:
+    free(c.props);
     free(bootstrap);
     rd_kafka_conf_destroy(c.conf);
     return rc;

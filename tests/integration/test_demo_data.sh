@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_demo_data.sh — `hubctl demo-data` output is accepted line for line by
-# `hub-publish --dry-run` (no broker needed), is reproducible, and `--with-content` is refused by
-# the publisher until sealing exists.
+# `hub-publish --dry-run` (no broker needed), is reproducible, two months of one seed share no
+# event id, and `--with-content` is refused by a publisher without a school directory to seal
+# with.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HUBCTL=$HUB_BUILD_DIR/deploy/hubctl
@@ -35,6 +36,21 @@ grep -q "^hubctl demo-data: 2026-03 seed 1: 11 districts, 440 children, $lines e
 cmp -s "$TMP/a.jsonl" "$TMP/b.jsonl" || fail "seed 1 twice gave different output"
 "$HUBCTL" demo-data --seed 2 --month 2026-03 >"$TMP/c.jsonl" 2>/dev/null
 ! cmp -s "$TMP/a.jsonl" "$TMP/c.jsonl" || fail "seeds 1 and 2 gave the same output"
+
+# 2b. Another month of the same seed is new events: no event id in common (a consumer would drop
+# them as duplicates).
+"$HUBCTL" demo-data --seed 1 --month 2026-04 >"$TMP/april.jsonl" 2>/dev/null ||
+    fail "demo-data --month 2026-04 failed"
+grep -o '"event_id":"[^"]*"' "$TMP/a.jsonl" | sort -u >"$TMP/march.ids"
+grep -o '"event_id":"[^"]*"' "$TMP/april.jsonl" | sort -u >"$TMP/april.ids"
+(($(wc -l <"$TMP/april.ids") > 400)) || fail "too few events in 2026-04"
+shared=$(comm -12 "$TMP/march.ids" "$TMP/april.ids" | wc -l)
+((shared == 0)) || fail "2026-03 and 2026-04 of seed 1 share $shared event ids"
+
+# 2c. --help describes --with-content as it is: sealed by hub-publish.
+"$HUBCTL" demo-data --help >"$TMP/help.out" 2>&1 || fail "demo-data --help failed"
+grep -q 'seals it' "$TMP/help.out" || fail "--help does not say hub-publish seals the content"
+! grep -qi 'until sealing\|refused' "$TMP/help.out" || fail "--help: $(grep -i 'refused' "$TMP/help.out")"
 
 # 3. Every event type is there, and no content by default.
 for t in placement school_start handover contact_change; do

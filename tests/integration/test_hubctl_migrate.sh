@@ -46,6 +46,13 @@ rc=0
 rc=0
 "$HUBCTL" migrate --config "$TMP/hub.conf" --dir "$TMP" >/dev/null 2>&1 || rc=$?
 ((rc == 2)) || fail "empty migrations dir: exit $rc, want 2"
+# A mistyped libpq keyword is a configuration error (2, not restarted), named with its line.
+{ cat "$TMP/hub.conf"; echo "pg.dbnam=hub"; } >"$TMP/typo.conf"
+rc=0
+"$HUBCTL" migrate --config "$TMP/typo.conf" >/dev/null 2>"$TMP/err" || rc=$?
+((rc == 2)) || fail "pg.dbnam: exit $rc, want 2"
+grep -q "typo.conf:[0-9]*: pg.dbnam: not a libpq connection keyword (did you mean pg.dbname?)" \
+    "$TMP/err" || fail "pg.dbnam: $(<"$TMP/err")"
 sed "s|^pg.host=.*|pg.host=$TMP/no-server|" "$TMP/hub.conf" >"$TMP/bad.conf"
 rc=0
 "$HUBCTL" migrate --config "$TMP/bad.conf" >/dev/null 2>"$TMP/err" || rc=$?

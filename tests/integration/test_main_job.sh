@@ -14,6 +14,11 @@ bash "$HUB_SOURCE_DIR/deploy/run.sh" --month 2026-03 --seed 7 --children-per-dis
     fail "deploy/run.sh failed: $(tail -n 10 "$TMP/run.err")"
 grep -q "Monthly report for socialnämnden, 2026-03" "$TMP/run.out" || fail "no summary: $(cat "$TMP/run.out")"
 EVENTS=$HUB_STATE_DIR/demo/events-2026-03.jsonl
+# The configuration deploy/run.sh wrote itself draws no warning: no program is told a property
+# of the other role (the consumers' session timeouts reach no producer).
+if grep -rh "will be ignored by this" "$TMP/run.err" "$HUB_STATE_DIR/logs" >"$TMP/confwarn"; then
+    fail "a program warns about the configuration deploy/run.sh wrote: $(head -n 2 "$TMP/confwarn")"
+fi
 eval "$(bash "$HUB_SOURCE_DIR/deploy/pg.sh" env "$HUB_STATE_DIR/pg")"
 
 # 1. The read model says what the input says.

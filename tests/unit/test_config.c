@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hub/core/config.h"
+#include "hub/core/log.h"
 
 static char *write_temp(const char *content)
 {
@@ -56,6 +57,70 @@ static void test_config_rejects_unknown_hub_key_naming_file_and_line(void **stat
     snprintf(want, sizeof want, "%s:3: hub.no.such.key", p);
     assert_non_null(strstr(err.msg, want));
     unlink(p);
+}
+
+static void test_config_rejects_unknown_pg_key_naming_file_and_line(void **state)
+{
+    (void)state;
+    /* A mistyped libpq keyword is a configuration error at load time (exit 2), not a failed
+     * connection at run time (exit 1, restarted by systemd for ever). */
+    char *p = write_temp("pg.host=/run/postgresql\npg.dbnam=hub\n");
+    hub_config_t *cfg = NULL;
+    struct hub_error err = {0};
+    assert_int_equal(hub_config_load(p, &cfg, &err), HUB_ECONFIG_UNKNOWN);
+    assert_null(cfg);
+    char want[128];
+    snprintf(want, sizeof want, "%s:2: pg.dbnam", p);
+    assert_non_null(strstr(err.msg, want));
+    assert_non_null(strstr(err.msg, "pg.dbname")); /* the suggestion */
+    unlink(p);
+
+    setenv("HUB_PG_SSLMOD", "require", 1);
+    assert_int_equal(hub_config_load(NULL, &cfg, &err), HUB_ECONFIG_UNKNOWN);
+    assert_non_null(strstr(err.msg, "HUB_PG_SSLMOD"));
+    unsetenv("HUB_PG_SSLMOD");
+
+    /* Every libpq keyword a deployment uses still loads. */
+    p = write_temp("pg.host=db\npg.port=5432\npg.dbname=hub\npg.user=u\npg.sslmode=verify-full\n"
+                   "pg.sslrootcert=/etc/ca.pem\npg.passfile=/p\npg.application_name=x\n"
+                   "pg.connect_timeout=5\npg.options=-c statement_timeout=0\n");
+    assert_int_equal(hub_config_load(p, &cfg, &err), 0);
+    assert_string_equal(hub_config_get(cfg, "pg.dbname"), "hub");
+    hub_config_destroy(cfg);
+    unlink(p);
+}
+
+static void test_config_warns_about_a_mistyped_hub_variable(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    hub_log_setup("test", HUB_LOG_INFO, HUB_LOG_LOGFMT);
+    hub_log_set_stream(f);
+    setenv("HUB_LOG_LEVLE", "debug", 1);           /* a typo of HUB_LOG_LEVEL */
+    setenv("HUB_NOTIFIER_PARALLELL", "4", 1);      /* a typo in a known section */
+    setenv("HUB_BUILD_DIR", "/tmp/not-config", 1); /* the project's scripts: not config */
+    setenv("HUB_STATE_DIR", "/tmp/not-config", 1);
+    hub_config_t *cfg = NULL;
+    struct hub_error err = {0};
+    assert_int_equal(hub_config_load(NULL, &cfg, &err), 0);
+    hub_config_destroy(cfg);
+    unsetenv("HUB_LOG_LEVLE");
+    unsetenv("HUB_NOTIFIER_PARALLELL");
+    unsetenv("HUB_BUILD_DIR");
+    unsetenv("HUB_STATE_DIR");
+    hub_log_set_stream(NULL);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(buf);
+    assert_non_null(strstr(buf, "HUB_LOG_LEVLE"));
+    assert_non_null(strstr(buf, "HUB_LOG_LEVEL")); /* the suggestion */
+    assert_non_null(strstr(buf, "HUB_NOTIFIER_PARALLELL"));
+    assert_null(strstr(buf, "HUB_BUILD_DIR"));
+    assert_null(strstr(buf, "HUB_STATE_DIR"));
+    assert_null(strstr(buf, "debug")); /* the value is not echoed */
+    free(buf);
 }
 
 static void test_config_rejects_line_without_equals(void **state)
@@ -225,6 +290,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_reads_keys_and_defaults),
         cmocka_unit_test(test_config_rejects_unknown_hub_key_naming_file_and_line),
+        cmocka_unit_test(test_config_rejects_unknown_pg_key_naming_file_and_line),
+        cmocka_unit_test(test_config_warns_about_a_mistyped_hub_variable),
         cmocka_unit_test(test_config_rejects_line_without_equals),
         cmocka_unit_test(test_config_rejects_nul_byte_naming_file_and_line),
         cmocka_unit_test(test_config_buffer_reads_like_a_file),

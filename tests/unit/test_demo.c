@@ -170,6 +170,70 @@ static void test_demo_more_children_keeps_the_first_ones(void **state)
     free(b.buf);
 }
 
+/* ---- two months of one seed share no ids ------------------------------------------------ */
+
+static void collect_ids(json_t *ev, void *arg)
+{
+    json_t *ids = arg;
+    static const char *const keys[] = {"event_id", "placement_id", "handover_id"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *id = json_string_value(json_object_get(ev, keys[i]));
+        if (id)
+            assert_int_equal(json_object_set_new(ids, id, json_true()), 0);
+    }
+}
+
+struct shared_ctx {
+    json_t *earlier;
+    size_t events, shared;
+};
+
+static void count_shared(json_t *ev, void *arg)
+{
+    struct shared_ctx *cx = arg;
+    json_t *ids = json_object();
+    assert_non_null(ids);
+    collect_ids(ev, ids);
+    const char *id;
+    json_t *v;
+    json_object_foreach(ids, id, v)
+    {
+        (void)v;
+        if (json_object_get(cx->earlier, id))
+            cx->shared++;
+    }
+    cx->events++;
+    json_decref(ids);
+}
+
+static void test_demo_months_share_no_ids(void **state)
+{
+    (void)state;
+    /* A second month of the same seed is new events: no event id a consumer would drop as a
+     * duplicate, no placement that collides with one already placed. */
+    struct hub_demo_options march = opts(1, 2026, 3, 0);
+    struct out a = generate(&march, NULL);
+    json_t *earlier = json_object();
+    assert_non_null(earlier);
+    each_line(&a, collect_ids, earlier);
+    assert_true(json_object_size(earlier) > 400);
+    static const int others[][2] = {{2026, 4}, {2026, 2}, {2025, 3}, {2027, 3}};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        struct hub_demo_options o = opts(1, others[i][0], others[i][1], 0);
+        struct out b = generate(&o, NULL);
+        struct shared_ctx cx = {earlier, 0, 0};
+        each_line(&b, count_shared, &cx);
+        if (cx.shared != 0)
+            print_error("%04d-%02d shares %zu ids with 2026-03\n", others[i][0], others[i][1],
+                        cx.shared);
+        assert_true(cx.events > 400);
+        assert_int_equal(cx.shared, 0);
+        free(b.buf);
+    }
+    json_decref(earlier);
+    free(a.buf);
+}
+
 /* ---- every line is a valid event of its type ------------------------------------------- */
 
 struct check_ctx {
@@ -728,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_demo_same_seed_gives_identical_bytes),
         cmocka_unit_test(test_demo_different_seed_gives_different_output),
         cmocka_unit_test(test_demo_more_children_keeps_the_first_ones),
+        cmocka_unit_test(test_demo_months_share_no_ids),
         cmocka_unit_test(test_demo_every_line_is_a_valid_event),
         cmocka_unit_test(test_demo_valid_in_awkward_months),
         cmocka_unit_test(test_demo_passes_the_publish_validator),
