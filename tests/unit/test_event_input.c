@@ -51,7 +51,7 @@ static int teardown(void **state)
 /* Runs `json` and returns its problems, all joined by '\n' into `out`. */
 static int problems_of(struct fixture *f, const char *json, char *out, size_t n)
 {
-    struct hub_input_ctx ctx = {f->districts, f->pseudonym, false};
+    struct hub_input_ctx ctx = {.districts = f->districts, .pseudonym = f->pseudonym};
     struct hub_input_problems probs;
     struct hub_event ev;
     int rc = hub_event_from_json(&ctx, json, strlen(json), &ev, NULL, &probs);
