@@ -5,6 +5,9 @@
 #include "hub/log.h"
 
 #include <stdlib.h>
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #include <string.h>
 
 const char *const hub_topics_all[] = {HUB_TOPIC_PLACEMENT,
@@ -115,7 +118,8 @@ int hub_kafka_conf_new(const hub_config_t *cfg, enum hub_kafka_role role, const 
         if ((rc = conf_set(&c, "enable.idempotence", "true", "default")) ||
             (rc = conf_set(&c, "acks", "all", "default")) ||
             (rc = conf_set(&c, "linger.ms", "5", "default")) ||
-            (rc = conf_set(&c, "compression.type", "lz4", "default")))
+            (rc = conf_set(&c, "compression.type", "lz4", "default")) ||
+            (rc = conf_set(&c, "message.max.bytes", STR(HUB_MESSAGE_MAX_BYTES), "default")))
             goto fail;
     } else {
         if ((rc = conf_set(&c, "enable.auto.commit", "false", "default")) ||
@@ -211,6 +215,11 @@ int hub_producer_send(hub_producer_t *p, const char *topic, const void *key, siz
             p->outstanding++;
             return 0;
         }
+        if (e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+            return hub_error_set(err, HUB_EKAFKA_TOO_LARGE,
+                                 "produce to %s: message of %zu bytes is larger than "
+                                 "message.max.bytes",
+                                 topic, vlen + klen);
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             return hub_error_set(err, HUB_EKAFKA, "produce to %s: %s", topic, rd_kafka_err2str(e));
         rd_kafka_poll(p->rk, 50);
