@@ -6,6 +6,14 @@
 
 #include <stdlib.h>
 
+/* Consumer prefetch (README "Memory"): librdkafka's defaults keep up to 100,000 messages per
+ * partition and 64 MiB in the local queue, which a backlog fills (150+ MiB resident). A batch is
+ * at most hub.consumer.batch_max (2000) messages; a few batches ahead keep the loop fed. */
+#define HUB_CONSUMER_QUEUED_MIN 1000
+#define HUB_CONSUMER_QUEUED_KB 4096
+#define HUB_CONSUMER_FETCH_PARTITION 262144
+#define HUB_CONSUMER_FETCH_MAX 1048588
+
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #include <string.h>
@@ -126,7 +134,13 @@ int hub_kafka_conf_new(const hub_config_t *cfg, enum hub_kafka_role role, const 
             (rc = conf_set(&c, "enable.auto.offset.store", "false", "default")) ||
             (rc = conf_set(&c, "auto.offset.reset", "earliest", "default")) ||
             (rc = conf_set(&c, "partition.assignment.strategy", "cooperative-sticky", "default")) ||
-            (rc = conf_set(&c, "enable.partition.eof", "false", "default")))
+            (rc = conf_set(&c, "enable.partition.eof", "false", "default")) ||
+            (rc = conf_set(&c, "queued.min.messages", STR(HUB_CONSUMER_QUEUED_MIN), "default")) ||
+            (rc = conf_set(&c, "queued.max.messages.kbytes", STR(HUB_CONSUMER_QUEUED_KB),
+                           "default")) ||
+            (rc = conf_set(&c, "fetch.message.max.bytes", STR(HUB_CONSUMER_FETCH_PARTITION),
+                           "default")) ||
+            (rc = conf_set(&c, "fetch.max.bytes", STR(HUB_CONSUMER_FETCH_MAX), "default")))
             goto fail;
     }
     rc = hub_config_foreach(cfg, "kafka.", apply_user_key, &c);

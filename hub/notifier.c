@@ -14,6 +14,7 @@
 #include "hub/notify_receipts.h"
 #include "hub/notify_store.h"
 #include "hub/pg.h"
+#include "hub/pg_wait.h"
 #include "hub/rmstore.h"
 #include "hub/sign.h"
 #include "hub/webhook.h"
@@ -583,7 +584,7 @@ int hub_notifier_new(const hub_config_t *cfg, hub_notifier_t **out, struct hub_e
     }
     n->curl_ready = true;
     if ((rc = load_districts(cfg, &n->districts, err)) || (rc = hub_codec_new(&n->codec, err)) ||
-        (rc = hub_pg_connect(cfg, &n->conn, err)))
+        (rc = hub_pg_connect_wait(cfg, "hub-notifier", &n->conn, err)))
         goto fail;
     PGresult *res = NULL;
     rc = hub_pg_exec(n->conn, "check the notifier tables",
