@@ -26,12 +26,13 @@
  *    record framing); the room above HUB_EVENT_MAX_BYTES holds key and signature headers;
  *  - topics' max.message.bytes (deploy/kafka/cluster.table) is 1048588, the broker default, so
  *    every message a hub producer may send is accepted;
- *  - consumers fetch at least HUB_FETCH_MIN_BYTES per partition (fetch.message.max.bytes) and
- *    per request (fetch.max.bytes), so the largest record batch a topic can hold is fetched. */
+ *  - consumers ask for at most fetch.max.bytes=HUB_TOPIC_MAX_MESSAGE_BYTES per fetch and 256 KiB
+ *    per partition (hub/kafka.c, to bound memory); both are soft limits: a broker returns the
+ *    first record batch of a partition whole even when it is larger (KIP-74), so the largest
+ *    message a topic accepts is still read (tests/integration/test_readmodel_oversize.sh). */
 #define HUB_EVENT_MAX_BYTES 983040
 #define HUB_MESSAGE_MAX_BYTES 1000000
 #define HUB_TOPIC_MAX_MESSAGE_BYTES 1048588
-#define HUB_FETCH_MIN_BYTES 1048588
 
 enum hub_kafka_role { HUB_KAFKA_PRODUCER, HUB_KAFKA_CONSUMER };
 
@@ -54,27 +55,8 @@ const char *hub_topic_of_event(enum hub_event_type t);
 /* Builds a librdkafka configuration for `role` named `client_id` from cfg. Errors name the key
  * and where it was set. On success the caller owns *out (rd_kafka_conf_destroy, or hand it to
  * rd_kafka_new). */
-int hub_kafka_conf_new(
-    const hub_config_t
-        *cfg, /* Size limits, lined up (README "Message size limits"):
-               *  - HUB_EVENT_MAX_BYTES: the largest encoded event (Avro value) a hub publisher
-               * sends and a hub consumer accepts; a larger value is refused by hub-publish and the
-               * C API, and dead-lettered with reason `size` by a consumer;
-               *  - HUB_MESSAGE_MAX_BYTES: message.max.bytes of every hub producer (value + key +
-               * headers + record framing); the room above HUB_EVENT_MAX_BYTES holds key and
-               * signature headers;
-               *  - topics' max.message.bytes (deploy/kafka/cluster.table) is 1048588, the broker
-               * default, so every message a hub producer may send is accepted;
-               *  - consumers fetch at least HUB_FETCH_MIN_BYTES per partition
-               * (fetch.message.max.bytes) and per request (fetch.max.bytes), so the largest record
-               * batch a topic can hold is fetched. */
-#define HUB_EVENT_MAX_BYTES 983040
-#define HUB_MESSAGE_MAX_BYTES 1000000
-#define HUB_TOPIC_MAX_MESSAGE_BYTES 1048588
-#define HUB_FETCH_MIN_BYTES 1048588
-
-    enum hub_kafka_role role, const char *client_id, rd_kafka_conf_t **out,
-    struct hub_error *err) HUB_MUST_CHECK;
+int hub_kafka_conf_new(const hub_config_t *cfg, enum hub_kafka_role role, const char *client_id,
+                       rd_kafka_conf_t **out, struct hub_error *err) HUB_MUST_CHECK;
 
 typedef struct hub_producer hub_producer_t;
 
