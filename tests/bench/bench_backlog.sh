@@ -5,7 +5,7 @@
 # an empty database four times (old, new, new, old, so that load drifting on a shared machine
 # weighs on both alike): with librdkafka's own prefetch settings (what the consumers used before
 # issue 15: queued.min.messages=100000 per partition, queued.max.messages.kbytes=65536,
-# fetch.max.bytes=52428800) and with the hub's defaults (hub/kafka.c). Prints the peak resident
+# fetch.max.bytes=52428800) and with the hub's defaults (hub/kafka/kafka.c). Prints the peak resident
 # memory (/usr/bin/time -v) and the rate of each setting, and the ratios new ÷ old. Target: peak
 # ≤ 40 MiB at N = 200000 with a rate ≥ 0.9 of the old settings'. A benchmark, not a test.
 set -euo pipefail
@@ -55,6 +55,6 @@ awk -v n="$N" -v orss="$old_rss" -v orss2="$old_rss2" -v obusy="$((old_busy + ol
     if (nrss2 > nrss) nrss = nrss2
     printf "hub-readmodel reading a backlog of %d signed placement events (two runs each)\n", n
     printf "  librdkafka prefetch defaults (before)  peak RSS %6.1f MiB  %7.0f events/s\n", orss / 1024, orate
-    printf "  hub defaults (hub/kafka.c)             peak RSS %6.1f MiB  %7.0f events/s\n", nrss / 1024, nrate
+    printf "  hub defaults (hub/kafka/kafka.c)       peak RSS %6.1f MiB  %7.0f events/s\n", nrss / 1024, nrate
     printf "  ratio peak RSS new/old %.2f   ratio rate new/old %.2f (target peak <= 40 MiB, rate >= 0.90)\n", nrss / orss, nrate / orate
 }'

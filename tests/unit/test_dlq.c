@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/dlq.h"
+#include "hub/kafka/dlq.h"
 
 static const char *header(rd_kafka_headers_t *h, const char *name)
 {

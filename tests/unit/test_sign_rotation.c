@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hub/config.h"
-#include "hub/district.h"
-#include "hub/sign.h"
+#include "hub/core/config.h"
+#include "hub/domain/district.h"
+#include "hub/crypto/sign.h"
 
 static char tmpdir[64];
 
