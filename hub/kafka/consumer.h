@@ -20,7 +20,11 @@
  * Nothing blocks a partition and nothing is dropped silently (invariant 6): a message the handler
  * rejects in prepare() goes to dlq.<name> with its original key and value and the headers
  * hub.reason, hub.detail, hub.source.topic, hub.source.partition, hub.source.offset,
- * hub.consumer. The dead letter is acknowledged before the batch (and so its offset) commits.
+ * hub.consumer and hub.dlq.id (hub/kafka/dlq.h). The dead letter is acknowledged before the batch
+ * (and so its offset) commits. A letter handed to the producer is not handed over again until its
+ * delivery report says it failed; one too large to send whole goes without its value (length and
+ * SHA-256 in headers). A value over HUB_EVENT_MAX_BYTES is dead-lettered with reason `size`,
+ * whatever its signature says, and prepare() does not see it.
  *
  * When the database goes away (commit() returns HUB_EPG_CONNECT), every assigned partition is
  * paused, the consumer stays in its group, and the same batch is retried with exponential back-off
