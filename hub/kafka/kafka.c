@@ -6,10 +6,10 @@
 
 #include <stdlib.h>
 
-/* Consumer prefetch (README "Memory under a backlog"): librdkafka's defaults keep up to 100,000
- * messages per partition and 64 MiB in the local queue, which a backlog fills (150+ MiB resident).
- * A batch is at most hub.consumer.batch_max (2000) messages; a few batches ahead keep the loop fed.
- */
+/* Consumer prefetch (README "Memory under a backlog"): with librdkafka's defaults (100,000
+ * messages, 64 MiB, 50 MiB fetches) a backlog fills the consumer's queue, 150+ MiB resident. The
+ * partition queues forward into the consumer's one queue, which these thresholds are checked
+ * against; a batch is at most hub.consumer.batch_max (2000) messages. */
 #define HUB_CONSUMER_QUEUED_MIN 1000
 #define HUB_CONSUMER_QUEUED_KB 4096
 #define HUB_CONSUMER_FETCH_PARTITION 262144
