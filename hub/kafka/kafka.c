@@ -10,8 +10,8 @@
  * messages, 64 MiB, 50 MiB fetches) a backlog fills the consumer's queue, 150+ MiB resident. The
  * partition queues forward into the consumer's one queue, which these thresholds are checked
  * against; a batch is at most hub.consumer.batch_max (2000) messages. */
-#define HUB_CONSUMER_QUEUED_MIN 1000
-#define HUB_CONSUMER_QUEUED_KB 4096
+#define HUB_CONSUMER_QUEUED_MIN 2500 /* > one batch: a 2000-message batch fills without waiting */
+#define HUB_CONSUMER_QUEUED_KB 6144
 #define HUB_CONSUMER_FETCH_PARTITION 262144
 #define HUB_CONSUMER_FETCH_MAX 1048588 /* = HUB_TOPIC_MAX_MESSAGE_BYTES */
 
