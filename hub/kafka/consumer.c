@@ -2,6 +2,7 @@
  * consumer.c — consume, batch, dead-letter, commit in PostgreSQL, seek on assignment.
  */
 #include "hub/kafka/consumer.h"
+#include "hub/domain/event_privacy.h"
 #include "hub/core/app.h"
 #include "hub/kafka/dlq.h"
 #include "hub/kafka/kafka.h"
@@ -523,11 +524,18 @@ static int send_one_letter(hub_consumer_t *c, size_t i, struct hub_error *err)
     struct hub_dlq_origin o = {c->group,         rd_kafka_topic_name(m->rkt),
                                m->partition,     m->offset,
                                c->why[i].reason, c->why[i].detail};
+    /* A message refused for carrying what must not leave the district is not copied onto one
+     * more topic: its dead letter names where the original is, not what it holds. */
+    bool withhold = strcmp(c->why[i].reason, HUB_REASON_IDENTITY) == 0 ||
+                    strcmp(c->why[i].reason, HUB_REASON_NO_GROUND) == 0;
     for (int attempt = 0; attempt < 2; attempt++) {
         struct hub_dlq_letter l;
-        if (hub_dlq_letter_build(&o, m->key, m->key_len, m->payload, m->len, HUB_MESSAGE_MAX_BYTES,
-                                 c->dlq_no_value[i], &l) != 0)
+        if (hub_dlq_letter_build(&o, m->key, m->key_len, withhold ? NULL : m->payload,
+                                 withhold ? 0 : m->len, HUB_MESSAGE_MAX_BYTES, c->dlq_no_value[i],
+                                 &l) != 0)
             return hub_error_set(err, HUB_ENOMEM, "out of memory");
+        if (withhold)
+            rd_kafka_header_add(l.headers, "hub.value", -1, "withheld", -1);
         uint64_t seq = ++c->dlq_next_seq;
         int rc = hub_producer_send(c->dlq, c->dlq_topic, l.key, l.key_len, l.value, l.value_len,
                                    l.headers, (void *)(uintptr_t)seq, err);

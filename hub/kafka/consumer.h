@@ -25,6 +25,9 @@
  * delivery report says it failed; one too large to send whole goes without its value (length and
  * SHA-256 in headers). A value over HUB_EVENT_MAX_BYTES is dead-lettered with reason `size`,
  * whatever its signature says, and prepare() does not see it.
+ * A dead letter with reason HUB_REASON_IDENTITY or HUB_REASON_NO_GROUND
+ * (hub/domain/event_privacy.h) carries no value (header hub.value=withheld): what must not leave
+ * the district is not copied onto one more topic.
  *
  * When the database goes away (commit() returns HUB_EPG_CONNECT), every assigned partition is
  * paused, the consumer stays in its group, and the same batch is retried with exponential back-off
