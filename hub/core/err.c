@@ -121,6 +121,8 @@ const char *hub_err_name(int code)
         return "EKAFKA";
     case HUB_EKAFKA_UNDELIVERED:
         return "EKAFKA_UNDELIVERED";
+    case HUB_EKAFKA_TOO_LARGE:
+        return "EKAFKA_TOO_LARGE";
     case HUB_EPG:
         return "EPG";
     case HUB_EPG_CONNECT:

@@ -57,6 +57,7 @@ enum hub_err {
     /* Kafka (-60..-69) */
     HUB_EKAFKA = -60,
     HUB_EKAFKA_UNDELIVERED = -61,
+    HUB_EKAFKA_TOO_LARGE = -62, /* larger than message.max.bytes (or the topic's limit) */
     /* PostgreSQL (-70..-79) */
     HUB_EPG = -70,
     HUB_EPG_CONNECT = -71,

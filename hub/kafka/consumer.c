@@ -4,6 +4,7 @@
 #include "hub/kafka/consumer.h"
 #include "hub/domain/event_privacy.h"
 #include "hub/core/app.h"
+#include "hub/kafka/dlq.h"
 #include "hub/kafka/kafka.h"
 #include "hub/core/log.h"
 #include "hub/core/metrics.h"
@@ -23,6 +24,10 @@
 #define POLL_IDLE_MS 200
 #define PING_EVERY_MS 2000
 
+/* Where a message's dead letter stands. A letter handed to the producer is never handed over
+ * again until its delivery report says it failed: that is what keeps retries from repeating it. */
+enum dlq_state { DLQ_NONE, DLQ_INFLIGHT, DLQ_ACKED };
+
 struct dead_reason {
     char reason[HUB_REASON_MAX];
     char detail[HUB_ERROR_MSG_MAX];
@@ -38,7 +43,11 @@ struct hub_consumer {
     long batch_max, batch_wait_ms, retry_max_ms;
 
     rd_kafka_message_t **pending; /* the batch in hand */
-    bool *prepared, *dead, *dlq_acked;
+    bool *prepared, *dead;
+    uint8_t *dlq_state; /* enum dlq_state per pending message */
+    uint64_t *dlq_seq;  /* the delivery-report token of its letter in flight */
+    bool *dlq_no_value; /* the broker refused the whole letter: send it without the value */
+    uint64_t dlq_next_seq;
     struct dead_reason *why; /* for dead messages: reason and detail until the DLQ has them */
     bool *verified;          /* signature checked; result in sig[] */
     struct hub_sig_result *sig;
@@ -62,7 +71,6 @@ struct hub_consumer {
     int assigned;
     int64_t last_activity; /* last message or assignment, for idle exit */
     int64_t first_msg_at;  /* monotonic ms of the first message read, 0 before */
-    int dlq_failed;        /* delivery failures seen since the last DLQ flush */
     struct hub_consumer_stats stats;
 
     hub_sign_keys_t *keys; /* the districts' public keys, loaded once at start */
@@ -94,14 +102,29 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* A letter's token is a sequence number, not a batch position: positions move when partitions
+ * are revoked, and a report for a message no longer pending is ignored. */
 static void on_dlq_delivery(void *ud, void *msg_opaque, rd_kafka_resp_err_t e)
 {
     hub_consumer_t *c = ud;
-    size_t i = (size_t)(uintptr_t)msg_opaque;
-    if (e == RD_KAFKA_RESP_ERR_NO_ERROR && i < c->n_pending)
-        c->dlq_acked[i] = true;
-    else if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-        c->dlq_failed++;
+    uint64_t seq = (uint64_t)(uintptr_t)msg_opaque;
+    for (size_t i = 0; i < c->n_pending; i++) {
+        if (c->dlq_state[i] != DLQ_INFLIGHT || c->dlq_seq[i] != seq)
+            continue;
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            c->dlq_state[i] = DLQ_ACKED;
+            return;
+        }
+        c->dlq_state[i] = DLQ_NONE;
+        if (e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+            e == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE)
+            c->dlq_no_value[i] = true;
+        hub_log(HUB_LOG_WARN, "dead letter not delivered; will send it again",
+                "topic=%s partition=%" PRId32 " offset=%" PRId64 " error=\"%s\"",
+                rd_kafka_topic_name(c->pending[i]->rkt), c->pending[i]->partition,
+                c->pending[i]->offset, rd_kafka_err2str(e));
+        return;
+    }
 }
 
 static bool is_cooperative(rd_kafka_t *rk)
@@ -124,7 +147,12 @@ static void drop_pending_of(hub_consumer_t *c, const rd_kafka_topic_partition_li
             rd_kafka_message_destroy(m);
         } else {
             c->pending[j] = m;
-            c->dlq_acked[j] = c->dlq_acked[i];
+            c->prepared[j] = c->prepared[i];
+            c->dead[j] = c->dead[i];
+            c->why[j] = c->why[i];
+            c->dlq_state[j] = c->dlq_state[i];
+            c->dlq_seq[j] = c->dlq_seq[i];
+            c->dlq_no_value[j] = c->dlq_no_value[i];
             c->verified[j] = c->verified[i];
             c->sig[j] = c->sig[i];
             c->msg_in[j] = c->msg_in[i];
@@ -232,10 +260,18 @@ static int grow_pending(hub_consumer_t *c, size_t need)
     if (!a)
         return HUB_ENOMEM;
     c->dead = a;
-    a = realloc(c->dlq_acked, cap * sizeof *a);
+    uint8_t *st = realloc(c->dlq_state, cap * sizeof *st);
+    if (!st)
+        return HUB_ENOMEM;
+    c->dlq_state = st;
+    uint64_t *sq = realloc(c->dlq_seq, cap * sizeof *sq);
+    if (!sq)
+        return HUB_ENOMEM;
+    c->dlq_seq = sq;
+    a = realloc(c->dlq_no_value, cap * sizeof *a);
     if (!a)
         return HUB_ENOMEM;
-    c->dlq_acked = a;
+    c->dlq_no_value = a;
     struct dead_reason *w = realloc(c->why, cap * sizeof *w);
     if (!w)
         return HUB_ENOMEM;
@@ -515,45 +551,70 @@ fail:
     return rc;
 }
 
-/* Sends the batch's dead letters that are not acknowledged yet and waits for them. */
+/* Hands one dead letter to the producer: whole when it fits, else without its value (hub/dlq.h).
+ * 0, or the producer's error (the letter is then not in flight). */
+static int send_one_letter(hub_consumer_t *c, size_t i, struct hub_error *err)
+{
+    const rd_kafka_message_t *m = c->pending[i];
+    struct hub_dlq_origin o = {c->group,         rd_kafka_topic_name(m->rkt),
+                               m->partition,     m->offset,
+                               c->why[i].reason, c->why[i].detail};
+    /* A message refused for carrying what must not leave the district is not copied onto one
+     * more topic: its dead letter names where the original is, not what it holds. */
+    bool withhold = strcmp(c->why[i].reason, HUB_REASON_IDENTITY) == 0 ||
+                    strcmp(c->why[i].reason, HUB_REASON_NO_GROUND) == 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct hub_dlq_letter l;
+        if (hub_dlq_letter_build(&o, m->key, m->key_len, withhold ? NULL : m->payload,
+                                 withhold ? 0 : m->len, HUB_MESSAGE_MAX_BYTES, c->dlq_no_value[i],
+                                 &l) != 0)
+            return hub_error_set(err, HUB_ENOMEM, "out of memory");
+        if (withhold)
+            rd_kafka_header_add(l.headers, "hub.value", -1, "withheld", -1);
+        uint64_t seq = ++c->dlq_next_seq;
+        int rc = hub_producer_send(c->dlq, c->dlq_topic, l.key, l.key_len, l.value, l.value_len,
+                                   l.headers, (void *)(uintptr_t)seq, err);
+        if (rc == 0) {
+            c->dlq_seq[i] = seq;
+            c->dlq_state[i] = DLQ_INFLIGHT;
+            if (l.value_omitted)
+                hub_log(HUB_LOG_WARN, "dead letter sent without its value (too large)",
+                        "topic=%s partition=%" PRId32 " offset=%" PRId64 " bytes=%zu dlq_id=%s",
+                        o.topic, o.partition, o.offset, m->len, l.id);
+            return 0;
+        }
+        rd_kafka_headers_destroy(l.headers);
+        if (rc != HUB_EKAFKA_TOO_LARGE || c->dlq_no_value[i])
+            return rc;
+        c->dlq_no_value[i] = true; /* our size estimate was short: once more without the value */
+    }
+    return hub_error_set(err, HUB_EKAFKA, "dead letter does not fit");
+}
+
+/* Sends the batch's dead letters that are neither acknowledged nor in flight, then waits for
+ * every report. A letter is handed over again only after its report said it failed, so a failed
+ * send partway through a batch does not repeat the letters before it. */
 static int send_dead_letters(hub_consumer_t *c, struct hub_error *err)
 {
-    bool any = false;
+    int rc = 0;
+    bool waiting = false;
     for (size_t i = 0; i < c->n_pending; i++) {
-        if (!c->dead[i] || c->dlq_acked[i])
+        if (!c->dead[i] || c->dlq_state[i] == DLQ_ACKED)
             continue;
-        const rd_kafka_message_t *m = c->pending[i];
-        char part[16], off[24];
-        snprintf(part, sizeof part, "%" PRId32, m->partition);
-        snprintf(off, sizeof off, "%" PRId64, m->offset);
-        rd_kafka_headers_t *hd = rd_kafka_headers_new(6);
-        rd_kafka_header_add(hd, "hub.reason", -1, c->why[i].reason, -1);
-        rd_kafka_header_add(hd, "hub.detail", -1, c->why[i].detail, -1);
-        rd_kafka_header_add(hd, "hub.source.topic", -1, rd_kafka_topic_name(m->rkt), -1);
-        rd_kafka_header_add(hd, "hub.source.partition", -1, part, -1);
-        rd_kafka_header_add(hd, "hub.source.offset", -1, off, -1);
-        rd_kafka_header_add(hd, "hub.consumer", -1, c->group, -1);
-        /* A message refused for carrying what must not leave the district is not copied onto
-         * one more topic: its dead letter names where the original is, not what it holds. */
-        bool withhold = strcmp(c->why[i].reason, HUB_REASON_IDENTITY) == 0 ||
-                        strcmp(c->why[i].reason, HUB_REASON_NO_GROUND) == 0;
-        if (withhold)
-            rd_kafka_header_add(hd, "hub.value", -1, "withheld", -1);
-        int rc = hub_producer_send(c->dlq, c->dlq_topic, m->key, m->key_len,
-                                   withhold ? NULL : m->payload, withhold ? 0 : m->len, hd,
-                                   (void *)(uintptr_t)i, err);
-        if (rc) {
-            rd_kafka_headers_destroy(hd);
-            return rc;
-        }
-        any = true;
+        waiting = true;
+        if (c->dlq_state[i] == DLQ_INFLIGHT || rc != 0)
+            continue;
+        rc = send_one_letter(c, i, err);
     }
-    if (!any)
+    if (!waiting)
         return 0;
-    c->dlq_failed = 0;
-    if (hub_producer_flush(c->dlq, DLQ_FLUSH_MS) != 0 || c->dlq_failed)
-        return hub_error_set(err, HUB_EKAFKA_UNDELIVERED,
-                             "dead letters to %s not acknowledged; will retry", c->dlq_topic);
+    (void)hub_producer_flush(c->dlq, DLQ_FLUSH_MS);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < c->n_pending; i++)
+        if (c->dead[i] && c->dlq_state[i] != DLQ_ACKED)
+            return hub_error_set(err, HUB_EKAFKA_UNDELIVERED,
+                                 "dead letters to %s not acknowledged; will retry", c->dlq_topic);
     return 0;
 }
 
@@ -640,6 +701,17 @@ static void mark_dead(hub_consumer_t *c, size_t i, const char *reason, const cha
             c->why[i].reason, rd_kafka_topic_name(m->rkt), m->partition, m->offset, detail);
 }
 
+/* No hub producer sends a value larger than HUB_EVENT_MAX_BYTES (hub/kafka.h): a larger one is
+ * dead-lettered with reason `size` before anything else looks at it. */
+static int check_size(const rd_kafka_message_t *m, char reason[HUB_REASON_MAX], struct hub_error *e)
+{
+    if (m->len <= HUB_EVENT_MAX_BYTES)
+        return 0;
+    snprintf(reason, HUB_REASON_MAX, "size");
+    return hub_error_set(e, HUB_ERANGE, "value is %zu bytes, more than the hub's limit of %d",
+                         m->len, HUB_EVENT_MAX_BYTES);
+}
+
 static void prepare_all(hub_consumer_t *c)
 {
     for (size_t i = 0; i < c->n_pending; i++) {
@@ -649,7 +721,8 @@ static void prepare_all(hub_consumer_t *c)
         char reason[HUB_REASON_MAX] = "";
         struct hub_error e = {0};
         c->dead[i] = false;
-        if (check_signature(c, i, reason, &e) != 0 || c->h.prepare(c->h.ud, m, i, reason, &e) != 0)
+        if (check_size(m, reason, &e) != 0 || check_signature(c, i, reason, &e) != 0 ||
+            c->h.prepare(c->h.ud, m, i, reason, &e) != 0)
             mark_dead(c, i, reason, e.msg);
         c->current_signer = NULL;
         c->current_seen = 0;
@@ -800,7 +873,8 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
                 return 0;
             }
         }
-        if (rc != HUB_EPG_CONNECT && rc != HUB_EKAFKA_UNDELIVERED && rc != HUB_EKAFKA)
+        if (rc != HUB_EPG_CONNECT && rc != HUB_EKAFKA_UNDELIVERED && rc != HUB_EKAFKA &&
+            rc != HUB_EKAFKA_TOO_LARGE)
             return rc;
         if (!c->db_down) {
             c->db_down = true;
@@ -881,7 +955,8 @@ int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
                 c->first_msg_at = now_ms();
             c->prepared[c->n_pending] = false;
             c->dead[c->n_pending] = false;
-            c->dlq_acked[c->n_pending] = false;
+            c->dlq_state[c->n_pending] = DLQ_NONE;
+            c->dlq_no_value[c->n_pending] = false;
             c->verified[c->n_pending] = false;
             c->pending[c->n_pending++] = m;
             c->stats.consumed++;
@@ -955,7 +1030,9 @@ void hub_consumer_destroy(hub_consumer_t *c)
     free(c->pending);
     free(c->prepared);
     free(c->dead);
-    free(c->dlq_acked);
+    free(c->dlq_state);
+    free(c->dlq_seq);
+    free(c->dlq_no_value);
     free(c->why);
     free(c->bmsgs);
     free(c->offs);

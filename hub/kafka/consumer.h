@@ -24,7 +24,11 @@
  * Nothing blocks a partition and nothing is dropped silently (invariant 6): a message the handler
  * rejects in prepare() goes to dlq.<name> with its original key and value and the headers
  * hub.reason, hub.detail, hub.source.topic, hub.source.partition, hub.source.offset,
- * hub.consumer. The dead letter is acknowledged before the batch (and so its offset) commits.
+ * hub.consumer and hub.dlq.id (hub/kafka/dlq.h). The dead letter is acknowledged before the batch
+ * (and so its offset) commits. A letter handed to the producer is not handed over again until its
+ * delivery report says it failed; one too large to send whole goes without its value (length and
+ * SHA-256 in headers). A value over HUB_EVENT_MAX_BYTES is dead-lettered with reason `size`,
+ * whatever its signature says, and prepare() does not see it.
  * A dead letter with reason HUB_REASON_IDENTITY or HUB_REASON_NO_GROUND
  * (hub/domain/event_privacy.h) carries no value (header hub.value=withheld): what must not leave
  * the district is not copied onto one more topic.

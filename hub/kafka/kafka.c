@@ -5,6 +5,18 @@
 #include "hub/core/log.h"
 
 #include <stdlib.h>
+
+/* Consumer prefetch (README "Memory under a backlog"): with librdkafka's defaults (100,000
+ * messages, 64 MiB, 50 MiB fetches) a backlog fills the consumer's queue, 150+ MiB resident. The
+ * partition queues forward into the consumer's one queue, which these thresholds are checked
+ * against; a batch is at most hub.consumer.batch_max (2000) messages. */
+#define HUB_CONSUMER_QUEUED_MIN 2500 /* > one batch: a 2000-message batch fills without waiting */
+#define HUB_CONSUMER_QUEUED_KB 6144
+#define HUB_CONSUMER_FETCH_PARTITION 262144
+#define HUB_CONSUMER_FETCH_MAX 1048588 /* = HUB_TOPIC_MAX_MESSAGE_BYTES */
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #include <string.h>
 
 const char *const hub_topics_all[] = {HUB_TOPIC_PLACEMENT,
@@ -160,14 +172,21 @@ int hub_kafka_conf_new(const hub_config_t *cfg, enum hub_kafka_role role, const 
         if ((rc = conf_set(&c, "enable.idempotence", "true", "default")) ||
             (rc = conf_set(&c, "acks", "all", "default")) ||
             (rc = conf_set(&c, "linger.ms", "5", "default")) ||
-            (rc = conf_set(&c, "compression.type", "lz4", "default")))
+            (rc = conf_set(&c, "compression.type", "lz4", "default")) ||
+            (rc = conf_set(&c, "message.max.bytes", STR(HUB_MESSAGE_MAX_BYTES), "default")))
             goto fail;
     } else {
         if ((rc = conf_set(&c, "enable.auto.commit", "false", "default")) ||
             (rc = conf_set(&c, "enable.auto.offset.store", "false", "default")) ||
             (rc = conf_set(&c, "auto.offset.reset", "earliest", "default")) ||
             (rc = conf_set(&c, "partition.assignment.strategy", "cooperative-sticky", "default")) ||
-            (rc = conf_set(&c, "enable.partition.eof", "false", "default")))
+            (rc = conf_set(&c, "enable.partition.eof", "false", "default")) ||
+            (rc = conf_set(&c, "queued.min.messages", STR(HUB_CONSUMER_QUEUED_MIN), "default")) ||
+            (rc = conf_set(&c, "queued.max.messages.kbytes", STR(HUB_CONSUMER_QUEUED_KB),
+                           "default")) ||
+            (rc = conf_set(&c, "fetch.message.max.bytes", STR(HUB_CONSUMER_FETCH_PARTITION),
+                           "default")) ||
+            (rc = conf_set(&c, "fetch.max.bytes", STR(HUB_CONSUMER_FETCH_MAX), "default")))
             goto fail;
     }
     rc = load_property_roles(&c);
@@ -261,6 +280,11 @@ int hub_producer_send(hub_producer_t *p, const char *topic, const void *key, siz
             p->outstanding++;
             return 0;
         }
+        if (e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+            return hub_error_set(err, HUB_EKAFKA_TOO_LARGE,
+                                 "produce to %s: message of %zu bytes is larger than "
+                                 "message.max.bytes",
+                                 topic, vlen + klen);
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             return hub_error_set(err, HUB_EKAFKA, "produce to %s: %s", topic, rd_kafka_err2str(e));
         rd_kafka_poll(p->rk, 50);

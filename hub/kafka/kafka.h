@@ -18,6 +18,22 @@
 #include "hub/core/err.h"
 #include "hub/domain/event.h"
 
+/* Size limits, lined up (README "Message size limits"):
+ *  - HUB_EVENT_MAX_BYTES: the largest encoded event (Avro value) a hub publisher sends and a hub
+ *    consumer accepts; a larger value is refused by hub-publish and the C API, and dead-lettered
+ *    with reason `size` by a consumer;
+ *  - HUB_MESSAGE_MAX_BYTES: message.max.bytes of every hub producer (value + key + headers +
+ *    record framing); the room above HUB_EVENT_MAX_BYTES holds key and signature headers;
+ *  - topics' max.message.bytes (deploy/kafka/cluster.table) is 1048588, the broker default, so
+ *    every message a hub producer may send is accepted;
+ *  - consumers ask for at most fetch.max.bytes=HUB_TOPIC_MAX_MESSAGE_BYTES per fetch and 256 KiB
+ *    per partition (hub/kafka/kafka.c, to bound memory); both are soft limits: a broker returns the
+ *    first record batch of a partition whole even when it is larger (KIP-74), so the largest
+ *    message a topic accepts is still read (tests/integration/test_readmodel_oversize.sh). */
+#define HUB_EVENT_MAX_BYTES 983040
+#define HUB_MESSAGE_MAX_BYTES 1000000
+#define HUB_TOPIC_MAX_MESSAGE_BYTES 1048588
+
 enum hub_kafka_role { HUB_KAFKA_PRODUCER, HUB_KAFKA_CONSUMER };
 
 /* The hub's topics without the configurable prefix (ARCHITECTURE.md §4). */
@@ -56,7 +72,8 @@ int hub_producer_new(const hub_config_t *cfg, const char *client_id, hub_deliver
 
 /* Enqueues one message (key and value are copied). Blocks while the local queue is full, serving
  * delivery reports meanwhile. `hdrs` (may be NULL) is owned by the producer on success only.
- * Returns 0, or HUB_EKAFKA when the message could not be enqueued (no report will follow). */
+ * Returns 0, HUB_EKAFKA_TOO_LARGE when it exceeds message.max.bytes, or HUB_EKAFKA when it could
+ * not be enqueued for another reason (no report will follow either way). */
 int hub_producer_send(hub_producer_t *p, const char *topic, const void *key, size_t klen,
                       const void *val, size_t vlen, rd_kafka_headers_t *hdrs, void *msg_opaque,
                       struct hub_error *err) HUB_MUST_CHECK;

@@ -16,6 +16,7 @@
 #include "hub/kafka/owner.h"
 #include "hub/pg/pg.h"
 #include "hub/pg/sighting.h"
+#include "hub/pg/pg_wait.h"
 #include "hub/crypto/sign.h"
 #include "hub/crypto/webhook.h"
 
@@ -625,7 +626,7 @@ int hub_notifier_new(const hub_config_t *cfg, hub_notifier_t **out, struct hub_e
     }
     n->curl_ready = true;
     if ((rc = load_districts(cfg, &n->districts, err)) || (rc = hub_codec_new(&n->codec, err)) ||
-        (rc = hub_pg_connect(cfg, &n->conn, err)))
+        (rc = hub_pg_connect_wait(cfg, "hub-notifier", &n->conn, err)))
         goto fail;
     PGresult *res = NULL;
     rc = hub_pg_exec(n->conn, "check the notifier tables",

@@ -233,6 +233,19 @@ int hub_publisher_prepare_json(hub_publisher_t *p, const char *json, size_t len,
         hub_event_clear(&ev);
         return HUB_EINVAL;
     }
+    if (msg->len > HUB_EVENT_MAX_BYTES) {
+        /* The producer and the topics would refuse it later ("publish again" could never work). */
+        probs->n = 1;
+        probs->p[0].code = HUB_ERANGE;
+        snprintf(probs->p[0].text, sizeof probs->p[0].text,
+                 "%s: the encoded event is %zu bytes, more than the hub's limit of %d bytes%s; "
+                 "nothing published",
+                 ev.type == HUB_EV_HANDOVER ? "content" : "event", msg->len, HUB_EVENT_MAX_BYTES,
+                 ev.type == HUB_EV_HANDOVER ? " (shorten the content)" : "");
+        hub_pub_msg_clear(msg);
+        hub_event_clear(&ev);
+        return HUB_EINVAL;
+    }
     msg->type = ev.type;
     memcpy(msg->event_id, ev.common.event_id, sizeof msg->event_id);
     if (hub_event_type_is_child(ev.type))

@@ -54,6 +54,8 @@ int hub_publisher_new(const hub_config_t *cfg, const char *client_id, unsigned f
  * receiving school (hub/crypto/seal.h, AAD = the handover's ids) and only the sealed bytes are
  * kept; a school that is not in the directory, was removed or has no public key is the problem
  * "content: receiving school 12345678 has no public key in the directory; nothing published".
+ * An encoded event larger than HUB_EVENT_MAX_BYTES (hub/kafka/kafka.h) is a problem naming its
+ * size and the limit ("content: the encoded event is N bytes, more than the hub's limit of ...").
  * Returns 0, or HUB_EINVAL with every problem in *probs (nothing in *msg). */
 int hub_publisher_prepare_json(hub_publisher_t *p, const char *json, size_t len,
                                struct hub_pub_msg *msg,

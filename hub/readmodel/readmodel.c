@@ -11,6 +11,7 @@
 #include "hub/kafka/owner.h"
 #include "hub/pg/pg.h"
 #include "hub/pg/sighting.h"
+#include "hub/pg/pg_wait.h"
 #include "hub/readmodel/rmstore.h"
 #include "hub/crypto/sign.h"
 
@@ -248,7 +249,8 @@ int hub_readmodel_new(const hub_config_t *cfg, bool rebuild, hub_readmodel_t **o
     const char *group = hub_config_get(cfg, "hub.readmodel.group");
     if ((rc = hub_districts_load_dir(hub_config_get(cfg, "hub.reference_dir"), &rm->districts,
                                      err)) ||
-        (rc = hub_codec_new(&rm->codec, err)) || (rc = hub_pg_connect(cfg, &rm->conn, err)) ||
+        (rc = hub_codec_new(&rm->codec, err)) ||
+        (rc = hub_pg_connect_wait(cfg, "hub-readmodel", &rm->conn, err)) ||
         (rc = hub_rmstore_new(rm->conn, group, &rm->store, err)))
         goto fail;
     if (rebuild) {

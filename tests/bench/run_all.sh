@@ -8,7 +8,8 @@
 # peak resident memory, and prints one table: every row is a ratio against a ceiling measured in
 # the same run, or an absolute figure marked as such. Full outputs go to $OUT (printed at the end).
 # Sizes: HUB_BENCH_PUBLISH_N (100000), HUB_BENCH_READMODEL_N (100000), HUB_BENCH_VERIFY_N (30000),
-# HUB_BENCH_REPORT_N (1000000). Takes several minutes. A benchmark, not a test.
+# HUB_BENCH_REPORT_N (1000000), HUB_BENCH_BACKLOG_N (200000). Takes several minutes. A benchmark,
+# not a test.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export HUB_BUILD_DIR=${HUB_BUILD_DIR:-$REPO/build}
@@ -25,7 +26,11 @@ bash "$B/bench_readmodel.sh" "${HUB_BENCH_READMODEL_N:-100000}" >"$OUT/readmodel
 say "signature verification"
 bash "$B/bench_verify.sh" "${HUB_BENCH_VERIFY_N:-30000}" >"$OUT/verify.txt" 2>&1
 say "notify latency"
-bash "$B/bench_notify.sh" 50 20 >"$OUT/notify.txt" 2>&1
+bash "$B/bench_notify.sh" 100 20 >"$OUT/notify.txt" 2>&1
+say "backlog memory"
+bash "$B/bench_backlog.sh" "${HUB_BENCH_BACKLOG_N:-200000}" >"$OUT/backlog.txt" 2>&1
+say "restart to assignment"
+bash "$B/bench_restart.sh" 3 >"$OUT/restart.txt" 2>&1
 say "report (generates the placements straight into PostgreSQL)"
 (
     HUB_TEST_NAME=bench_report
@@ -59,6 +64,8 @@ rbr_ratio=$(g readmodel.txt 's/.*baseline\/ceiling \([0-9.]*\).*/\1/p')
 ver_ratio=$(g verify.txt 's/.*ratio read model\/raw verify: \([0-9.]*\).*/\1/p')
 ver_rate=$(g verify.txt 's/.*(default) *\([0-9]*\) events.*/\1/p')
 notify=$(g notify.txt 's/.*publish -> received by the school  *p50 *\([0-9.]*\) ms.*p99 *\([0-9.]*\) ms.*/p50 \1 ms, p99 \2 ms/p')
+backlog=$(g backlog.txt 's/.*ratio peak RSS new\/old \([0-9.]*\) *ratio rate new\/old \([0-9.]*\).*/\1 (peak), \2 (rate)/p')
+restart=$(g restart.txt 's/.*after SIGTERM:.*ratio \([0-9.]*\).*/\1 after SIGTERM/p')
 report=$(g report.txt 's/.*month [0-9-]* (\([0-9]*\) placements): \([0-9.]*\) s.*/\2 s for a month (\1 placements)/p')
 report_n=$(g report.txt 's/.*generated \([0-9]*\) placements.*/\1/p')
 
@@ -70,7 +77,9 @@ printf '%-44s %-40s %s\n' "publish, hub-publish ÷ kcat (same bytes)" "${pub_rat
 printf '%-44s %-40s %s\n' "read-model ingest ÷ raw unnest upsert" "${rm_ratio} (${rm_rate} events/s; target 0.6)" "ratio, same rows, same run"
 printf '%-44s %-40s %s\n' "row-by-row insert ÷ raw unnest upsert" "${rbr_ratio}" "ratio, same rows, same run"
 printf '%-44s %-40s %s\n' "read model with signatures ÷ raw verify" "${ver_ratio} (${ver_rate} events/s)" "ratio, same messages, same run"
-printf '%-44s %-40s %s\n' "notify latency, publish → school" "$notify" "absolute, 50 events/s"
+printf '%-44s %-40s %s\n' "notify latency, publish → school" "$notify" "absolute, 100 events/s (goal p99 ≤ 50 ms)"
+printf '%-44s %-40s %s\n' "backlog: peak RSS / rate, new ÷ old prefetch" "$backlog" "ratio, same backlog, same run"
+printf '%-44s %-40s %s\n' "restart → partitions, static ÷ dynamic" "$restart" "ratio, same run (dev broker)"
 printf '%-44s %-40s %s\n' "report over $report_n placements" "$report" "absolute (target 1 s)"
 printf '%-44s %-40s %s\n' "peak RSS hub-readmodel / notifier / stats" "$rss_readmodel / $rss_notifier / $rss_stats MiB" "absolute, during the main job"
 printf '\nfull outputs: %s\n' "$OUT"

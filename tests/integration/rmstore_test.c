@@ -833,6 +833,71 @@ static void test_failed_batch_leaves_nothing_behind(void **state)
     assert_int_equal(load_offset(G.store, "placement-events", 0), 13);
 }
 
+/* Handovers, like placements: the newest by (occurred_at, offset) wins, so with equal timestamps
+ * the higher offset wins — whichever arrives first, in separate batches or in one. */
+static void test_handover_equal_timestamps_higher_offset_wins(void **state)
+{
+    (void)state;
+    struct hub_rm_stats st;
+    struct hub_event a, b;
+    mk_handover(&a, 11, 1, 1, T0 + HOUR, D0 + 10);
+    set(a.u.handover.contact.name, HUB_CONTACT_NAME_STR, "lower offset");
+    mk_handover(&b, 12, 1, 1, T0 + HOUR, D0 + 12);
+    set(b.u.handover.contact.name, HUB_CONTACT_NAME_STR, "higher offset");
+    struct hub_rm_item ia = {&a, "handover-events", 3, 5, false};
+    struct hub_rm_item ib = {&b, "handover-events", 3, 6, false};
+    const char *sql = "SELECT concat_ws('|', contact_name, last_src_offset) FROM hub.handovers";
+
+    /* Lower offset first, then the higher one with the same occurred_at: the later one wins. */
+    assert_int_equal(apply(&ia, 1, NULL, 0, &st), 0);
+    assert_int_equal(apply(&ib, 1, NULL, 0, &st), 0);
+    assert_string_equal(q(sql, NULL), "higher offset|6");
+
+    /* Higher offset first (a replay from the other direction): the lower one does not win. */
+    exec_sql("TRUNCATE hub.handovers, hub.processed_events");
+    assert_int_equal(apply(&ib, 1, NULL, 0, &st), 0);
+    assert_int_equal(apply(&ia, 1, NULL, 0, &st), 0);
+    assert_string_equal(q(sql, NULL), "higher offset|6");
+
+    /* Both in one batch, in either order. */
+    struct hub_rm_item both[2] = {ib, ia};
+    exec_sql("TRUNCATE hub.handovers, hub.processed_events");
+    assert_int_equal(apply(both, 2, NULL, 0, &st), 0);
+    assert_string_equal(q(sql, NULL), "higher offset|6");
+    both[0] = ia;
+    both[1] = ib;
+    exec_sql("TRUNCATE hub.handovers, hub.processed_events");
+    assert_int_equal(apply(both, 2, NULL, 0, &st), 0);
+    assert_string_equal(q(sql, NULL), "higher offset|6");
+}
+
+/* Offsets are written inside the batch's transaction, not after its COMMIT: when the offset write
+ * fails, none of the batch's rows are there (event-id dedupe would hide the difference otherwise:
+ * a redelivered batch changes nothing). */
+static void test_offset_write_failure_leaves_no_rows(void **state)
+{
+    (void)state;
+    struct hub_rm_stats st;
+    struct hub_error err = {0};
+    const struct hub_rm_offset offs[] = {{"placement-events", 0, 13}};
+
+    exec_sql("CREATE TRIGGER hub_test_fail_offsets BEFORE INSERT OR UPDATE ON hub.consumer_offsets"
+             " FOR EACH STATEMENT EXECUTE FUNCTION public.hub_test_fail()");
+    fixed_batch(0);
+    int rc = hub_rmstore_apply(G.store, FIXED_ITEMS, FIXED_N, offs, 1, &st, &err);
+    exec_sql("DROP TRIGGER hub_test_fail_offsets ON hub.consumer_offsets");
+    assert_int_equal(rc, HUB_EPG);
+    assert_non_null(strstr(err.msg, "forced failure"));
+    assert_int_equal(count(SQL_ALL_ROWS), 0);
+    assert_int_equal(count("SELECT count(*) FROM hub.processed_events"), 0);
+    assert_int_equal(load_offset(G.store, "placement-events", 0), -1);
+
+    /* And the same batch commits whole once the offsets can be written. */
+    assert_int_equal(apply(FIXED_ITEMS, FIXED_N, offs, 1, &st), 0);
+    assert_int_equal(st.applied, FIXED_N);
+    assert_int_equal(load_offset(G.store, "placement-events", 0), 13);
+}
+
 static void test_invalid_item_is_refused_before_anything_is_written(void **state)
 {
     (void)state;
@@ -971,6 +1036,8 @@ int main(void)
         cmocka_unit_test_setup(test_offsets_are_stored_and_loaded_per_group, empty_read_model),
         cmocka_unit_test_setup(test_reset_empties_everything_in_one_transaction, empty_read_model),
         cmocka_unit_test_setup(test_failed_batch_leaves_nothing_behind, empty_read_model),
+        cmocka_unit_test_setup(test_offset_write_failure_leaves_no_rows, empty_read_model),
+        cmocka_unit_test_setup(test_handover_equal_timestamps_higher_offset_wins, empty_read_model),
         cmocka_unit_test_setup(test_invalid_item_is_refused_before_anything_is_written,
                                empty_read_model),
         cmocka_unit_test_setup(test_lost_connection_is_epg_connect_and_batch_can_be_retried,

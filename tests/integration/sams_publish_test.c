@@ -18,6 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hub/core/config.h"
+#include "hub/kafka/kafka.h"
+#include "hub/publish/publisher.h"
 #include "hubctl/broker.h"
 #include "sams_publish.h"
 
@@ -294,6 +297,102 @@ static void test_sams_publish_names_the_invalid_field(void **state)
     sams_publisher_close(p);
 }
 
+/* A handover whose content is `n` bytes of 'x' (JSON text around it adds a few). */
+static char *big_handover(size_t n)
+{
+    static const char head[] =
+        "{\"type\":\"handover\",\"event_id\":\"5b0f8f0e-2f43-4c53-9d0b-8b1f6a1e0c31\","
+        "\"occurred_at\":\"2026-03-03T14:00:00+01:00\",\"district\":\"farsta\","
+        "\"personnummer\":\"" PNR_A "\",\"handover_id\":\"7e0d1c2b-0000-4000-8000-000000000031\","
+        "\"placement_id\":\"0c8e2f7a-93a4-4d55-8f51-6e3b8f1a2b11\",\"receiving_school_unit\":"
+        "\"12345678\",\"planned_start_date\":\"2026-03-09\",\"legal_ground\":\"consent_guardian\","
+        "\"contact\":{\"name\":\"A\",\"role\":\"r\",\"phone\":\"1\",\"email\":\"a@example.se\"},"
+        "\"content\":{\"t\":\"";
+    static const char tail[] = "\"}}";
+    char *j = malloc(sizeof head + n + sizeof tail);
+    assert_non_null(j);
+    memcpy(j, head, sizeof head - 1);
+    memset(j + sizeof head - 1, 'x', n);
+    memcpy(j + sizeof head - 1 + n, tail, sizeof tail);
+    return j;
+}
+
+/* Encoded size of the handover with `n` bytes of content, or 0 when it is refused. */
+static size_t encoded_size(hub_publisher_t *p, size_t n, struct hub_input_problems *pr)
+{
+    char *j = big_handover(n);
+    struct hub_pub_msg msg;
+    memset(pr, 0, sizeof *pr);
+    int rc = hub_publisher_prepare_json(p, j, strlen(j), &msg, pr);
+    free(j);
+    if (rc)
+        return 0;
+    size_t len = msg.len;
+    hub_pub_msg_clear(&msg);
+    return len;
+}
+
+/* The size limits line up: an event of exactly HUB_EVENT_MAX_BYTES is acknowledged by the broker
+ * (so the producer's message.max.bytes leaves room for key and headers), and one byte more is
+ * refused before sending, naming the limit, instead of failing at the broker. */
+static void test_publish_event_size_limit(void **state)
+{
+    (void)state;
+    char schools[128], conf[128], text[1024];
+    struct hub_error err = {0};
+    snprintf(schools, sizeof schools, "%s/schools.csv", G.dir);
+    snprintf(conf, sizeof conf, "%s/big.conf", G.dir);
+    int n = snprintf(text, sizeof text,
+                     "skolenhetskod,name,huvudman_type,kommunkod,webhook_url,public_key,"
+                     "signing_secret_ref,email\n12345678,Testskolan,kommunal,0180,,"
+                     "CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,,\n");
+    assert_int_equal(write_file(schools, text, (size_t)n, 0644), 0);
+    n = snprintf(text, sizeof text,
+                 "kafka.bootstrap.servers=%s\nhub.pseudonym.key_file=%s\n"
+                 "hub.signing.required=false\nhub.schools.file=%s\n",
+                 hub_broker_bootstraps(G.broker), G.key, schools);
+    assert_int_equal(write_file(conf, text, (size_t)n, 0600), 0);
+    hub_config_t *cfg = NULL;
+    hub_publisher_t *p = NULL;
+    assert_int_equal(hub_config_load(conf, &cfg, &err), 0);
+    if (hub_publisher_new(cfg, "size-test", 0, &p, &err) != 0)
+        fail_msg("publisher: %s", err.msg);
+
+    struct hub_input_problems pr;
+    size_t x = 900000, len = encoded_size(p, x, &pr);
+    assert_true(len > 0 && len < HUB_EVENT_MAX_BYTES);
+    for (int i = 0; i < 8 && len != HUB_EVENT_MAX_BYTES; i++) {
+        x += (size_t)HUB_EVENT_MAX_BYTES - len; /* sealed and encoded size grow with the content */
+        len = encoded_size(p, x, &pr);
+    }
+    assert_int_equal(len, HUB_EVENT_MAX_BYTES);
+
+    /* At the limit: sent and acknowledged. */
+    char *j = big_handover(x);
+    struct hub_pub_msg msg;
+    assert_int_equal(hub_publisher_prepare_json(p, j, strlen(j), &msg, &pr), 0);
+    free(j);
+    size_t ticket;
+    if (hub_publisher_send(p, &msg, &ticket, &err) != 0)
+        fail_msg("send at the limit: %s", err.msg);
+    hub_pub_msg_clear(&msg);
+    assert_int_equal(hub_publisher_flush(p, 30000), 0);
+    const char *reason = NULL;
+    if (hub_publisher_outcome(p, ticket, &reason) != HUB_PUB_ACKED)
+        fail_msg("an event of exactly %d bytes was not acknowledged: %s", HUB_EVENT_MAX_BYTES,
+                 reason);
+
+    /* One byte over: refused before sending. */
+    assert_int_equal(encoded_size(p, x + 1, &pr), 0);
+    assert_int_equal(pr.n, 1);
+    if (!strstr(pr.p[0].text, "983041 bytes, more than the hub's limit of 983040"))
+        fail_msg("problem: %s", pr.p[0].text);
+    hub_publisher_destroy(p);
+    hub_config_destroy(cfg);
+    unlink(schools);
+    unlink(conf);
+}
+
 static void test_sams_open_names_the_missing_key(void **state)
 {
     (void)state;
@@ -317,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_sams_publish_acks_every_type),
         cmocka_unit_test(test_sams_publish_names_the_invalid_field),
         cmocka_unit_test(test_sams_open_names_the_missing_key),
+        cmocka_unit_test(test_publish_event_size_limit),
     };
     return cmocka_run_group_tests_name("sams_publish", tests, setup, teardown);
 }

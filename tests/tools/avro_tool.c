@@ -4,9 +4,12 @@
  *   avro_tool canonical FILE          Parsing Canonical Form of a schema file
  *   avro_tool fingerprint FILE        its CRC-64-AVRO fingerprint (16 hex digits, big-endian)
  *   avro_tool schemas                 compiled-in schemas: record, version, fingerprint
- *   avro_tool encode-sample TYPE [V]  a sample event (tests/tools/sample_events.h, variant V)
- *                                     in single-object encoding, to stdout; TYPE monthly_stats:
- *                                     a sample monthly-stats record (hub/stats/stats_record.h)
+ *   avro_tool encode-sample TYPE [V [DISTRICT [OCCURRED_MS]]]
+ *                                     a sample event (tests/tools/sample_events.h, variant V)
+ *                                     in single-object encoding, to stdout, optionally with
+ *                                     another district and occurred_at (ms since the epoch);
+ *                                     TYPE monthly_stats: a sample monthly-stats record
+ *                                     (hub/stats/stats_record.h)
  *   avro_tool decode FILE             decodes a single-object message (also through the C
  *                                     struct path) and prints {"record","version","value"}
  *
@@ -24,7 +27,7 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: avro_tool canonical FILE | fingerprint FILE | schemas | "
-                    "encode-sample TYPE [VARIANT] | decode FILE\n");
+                    "encode-sample TYPE [VARIANT [DISTRICT [OCCURRED_MS]]] | decode FILE\n");
     return 2;
 }
 
@@ -175,7 +178,8 @@ static int encode_sample_monthly_stats(long v)
     return rc;
 }
 
-static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *variant)
+static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *variant,
+                             const char *district, const char *occurred_ms)
 {
     struct hub_error err = {0};
     enum hub_event_type t;
@@ -199,6 +203,18 @@ static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *
     if (stats)
         return encode_sample_monthly_stats(v);
     hub_sample_event(&ev, t, (int)v);
+    if (district)
+        snprintf(ev.common.district, sizeof ev.common.district, "%s", district);
+    if (occurred_ms) {
+        char *end;
+        long long ms = strtoll(occurred_ms, &end, 10);
+        if (*end || ms < 0) {
+            fprintf(stderr, "avro_tool: bad occurred_at %s\n", occurred_ms);
+            hub_event_clear(&ev);
+            return 2;
+        }
+        ev.common.occurred_at = ms;
+    }
     if (hub_codec_encode(c, &ev, &buf, &len, &err)) {
         fprintf(stderr, "avro_tool: %s\n", err.msg);
         hub_event_clear(&ev);
@@ -243,8 +259,9 @@ int main(int argc, char **argv)
                    (unsigned long long)info.fingerprint);
         }
         rc = 0;
-    } else if (strcmp(argv[1], "encode-sample") == 0 && (argc == 3 || argc == 4)) {
-        rc = cmd_encode_sample(c, argv[2], argc == 4 ? argv[3] : NULL);
+    } else if (strcmp(argv[1], "encode-sample") == 0 && argc >= 3 && argc <= 6) {
+        rc = cmd_encode_sample(c, argv[2], argc >= 4 ? argv[3] : NULL, argc >= 5 ? argv[4] : NULL,
+                               argc >= 6 ? argv[5] : NULL);
     } else if (strcmp(argv[1], "decode") == 0 && argc == 3) {
         rc = cmd_decode(c, argv[2]);
     } else {
