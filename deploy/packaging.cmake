@@ -203,7 +203,7 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
 # libssl3, libjansson4, libcurl4, libc6). Linking the static library needs the -dev packages.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
-    "postgresql-client-15, librdkafka-dev, libpq-dev, libssl-dev, libjansson-dev, libcurl4-openssl-dev, libmicrohttpd-dev, pkg-config")
+    "postgresql-client-15, librdkafka-dev, libpq-dev, libssl-dev, libjansson-dev, libcurl4-openssl-dev, libmicrohttpd-dev, libglpk-dev, pkg-config")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/packaging/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_STRIP_FILES ON)

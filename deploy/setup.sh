@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
     librdkafka-dev libavro-dev libpq-dev libssl-dev libcmocka-dev libjansson-dev
-    libcurl4-openssl-dev
+    libcurl4-openssl-dev libglpk-dev
     postgresql-15 postgresql-client-15
     kcat python3 python3-confluent-kafka python3-avro python3-cryptography curl time
     libmicrohttpd-dev chromium fonts-dejavu-core
