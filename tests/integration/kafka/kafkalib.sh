@@ -12,6 +12,7 @@
 #   kc PRINCIPAL KCAT-ARGS..     kcat as PRINCIPAL (admin: the super user)
 #   hw_sum TOPIC...              sum of the high watermarks of every partition of the topics
 #   leader_of TOPIC PARTITION    node id of the partition's leader
+#   wait_secs SECS CMD...        retry CMD until it succeeds, at most SECS seconds of wall time
 #   principal_denied PRINCIPAL produce|consume TOPIC
 #                                true when the cluster refuses it with an authorization error
 
@@ -76,4 +77,16 @@ principal_denied() {
     fi
     printf '%s %s %s: rc=%s %s\n' "$who" "$what" "$topic" "$rc" "$out" >>"$TMP/denied.log"
     ((rc != 0)) && grep -qiE 'authori[sz]ation failed|not authorized' <<<"$out"
+}
+
+# wait_secs SECS CMD...: retry CMD (every 0.5 s) until it succeeds, for at most SECS seconds of
+# wall time (lib.sh's wait_for counts tries, and a kcat round trip is much longer than its 0.1 s).
+wait_secs() {
+    local end=$((SECONDS + $1))
+    shift
+    while ((SECONDS < end)); do
+        "$@" && return 0
+        sleep 0.5
+    done
+    "$@"
 }

@@ -65,7 +65,7 @@ compacted() {
     records >"$TMP/now.txt"
     [[ $(grep -c "^$RENAMED " "$TMP/now.txt") == 1 && $(grep -c "^$REMOVED " "$TMP/now.txt") == 1 ]]
 }
-wait_for 240 compacted || fail "not compacted within 240 s (before: $(wc -l <"$TMP/before.txt") records, now: $(cat "$TMP/now.txt"))"
+wait_secs 240 compacted || fail "not compacted within 240 s (before: $(wc -l <"$TMP/before.txt") records, now: $(cat "$TMP/now.txt"))"
 grep -q "^$RENAMED [0-9]* [0-9]* .*Bytesskolan v5" "$TMP/now.txt" || fail "the surviving value is not the latest: $(cat "$TMP/now.txt")"
 grep -q "^$REMOVED [0-9]* -1 " "$TMP/now.txt" || fail "the tombstone did not survive compaction (kept a day): $(cat "$TMP/now.txt")"
 pass "five versions and a removal of two schools compacted to 2 records: the latest value and the tombstone"

@@ -53,7 +53,7 @@ publisher=$!
 # Mid-stream: once a fifth of the events are on the brokers, kill the leader of
 # placement-events/0, then the consumer.
 past_fifth() { (($(hw_sum "${EVENT_TOPICS[@]}") > before + total1 / 5)); }
-wait_for 300 past_fifth || fail "the stream did not start: $(cat "$TMP"/publish.*.log | tail -n 3)"
+wait_secs 300 past_fifth || fail "the stream did not start: $(cat "$TMP"/publish.*.log | tail -n 3)"
 leader=$(leader_of placement-events 0)
 [[ $leader =~ ^[123]$ ]] || fail "no leader for placement-events/0: '$leader'"
 "${KL[@]}" kill-node "$leader" 2>>"$TMP/kl.log"
