@@ -81,10 +81,11 @@ dlq_has() { # TOPIC REASON: a dead letter with hub.reason=REASON
     kc admin -C -t "$1" -o beginning -e -q -f '%h\n' | grep -q "hub.reason=$2"
 }
 wait_secs 60 dlq_has dlq.readmodel signature || fail "the unsigned handover is not on dlq.readmodel with reason signature"
-wait_secs 60 dlq_has dlq.notifier signature || fail "the unsigned handover is not on dlq.notifier with reason signature"
-dlq_grown() { (($(hw_sum dlq.readmodel) == dlq_before + 1 + n_unsigned)); }
+# (at least: this test's fresh database makes the consumer read, and dead-letter again, what
+# earlier tests left on the topics)
+dlq_grown() { (($(hw_sum dlq.readmodel) >= dlq_before + 1 + n_unsigned)); }
 wait_secs 60 dlq_grown ||
-    fail "dlq.readmodel grew by $(($(hw_sum dlq.readmodel) - dlq_before)), want $((1 + n_unsigned))"
+    fail "dlq.readmodel grew by $(($(hw_sum dlq.readmodel) - dlq_before)), want at least $((1 + n_unsigned))"
 [[ $(psql_hub -c "select count(*) from hub.processed_events where event_id in ($(grep -o '"event_id": *"[^"]*"' "$TMP/unsigned.jsonl" | sed "s/.*\"\([^\"]*\)\"$/'\1'/" | paste -sd,))") == 0 ]] ||
     fail "an unsigned event reached the read model"
 
@@ -101,6 +102,7 @@ kafka_conf "$TMP/nt.conf" hub-notifier "hub.notifier.listen=127.0.0.1:0" \
 kafka_conf "$TMP/farsta.conf" district-farsta
 start_notifier "$TMP/nt.conf" 1
 wait_secs 60 test -s "$TMP/notifier.port" || fail "no receipt endpoint port: $(tail -5 "$TMP/nt.1.log")"
+wait_secs 60 dlq_has dlq.notifier signature || fail "the unsigned handover is not on dlq.notifier with reason signature"
 
 out=$(notify_tool handover --config "$TMP/farsta.conf" --district farsta --school "$A" \
     --contact-email olle@stockholm.se) || fail "publishing a handover as district-farsta failed"
