@@ -68,7 +68,16 @@ expect "select legal_ground, contact_name, receiving_school_unit from hub.handov
 expect "select count(distinct child) from hub.placements where placement_id in ('$A1','$A4')" "1"
 
 # --- 2. forged messages: dead letters with reasons -------------------------------------------------
-dlq_before=$(hw_sum dlq.readmodel)
+# "TOPIC PARTITION END" of every event topic's partition
+ends() {
+    local t p args=()
+    for t in placement-events school-start-events handover-events contact-change-events; do
+        for ((p = 0; p < 16; p++)); do args+=(-t "$t:$p:-1"); done
+    done
+    kc admin -Q "${args[@]}" | sed -n 's/^\([^ ]*\) \[\([0-9]*\)\] offset \([0-9]*\)$/\1 \2 \3/p' | sort
+}
+ends >"$TMP/ends.before"
+(($(wc -l <"$TMP/ends.before") == 64)) || fail "cannot read the event topics' end offsets"
 printf 'forged-key-1:%s\n' 'this is not an event' | kc district-bromma -P -K: -t placement-events ||
     fail "district-bromma cannot write placement-events"
 # well-formed events without a signature (a district publisher with hub.signing.required=false)
@@ -77,15 +86,24 @@ grep -q '"type": *"handover"' "$TMP/unsigned.jsonl" || fail "no handover among t
 kafka_conf "$TMP/unsigned.conf" district-bromma "hub.signing.required=false" "hub.signing.key_dir="
 publish "$TMP/unsigned.conf" "$TMP/unsigned.jsonl"
 n_unsigned=$(count_events "$TMP/unsigned.jsonl")
-dlq_has() { # TOPIC REASON: a dead letter with hub.reason=REASON
-    kc admin -C -t "$1" -o beginning -e -q -f '%h\n' | grep -q "hub.reason=$2"
+ends >"$TMP/ends.after"
+# Every message written since (ours alone: the label's tests run one at a time) must come out on
+# DLQ_TOPIC with reason signature and its exact origin (topic, partition, offset).
+forged_origins() { # TOPIC-FILTER: "topic,partition,offset" of each forged message on those topics
+    join <(awk '{print $1 "/" $2, $3}' "$TMP/ends.before") <(awk '{print $1 "/" $2, $3}' "$TMP/ends.after") |
+        awk -v f="$1" '{split($1, tp, "/"); if (tp[1] ~ f) for (o = $2; o < $3; o++) print tp[1] "," tp[2] "," o}'
 }
-wait_secs 60 dlq_has dlq.readmodel signature || fail "the unsigned handover is not on dlq.readmodel with reason signature"
-# (at least: this test's fresh database makes the consumer read, and dead-letter again, what
-# earlier tests left on the topics)
-dlq_grown() { (($(hw_sum dlq.readmodel) >= dlq_before + 1 + n_unsigned)); }
-wait_secs 60 dlq_grown ||
-    fail "dlq.readmodel grew by $(($(hw_sum dlq.readmodel) - dlq_before)), want at least $((1 + n_unsigned))"
+forged_origins . >"$TMP/forged.txt"
+(($(wc -l <"$TMP/forged.txt") == 1 + n_unsigned)) ||
+    fail "$(wc -l <"$TMP/forged.txt") messages written, want $((1 + n_unsigned))"
+all_dead() { # DLQ_TOPIC TOPIC-FILTER
+    kc admin -C -t "$1" -o beginning -e -q -f '%h\n' |
+        sed -n 's/.*hub.reason=signature,.*hub.source.topic=\([^,]*\),hub.source.partition=\([0-9]*\),hub.source.offset=\([0-9]*\).*/\1,\2,\3/p' |
+        sort -u >"$TMP/dead.$1"
+    [[ -z $(comm -23 <(forged_origins "$2" | sort) "$TMP/dead.$1") ]]
+}
+wait_secs 90 all_dead dlq.readmodel . ||
+    fail "forged messages not dead-lettered by hub-readmodel: $(comm -23 <(forged_origins . | sort) "$TMP/dead.dlq.readmodel" | head -n 3)"
 [[ $(psql_hub -c "select count(*) from hub.processed_events where event_id in ($(grep -o '"event_id": *"[^"]*"' "$TMP/unsigned.jsonl" | sed "s/.*\"\([^\"]*\)\"$/'\1'/" | paste -sd,))") == 0 ]] ||
     fail "an unsigned event reached the read model"
 
@@ -102,7 +120,8 @@ kafka_conf "$TMP/nt.conf" hub-notifier "hub.notifier.listen=127.0.0.1:0" \
 kafka_conf "$TMP/farsta.conf" district-farsta
 start_notifier "$TMP/nt.conf" 1
 wait_secs 60 test -s "$TMP/notifier.port" || fail "no receipt endpoint port: $(tail -5 "$TMP/nt.1.log")"
-wait_secs 60 dlq_has dlq.notifier signature || fail "the unsigned handover is not on dlq.notifier with reason signature"
+wait_secs 90 all_dead dlq.notifier 'handover-events|contact-change-events' ||
+    fail "forged handovers not dead-lettered by hub-notifier: $(comm -23 <(forged_origins 'handover-events|contact-change-events' | sort) "$TMP/dead.dlq.notifier" | head -n 3)"
 
 out=$(notify_tool handover --config "$TMP/farsta.conf" --district farsta --school "$A" \
     --contact-email olle@stockholm.se) || fail "publishing a handover as district-farsta failed"
@@ -127,4 +146,4 @@ wait_sql 60 "select state from hub.notifier_outbox where handover_id = '$H0'" wi
 wait_sql 90 "select count(*) from hub.handover_receipts where handover_id in ('$H0', '$H1')" 2
 stop_notifier 1 || fail "hub-notifier did not stop cleanly: $(tail -n 5 "$TMP/nt.1.log")"
 kill_readmodel 1 TERM || fail "hub-readmodel did not stop cleanly: $(tail -n 5 "$TMP/rm.1.log")"
-pass "13 events exact; $((1 + n_unsigned)) forged messages dead-lettered; notifier: handover, contact change, withheld, receipts back in the read model"
+pass "13 events exact; $((1 + n_unsigned)) forged messages dead-lettered with their origin; notifier: handover, contact change, withheld, receipts back in the read model"
