@@ -485,8 +485,16 @@ kill-node)
 start-node)
     need_java
     start_node "$node_arg"
-    wait_ready 120
-    say "broker $node_arg runs again"
+    # the node is back when the cluster lists it again (others may still be down)
+    for ((i = 0; i < 240; i++)); do
+        node_alive "$node_arg" || die "broker $node_arg exited: $(tail -n 5 "$STATE/node-$node_arg/broker.log")"
+        if kcat -F "$STATE/clients/admin.rdkafka" -L -m 5 2>/dev/null | grep -q "^  broker $node_arg at "; then
+            say "broker $node_arg runs again"
+            exit 0
+        fi
+        sleep 0.5
+    done
+    die "broker $node_arg is not back in the cluster's metadata after 120 s"
     ;;
 *) usage_error "unknown verb '$verb'" ;;
 esac

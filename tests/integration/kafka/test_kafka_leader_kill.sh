@@ -25,9 +25,11 @@ EVENT_TOPICS=(placement-events school-start-events handover-events contact-chang
 kafka_conf "$TMP/rm.conf" hub-readmodel "hub.consumer.batch_max=300"
 migrate_db "$TMP/rm.conf"
 mapfile -t DISTRICTS < <(awk -F, 'NR > 1 && $4 == "" {print $1}' "$HUB_SOURCE_DIR/schemas/reference/districts.csv")
+seed=1600
 for d in "${DISTRICTS[@]}"; do
     kafka_conf "$TMP/pub.$d.conf" "district-$d" "hub.publish.flush_timeout_ms=120000"
-    gen_events --children 180 --seed 16 --district "$d" >"$TMP/events.$d.jsonl"
+    seed=$((seed + 1)) # (one seed for all would give every district the same event ids)
+    gen_events --children 130 --seed "$seed" --district "$d" >"$TMP/events.$d.jsonl"
 done
 cat "$TMP"/events.*.jsonl >"$TMP/all1.jsonl"
 total1=$(count_events "$TMP/all1.jsonl")
@@ -56,8 +58,9 @@ past_fifth() { (($(hw_sum "${EVENT_TOPICS[@]}") > before + total1 / 5)); }
 wait_secs 300 past_fifth || fail "the stream did not start: $(cat "$TMP"/publish.*.log | tail -n 3)"
 leader=$(leader_of placement-events 0)
 [[ $leader =~ ^[123]$ ]] || fail "no leader for placement-events/0: '$leader'"
+at=$(($(hw_sum "${EVENT_TOPICS[@]}") - before))
 "${KL[@]}" kill-node "$leader" 2>>"$TMP/kl.log"
-_hub_log "killed broker $leader (leader of placement-events/0) at $(($(hw_sum "${EVENT_TOPICS[@]}") - before)) of $total1 events"
+_hub_log "killed broker $leader (leader of placement-events/0) with $at of $total1 events on the brokers"
 sleep 2
 kill_readmodel 1 KILL || true
 start_readmodel "$TMP/rm.conf" 1
@@ -119,4 +122,4 @@ catch_up "$TMP/ref.conf" 300
 PGDATABASE=${PGDATABASE}_ref dump_readmodel >"$TMP/ref.state"
 diff -u "$TMP/ref.state" "$TMP/killed.state" >"$TMP/diff" ||
     fail "the read model after the kills differs from an undisturbed one: $(head -n 20 "$TMP/diff")"
-pass "broker $leader (leader) killed mid-stream: $total1 acknowledged, topics +$grown (0 lost, 0 duplicated); one broker left: exit 1, $n_late named; read model equals the undisturbed one"
+pass "broker $leader (leader) killed mid-stream at $at/$total1: $total1 acknowledged, topics +$grown (0 lost, 0 duplicated); one broker left: exit 1, $n_late named; read model equals the undisturbed one"
