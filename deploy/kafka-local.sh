@@ -20,7 +20,7 @@
 # formatted) and the brokers' certificate. Then deploy/kafka/apply.sh — the script an operator
 # runs — creates the table's topics, one SCRAM user per principal of the table (random passwords
 # in DIR/secrets) and its ACLs, once per --prefix (default: no prefix).
-# The cluster is throwaway: start wipes what an earlier start left in DIR (default
+# The cluster is throwaway: start stops and wipes what an earlier start left in DIR (default
 # <repo>/.state/kafka). Ports: the first free block from KAFKA_LOCAL_PORT (default 19092): clients
 # on PORT..PORT+2, internal PORT+10.., controllers PORT+20...
 #
@@ -427,7 +427,11 @@ start)
     t0=$(date +%s%N)
     fetch
     for n in "${NODES[@]}"; do
-        node_alive "$n" && die "broker $n already runs in $STATE (stop it first: $0 stop --state $STATE)"
+        if node_alive "$n"; then
+            say "brokers of an earlier start still run in $STATE: stopping them (the cluster is throwaway)"
+            stop_nodes
+            break
+        fi
     done
     rm -rf -- "$STATE"/node-* "$STATE/tls" "$STATE/secrets" "$STATE/clients" "$STATE/bin" "$STATE/env"
     b=$(pick_ports)
