@@ -1,15 +1,15 @@
 /*
  * hub-notifier — tell receiving schools about handovers and contact-person changes, take their
- * acknowledgements, and report every outcome to the district (hub/notifier.h).
+ * acknowledgements, and report every outcome to the district (hub/notify/notifier.h).
  *
  *   hub-notifier --config FILE
  *
  * Exit: 0 clean stop (SIGINT/SIGTERM: the batch in hand is committed, deliveries in flight are
  * finished and recorded), 1 runtime failure, 2 usage or configuration.
  */
-#include "hub/app.h"
-#include "hub/log.h"
-#include "hub/notifier.h"
+#include "hub/core/app.h"
+#include "hub/core/log.h"
+#include "hub/notify/notifier.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -6,12 +6,12 @@
  *
  * Reads the sealed bytes (raw, or base64 text with --base64) from FILE or stdin, opens them with
  * the school's X25519 private key (a PEM file of mode 0600) and the handover's ids, and prints the
- * content JSON on stdout. The work is hub_seal_open_handover() (hub/seal.h), which school systems
- * can link instead. Exit: 0 printed; 1 runtime failure; 2 usage, unreadable key or input, or
- * content that does not open (wrong key, altered or truncated bytes, other ids).
+ * content JSON on stdout. The work is hub_seal_open_handover() (hub/crypto/seal.h), which school
+ * systems can link instead. Exit: 0 printed; 1 runtime failure; 2 usage, unreadable key or input,
+ * or content that does not open (wrong key, altered or truncated bytes, other ids).
  */
-#include "hub/log.h"
-#include "hub/seal.h"
+#include "hub/core/log.h"
+#include "hub/crypto/seal.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -27,17 +27,18 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: hub-open --key PRIVATE.pem --handover-id ID --placement-id ID "
-               "--school-unit CODE\n"
-               "                [--base64] [FILE|-]\n"
-               "  Opens a handover's sealed content (FILE, or stdin) with the school's private "
-               "key and prints\n"
-               "  the content JSON. The ids are the handover event's handover_id, placement_id "
-               "and\n"
-               "  receiving_school_unit; content moved to another handover does not open.\n"
-               "  --base64  the input is base64 text (line breaks allowed), not raw bytes\n"
-               "  Format: hub/seal.h. Exit: 0 ok, 1 failure, 2 usage or content that does not "
-               "open.\n");
+    fprintf(f,
+            "usage: hub-open --key PRIVATE.pem --handover-id ID --placement-id ID "
+            "--school-unit CODE\n"
+            "                [--base64] [FILE|-]\n"
+            "  Opens a handover's sealed content (FILE, or stdin) with the school's private "
+            "key and prints\n"
+            "  the content JSON. The ids are the handover event's handover_id, placement_id "
+            "and\n"
+            "  receiving_school_unit; content moved to another handover does not open.\n"
+            "  --base64  the input is base64 text (line breaks allowed), not raw bytes\n"
+            "  Format: hub/crypto/seal.h. Exit: 0 ok, 1 failure, 2 usage or content that does not "
+            "open.\n");
 }
 
 static int read_input(FILE *f, uint8_t **out, size_t *len)

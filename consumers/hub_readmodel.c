@@ -6,9 +6,9 @@
  * Exit: 0 clean stop (SIGINT/SIGTERM finish the batch in hand), 1 runtime failure, 2 usage or
  * configuration.
  */
-#include "hub/app.h"
-#include "hub/log.h"
-#include "hub/readmodel.h"
+#include "hub/core/app.h"
+#include "hub/core/log.h"
+#include "hub/readmodel/readmodel.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,6 +1,6 @@
 /*
  * hub-stats — publish the protected monthly statistics of every district-month to the
- * monthly-stats topic when the month closes, and on demand (hub/stats_publish.h).
+ * monthly-stats topic when the month closes, and on demand (hub/stats/stats_publish.h).
  *
  *   hub-stats --config FILE [--once]
  *   hub-stats --config FILE --publish YYYY-MM [--district CODE]
@@ -8,11 +8,11 @@
  * Exit: 0 done or clean stop (SIGINT/SIGTERM finish the pass in hand), 1 runtime failure
  * (database, Kafka, a message not acknowledged), 2 usage, configuration or invalid input.
  */
-#include "hub/app.h"
-#include "hub/date.h"
-#include "hub/log.h"
-#include "hub/stats.h"
-#include "hub/stats_publish.h"
+#include "hub/core/app.h"
+#include "hub/core/date.h"
+#include "hub/core/log.h"
+#include "hub/stats/stats.h"
+#include "hub/stats/stats_publish.h"
 
 #include <getopt.h>
 #include <stdio.h>

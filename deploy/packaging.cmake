@@ -81,11 +81,19 @@ file(WRITE ${CMAKE_BINARY_DIR}/packaging/conffiles "${SAMS_CONFFILES}")
 # --- the district library: header, one merged archive, pkg-config --------------------------------
 if(TARGET sams_publish AND TARGET hub)
   set(SAMS_MERGED_LIB ${CMAKE_BINARY_DIR}/packaging/libsams_publish.a)
+  # libhub is one archive per room (hub/<room>/, hub_<room>); all of them go in.
+  get_property(SAMS_HUB_ROOMS GLOBAL PROPERTY HUB_ROOMS)
+  set(SAMS_HUB_TARGETS "")
+  set(SAMS_HUB_ADDLIBS "")
+  foreach(r ${SAMS_HUB_ROOMS})
+    string(REGEX REPLACE ":.*" "" r "${r}")
+    list(APPEND SAMS_HUB_TARGETS hub_${r})
+    string(APPEND SAMS_HUB_ADDLIBS "addlib $<TARGET_FILE:hub_${r}>\n")
+  endforeach()
   file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/packaging/merge.mri CONTENT
 "create ${SAMS_MERGED_LIB}
 addlib $<TARGET_FILE:sams_publish>
-addlib $<TARGET_FILE:hub>
-save
+${SAMS_HUB_ADDLIBS}save
 end
 ")
   add_custom_command(OUTPUT ${SAMS_MERGED_LIB}
@@ -93,7 +101,7 @@ end
     COMMAND ${CMAKE_COMMAND} -DAR=${CMAKE_AR} -DSCRIPT=${CMAKE_BINARY_DIR}/packaging/merge.mri
             -P ${CMAKE_CURRENT_LIST_DIR}/packaging-merge.cmake
     COMMAND ${CMAKE_RANLIB} ${SAMS_MERGED_LIB}
-    DEPENDS sams_publish hub ${CMAKE_BINARY_DIR}/packaging/merge.mri
+    DEPENDS sams_publish ${SAMS_HUB_TARGETS} ${CMAKE_BINARY_DIR}/packaging/merge.mri
             ${CMAKE_CURRENT_LIST_DIR}/packaging-merge.cmake
     COMMENT "Merging libsams_publish.a and libhub.a into one archive for districts")
   add_custom_target(sams_publish_merged ALL DEPENDS ${SAMS_MERGED_LIB})
@@ -101,8 +109,8 @@ end
   # The archive is static only, so what it calls is in Requires (not .private): a district links
   # with `pkg-config --cflags --libs sams_publish` against the shared system libraries (their -dev
   # packages provide the .pc files). `--static` would also want their own static dependencies.
-  # The modules are libhub's public link libraries (PkgConfig::<PREFIX> of the top CMakeLists),
-  # so a library added there reaches the .pc file too.
+  # The modules are the public link libraries of libhub's rooms (PkgConfig::<PREFIX> in
+  # hub/<room>/CMakeLists.txt), so a library added there reaches the .pc file too.
   set(SAMS_PC_MODULE_RDKAFKA rdkafka)
   set(SAMS_PC_MODULE_AVRO avro-c)
   set(SAMS_PC_MODULE_PQ libpq)
@@ -111,7 +119,12 @@ end
   set(SAMS_PC_MODULE_CURL libcurl)
   set(SAMS_PC_MODULE_MHD libmicrohttpd)
   set(SAMS_PC_REQUIRES "")
-  get_target_property(SAMS_HUB_LINKS hub INTERFACE_LINK_LIBRARIES)
+  set(SAMS_HUB_LINKS "")
+  foreach(t hub ${SAMS_HUB_TARGETS})
+    get_target_property(links ${t} INTERFACE_LINK_LIBRARIES)
+    list(APPEND SAMS_HUB_LINKS ${links})
+  endforeach()
+  list(REMOVE_DUPLICATES SAMS_HUB_LINKS)
   foreach(lib ${SAMS_HUB_LINKS})
     if(lib MATCHES "^PkgConfig::(.+)$")
       set(prefix ${CMAKE_MATCH_1})

@@ -8,9 +8,9 @@
  * Exit: 0 all acknowledged; 1 some event not acknowledged (each is named); 2 usage, config or
  * invalid input.
  */
-#include "hub/app.h"
-#include "hub/log.h"
-#include "hub/publisher.h"
+#include "hub/core/app.h"
+#include "hub/core/log.h"
+#include "hub/publish/publisher.h"
 
 #include <errno.h>
 #include <getopt.h>

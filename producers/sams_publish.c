@@ -2,13 +2,13 @@
  * sams_publish.c — the district C API, a thin layer over hub/publisher.
  *
  * The typed structs are turned into the same JSON object `hub-publish` reads, so both paths
- * share one validator (hub/event_input.c) and cannot drift apart.
+ * share one validator (hub/publish/event_input.c) and cannot drift apart.
  */
 #include "sams_publish.h"
 
-#include "hub/app.h"
-#include "hub/config.h"
-#include "hub/publisher.h"
+#include "hub/core/app.h"
+#include "hub/core/config.h"
+#include "hub/publish/publisher.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /*
- * cmd_audit.c — `hubctl audit verify`: recomputes the disclosure log's hash chain (hub/audit.h).
+ * cmd_audit.c — `hubctl audit verify`: recomputes the disclosure log's hash chain
+ * (hub/notify/audit.h).
  *
  * Exit 0 and "disclosure log intact: N rows, head H" when every row matches; exit 1 naming the
  * first altered or missing row and what did not match; exit 2 for usage or configuration. Keep
@@ -10,10 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub/audit.h"
-#include "hub/config.h"
-#include "hub/log.h"
-#include "hub/pg.h"
+#include "hub/notify/audit.h"
+#include "hub/core/config.h"
+#include "hub/core/log.h"
+#include "hub/pg/pg.h"
 #include "hubctl.h"
 
 static void audit_usage(FILE *f)

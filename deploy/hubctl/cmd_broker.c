@@ -1,5 +1,6 @@
 /*
- * cmd_broker.c — `hubctl broker`: runs the embedded dev broker (hub/broker.h) in the foreground.
+ * cmd_broker.c — `hubctl broker`: runs the embedded dev broker (deploy/hubctl/broker.h) in the
+ * foreground.
  *
  * Publishes its address on stdout ("bootstrap.servers=...") and, with --bootstrap-file, in a file
  * written atomically, so that scripts and other processes can wait for it. Runs until SIGINT or
@@ -15,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub/broker.h"
-#include "hub/log.h"
+#include "hubctl/broker.h"
+#include "hub/core/log.h"
 #include "hubctl.h"
 
 /* How often the main loop looks at the stop flag. */

@@ -1,12 +1,12 @@
 /*
  * cmd_config.c — `hubctl config-keys [--markdown]`: every hub.* configuration key with its type,
- * default, environment variable and meaning, from the one key table in hub/config.c. The README's
- * configuration section is this command's --markdown output (a test keeps them equal).
+ * default, environment variable and meaning, from the one key table in hub/core/config.c. The
+ * README's configuration section is this command's --markdown output (a test keeps them equal).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "hub/config.h"
+#include "hub/core/config.h"
 #include "hubctl.h"
 
 int hubctl_cmd_config_keys(int argc, char **argv)

@@ -1,6 +1,6 @@
 /*
  * cmd_demo.c — `hubctl demo-data`: synthetic, reproducible events in the hub-publish input
- * format (hub/demo.h), and optionally the demo school directory they refer to as CSV.
+ * format (deploy/hubctl/demo.h), and optionally the demo school directory they refer to as CSV.
  *
  * The output is meant to be read and edited, then fed to `hub-publish`. The same seed and month
  * give byte-identical output.
@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/date.h"
-#include "hub/demo.h"
-#include "hub/district.h"
-#include "hub/log.h"
+#include "hub/core/date.h"
+#include "hubctl/demo.h"
+#include "hub/domain/district.h"
+#include "hub/core/log.h"
 #include "hubctl.h"
 
 #define DEMO_PATH_MAX 4096

@@ -1,5 +1,5 @@
 /*
- * cmd_districts.c — `hubctl districts`: the districts' signing keys (hub/sign.h).
+ * cmd_districts.c — `hubctl districts`: the districts' signing keys (hub/crypto/sign.h).
  *
  *   hubctl districts keygen --district CODE --out-private FILE [--key-id ID]
  *                           [--valid-from DATE] [--valid-to DATE] [--districts CSV]
@@ -17,11 +17,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "hub/config.h"
-#include "hub/date.h"
-#include "hub/district.h"
-#include "hub/log.h"
-#include "hub/sign.h"
+#include "hub/core/config.h"
+#include "hub/core/date.h"
+#include "hub/domain/district.h"
+#include "hub/core/log.h"
+#include "hub/crypto/sign.h"
 #include "hubctl.h"
 
 #define PATH_MAX_LEN 4096

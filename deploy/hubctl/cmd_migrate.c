@@ -1,5 +1,6 @@
 /*
- * cmd_migrate.c — `hubctl migrate`: brings the PostgreSQL schema `hub` up to date (hub/migrate.h).
+ * cmd_migrate.c — `hubctl migrate`: brings the PostgreSQL schema `hub` up to date
+ * (hub/pg/migrate.h).
  *
  * The database comes from the pg.* keys of the config (and libpq's PG* variables); the migrations
  * directory from --dir, else hub.migrations_dir (env HUB_MIGRATIONS_DIR), else the source tree's
@@ -10,10 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hub/config.h"
-#include "hub/log.h"
-#include "hub/migrate.h"
-#include "hub/pg.h"
+#include "hub/core/config.h"
+#include "hub/core/log.h"
+#include "hub/pg/migrate.h"
+#include "hub/pg/pg.h"
 #include "hubctl.h"
 
 #define MIGRATE_DIR_MAX 4096

@@ -1,6 +1,6 @@
 /*
  * cmd_report.c — `hubctl report`: the monthly statistics for socialnämnden as CSV, JSON or HTML
- * (hub/stats.h builds and protects the numbers, hub/report.h writes them).
+ * (hub/stats/stats.h builds and protects the numbers, hub/stats/report.h writes them).
  *
  * The database comes from the pg.* keys of the config (and libpq's PG* variables), k and the
  * threshold from hub.stats.k and hub.stats.threshold_days, the districts table from
@@ -16,15 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub/app.h"
-#include "hub/config.h"
-#include "hub/date.h"
-#include "hub/district.h"
-#include "hub/log.h"
-#include "hub/migrate.h"
-#include "hub/pg.h"
-#include "hub/report.h"
-#include "hub/stats.h"
+#include "hub/core/app.h"
+#include "hub/core/config.h"
+#include "hub/core/date.h"
+#include "hub/domain/district.h"
+#include "hub/core/log.h"
+#include "hub/pg/migrate.h"
+#include "hub/pg/pg.h"
+#include "hub/stats/report.h"
+#include "hub/stats/stats.h"
 #include "hubctl.h"
 
 #define REPORT_PATH_MAX 4096

@@ -1,6 +1,6 @@
 /*
- * cmd_schools.c — `hubctl schools`: the school directory (hub/directory.h) and school keys
- * (hub/seal.h).
+ * cmd_schools.c — `hubctl schools`: the school directory (hub/directory/directory.h) and school
+ * keys (hub/crypto/seal.h).
  *
  *   hubctl schools import --config FILE [--dry-run] [--republish] SCHOOLS.csv
  *   hubctl schools list   --config FILE [--csv]
@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub/app.h"
-#include "hub/directory.h"
-#include "hub/kafka.h"
-#include "hub/log.h"
-#include "hub/pg.h"
-#include "hub/seal.h"
+#include "hub/core/app.h"
+#include "hub/directory/directory.h"
+#include "hub/kafka/kafka.h"
+#include "hub/core/log.h"
+#include "hub/pg/pg.h"
+#include "hub/crypto/seal.h"
 #include "hubctl.h"
 
 static void schools_usage(FILE *f)

@@ -17,27 +17,29 @@ enum hubctl_exit {
 /* hubctl broker: runs the embedded in-memory Kafka dev broker until SIGINT/SIGTERM. */
 int hubctl_cmd_broker(int argc, char **argv);
 
-/* hubctl migrate: applies the pending SQL migrations (hub/migrate.h) and prints the version. */
+/* hubctl migrate: applies the pending SQL migrations (hub/pg/migrate.h) and prints the version. */
 int hubctl_cmd_migrate(int argc, char **argv);
 
-/* hubctl report: writes the statistics for a month, tertial or year (hub/stats.h, hub/report.h). */
+/* hubctl report: writes the statistics for a month, tertial or year (hub/stats/stats.h,
+ * hub/stats/report.h). */
 int hubctl_cmd_report(int argc, char **argv);
 
-/* hubctl config-keys: lists the hub.* keys from hub/config.c's table (--markdown for the README).
+/* hubctl config-keys: lists the hub.* keys from hub/core/config.c's table (--markdown for the
+ * README).
  */
 int hubctl_cmd_config_keys(int argc, char **argv);
 
-/* hubctl districts: the districts' signing keys: keygen, check-keys (hub/sign.h). */
+/* hubctl districts: the districts' signing keys: keygen, check-keys (hub/crypto/sign.h). */
 int hubctl_cmd_districts(int argc, char **argv);
 
-/* hubctl demo-data: writes seeded synthetic events for hub-publish (hub/demo.h). */
+/* hubctl demo-data: writes seeded synthetic events for hub-publish (deploy/hubctl/demo.h). */
 int hubctl_cmd_demo(int argc, char **argv);
 
-/* hubctl audit verify: recomputes the disclosure log's hash chain (hub/audit.h). */
+/* hubctl audit verify: recomputes the disclosure log's hash chain (hub/notify/audit.h). */
 int hubctl_cmd_audit(int argc, char **argv);
 
-/* hubctl schools: imports and lists the school directory (hub/directory.h) and makes school key
- * pairs (hub/seal.h). */
+/* hubctl schools: imports and lists the school directory (hub/directory/directory.h) and makes
+ * school key pairs (hub/crypto/seal.h). */
 int hubctl_cmd_schools(int argc, char **argv);
 
 #endif

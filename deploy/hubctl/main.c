@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub/log.h"
+#include "hub/core/log.h"
 #include "hubctl.h"
 
 struct hubctl_command {

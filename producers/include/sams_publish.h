@@ -45,7 +45,7 @@ enum sams_outcome {
 
 /* Opens a publisher from a hub configuration file (key=value; see the README). Needs
  * hub.pseudonym.key_file, the Kafka bootstrap address, and the district's signing key
- * (hub.signing.key_file + hub.signing.key_id; every event is signed, see hub/sign.h) unless
+ * (hub.signing.key_file + hub.signing.key_id; every event is signed, see hub/crypto/sign.h) unless
  * hub.signing.required=false. Does not block on the network. */
 int sams_publisher_open(const char *config_path, sams_publisher_t **out, char *why, size_t why_len);
 

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "hub/codec.h"
-#include "hub/schemas.h"
+#include "hub/avro/codec.h"
+#include "hub/avro/schemas.h"
 #include "tests/tools/sample_events.h"
 
 static double now(void)

@@ -33,7 +33,7 @@ chmod 0600 "$TMP/pseudonym.key"
 start_broker
 unset HUB_KAFKA_BOOTSTRAP_SERVERS
 BOOTSTRAP=$(<"$HUB_BROKER_BOOTSTRAP_FILE")
-# Unsigned events: signing (hub/sign.h) has its own tests and is not what this one checks.
+# Unsigned events: signing (hub/crypto/sign.h) has its own tests and is not what this one checks.
 cat >"$TMP/hub.conf" <<EOF
 hub.bootstrap_file=$HUB_BROKER_BOOTSTRAP_FILE
 hub.pseudonym.key_file=$TMP/pseudonym.key

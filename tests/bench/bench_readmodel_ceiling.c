@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hub/pg.h"
+#include "hub/pg/pg.h"
 
 #define NCOL 18
 

@@ -21,9 +21,9 @@
 
 #include <openssl/evp.h>
 
-#include "hub/config.h"
-#include "hub/kafka.h"
-#include "hub/sign.h"
+#include "hub/core/config.h"
+#include "hub/kafka/kafka.h"
+#include "hub/crypto/sign.h"
 
 static double now_s(void)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/codec.h"
+#include "hub/avro/codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

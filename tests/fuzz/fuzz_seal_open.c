@@ -1,5 +1,6 @@
 /*
- * fuzz_seal_open.c — libFuzzer target for hub_seal_open() and the other parsers of hub/seal.h.
+ * fuzz_seal_open.c — libFuzzer target for hub_seal_open() and the other parsers of
+ * hub/crypto/seal.h.
  *
  * Any input, taken as sealed content for a fixed school key and handover AAD, must open (only
  * the seed sealed for that key does) or fail with one of the documented seal errors and a
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/seal.h"
+#include "hub/crypto/seal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

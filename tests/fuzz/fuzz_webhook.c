@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/notify_policy.h"
-#include "hub/notify_receipts.h"
-#include "hub/webhook.h"
+#include "hub/notify/notify_policy.h"
+#include "hub/notify/notify_receipts.h"
+#include "hub/crypto/webhook.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,8 +1,8 @@
 /*
  * publish_fault_test.c — hub/publisher delivers every event exactly once through a faulty cluster.
  *
- * Hosts the dev broker in this process (hub/broker.h) so that it can inject faults into the mock
- * cluster, and publishes N_EVENTS generated events with hub_publisher_prepare_json() and
+ * Hosts the dev broker in this process (deploy/hubctl/broker.h) so that it can inject faults into
+ * the mock cluster, and publishes N_EVENTS generated events with hub_publisher_prepare_json() and
  * hub_publisher_send() in three phases:
  *   A. Produce requests fail with NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT (some after a delay),
  *      NOT_ENOUGH_REPLICAS and dropped connections, on the cluster's and each broker's error stack;
@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub/broker.h"
-#include "hub/codec.h"
-#include "hub/config.h"
-#include "hub/publisher.h"
+#include "hubctl/broker.h"
+#include "hub/avro/codec.h"
+#include "hub/core/config.h"
+#include "hub/publish/publisher.h"
 
 #define N_EVENTS 50000
 #define N_CHILDREN 997
@@ -344,7 +344,7 @@ int main(void)
         hub_config_set(cfg, "kafka.bootstrap.servers", hub_broker_bootstraps(broker), "test",
                        &err) != 0 ||
         hub_config_set(cfg, "hub.pseudonym.key_file", key_path, "test", &err) != 0 ||
-        /* unsigned: signing (hub/sign.h) costs and is tested elsewhere */
+        /* unsigned: signing (hub/crypto/sign.h) costs and is tested elsewhere */
         hub_config_set(cfg, "hub.signing.required", "false", "test", &err) != 0 ||
         hub_publisher_new(cfg, "publish-fault-test", 0, &pub, &err) != 0 ||
         hub_codec_new(&codec, &err) != 0) {

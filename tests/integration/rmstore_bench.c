@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub/config.h"
-#include "hub/migrate.h"
-#include "hub/pg.h"
-#include "hub/rmstore.h"
+#include "hub/core/config.h"
+#include "hub/pg/migrate.h"
+#include "hub/pg/pg.h"
+#include "hub/readmodel/rmstore.h"
 
 #define COLS 18
 #define ROUNDS 3

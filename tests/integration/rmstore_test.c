@@ -20,10 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub/config.h"
-#include "hub/migrate.h"
-#include "hub/pg.h"
-#include "hub/rmstore.h"
+#include "hub/core/config.h"
+#include "hub/pg/migrate.h"
+#include "hub/pg/pg.h"
+#include "hub/readmodel/rmstore.h"
 
 #define GROUP "hub-readmodel-test"
 #define CHILD_A "4f1c9e0b7d2a6385c1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8"

@@ -1,6 +1,6 @@
 /*
  * sams_publish_test.c — the district C API (producers/include/sams_publish.h) against a dev
- * broker hosted in this process (hub/broker.h).
+ * broker hosted in this process (deploy/hubctl/broker.h).
  *
  * Valid events of every type come back ACKED after a flush; an invalid one is refused before
  * anything is sent, with `why` naming the field at fault and never holding the personnummer;
@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hub/broker.h"
+#include "hubctl/broker.h"
 #include "sams_publish.h"
 
 /* Synthetic numbers with valid Luhn check digits; PNR_WRONG has the check digit off by one. */
@@ -69,7 +69,7 @@ static int setup(void **state)
     snprintf(G.nokey_config, sizeof G.nokey_config, "%s/nokey.conf", G.dir);
     if (write_file(G.key, key, sizeof key - 1, 0600) != 0)
         return -1;
-    /* Unsigned: signing (hub/sign.h) is not what this test is about. */
+    /* Unsigned: signing (hub/crypto/sign.h) is not what this test is about. */
     int n = snprintf(text, sizeof text,
                      "kafka.bootstrap.servers=%s\nhub.pseudonym.key_file=%s\n"
                      "hub.signing.required=false\n",

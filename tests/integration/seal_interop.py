@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""seal_interop.py — the sealed-content format of hub/seal.h, written again from its
+"""seal_interop.py — the sealed-content format of hub/crypto/seal.h, written again from its
 documentation with python3-cryptography (Debian package python3-cryptography), to prove that a
 school can implement it in another language.
 

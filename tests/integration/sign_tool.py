@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""sign_tool.py — event signatures done independently of the hub's C code (hub/sign.h).
+"""sign_tool.py — event signatures done independently of the hub's C code (hub/crypto/sign.h).
 
 Ed25519 comes from python3-cryptography, Kafka from python3-confluent-kafka; the canonical byte
-string is rebuilt here from its description in hub/sign.h, so a mismatch on either side shows.
+string is rebuilt here from its description in hub/crypto/sign.h, so a mismatch on either side shows.
 
   sign_tool.py produce BOOTSTRAP TOPIC KEY PEM KEY_ID FILE...
       produces each FILE's bytes as one message with key KEY, signed with the private key PEM

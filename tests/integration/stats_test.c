@@ -18,13 +18,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hub/config.h"
-#include "hub/date.h"
-#include "hub/district.h"
-#include "hub/migrate.h"
-#include "hub/pg.h"
-#include "hub/report.h"
-#include "hub/stats.h"
+#include "hub/core/config.h"
+#include "hub/core/date.h"
+#include "hub/domain/district.h"
+#include "hub/pg/migrate.h"
+#include "hub/pg/pg.h"
+#include "hub/stats/report.h"
+#include "hub/stats/stats.h"
 
 static struct {
     PGconn *admin;

@@ -26,7 +26,7 @@ start_broker
 BOOTSTRAP=$(<"$HUB_BROKER_BOOTSTRAP_FILE")
 # Each config names its cluster itself; the environment must not override it.
 unset HUB_KAFKA_BOOTSTRAP_SERVERS
-# Unsigned events: signing (hub/sign.h) has its own tests and is not what this one checks.
+# Unsigned events: signing (hub/crypto/sign.h) has its own tests and is not what this one checks.
 cat >"$TMP/hub.conf" <<EOF
 hub.bootstrap_file=$HUB_BROKER_BOOTSTRAP_FILE
 hub.pseudonym.key_file=$TMP/pseudonym.key

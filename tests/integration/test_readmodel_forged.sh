@@ -13,7 +13,7 @@
 # + key_id, the production shape) signs its district's events and refuses another district's;
 # a publisher without a key and a consumer with an empty key table refuse to start.
 #
-# Note: hub/consumer.c verifies for every consumer and hub-notifier checks the signer as the read
+# Note: hub/kafka/consumer.c verifies for every consumer and hub-notifier checks the signer as the read
 # model does, so a forged handover reaches no school either; a test of that belongs with the
 # notifier's (test_notifier.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -6,7 +6,7 @@
  *   avro_tool schemas                 compiled-in schemas: record, version, fingerprint
  *   avro_tool encode-sample TYPE [V]  a sample event (tests/tools/sample_events.h, variant V)
  *                                     in single-object encoding, to stdout; TYPE monthly_stats:
- *                                     a sample monthly-stats record (hub/stats_record.h)
+ *                                     a sample monthly-stats record (hub/stats/stats_record.h)
  *   avro_tool decode FILE             decodes a single-object message (also through the C
  *                                     struct path) and prints {"record","version","value"}
  *
@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/avro_schema.h"
-#include "hub/codec.h"
-#include "hub/stats_record.h"
+#include "hub/avro/avro_schema.h"
+#include "hub/avro/codec.h"
+#include "hub/stats/stats_record.h"
 #include "tests/tools/sample_events.h"
 
 static int usage(void)
@@ -120,7 +120,7 @@ static int cmd_decode(hub_codec_t *c, const char *path)
     return 0;
 }
 
-/* A monthly_stats record (not an event: hub/stats_record.h) whose cells take every mark. */
+/* A monthly_stats record (not an event: hub/stats/stats_record.h) whose cells take every mark. */
 static int encode_sample_monthly_stats(long v)
 {
     static const enum hub_stats_mark count_marks[] = {HUB_STATS_SHOWN, HUB_STATS_SMALL,

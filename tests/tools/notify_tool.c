@@ -23,13 +23,13 @@
 
 #include <openssl/rand.h>
 
-#include "hub/codec.h"
-#include "hub/config.h"
-#include "hub/district.h"
-#include "hub/ident.h"
-#include "hub/kafka.h"
-#include "hub/log.h"
-#include "hub/sign.h"
+#include "hub/avro/codec.h"
+#include "hub/core/config.h"
+#include "hub/domain/district.h"
+#include "hub/domain/ident.h"
+#include "hub/kafka/kafka.h"
+#include "hub/core/log.h"
+#include "hub/crypto/sign.h"
 
 struct opts {
     const char *config, *school, *legal_ground, *sealed_file, *handover_id, *placement_id,

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/event.h"
+#include "hub/domain/event.h"
 
 #define HUB_SAMPLE_VARIANTS 8
 

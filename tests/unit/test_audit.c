@@ -1,6 +1,7 @@
 /* test_audit.c — the disclosure log's canonical serialisation and hash chain (no server needed;
  * tests/integration/test_notifier.sh verifies a real chain and its tampering). Expected values
- * were computed independently with Python's hashlib from the format documented in hub/audit.h. */
+ * were computed independently with Python's hashlib from the format documented in
+ * hub/notify/audit.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/audit.h"
+#include "hub/notify/audit.h"
 
 static const char CANON_1[] = "hub.disclosure_log.v1\n"
                               "id=1:1\n"

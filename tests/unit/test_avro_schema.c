@@ -1,5 +1,6 @@
 /* test_avro_schema.c — schema parsing, canonical form, fingerprints, compatibility, the binary
- * primitives and the generic JSON path (hub/avro_schema.h, hub/avro_bin.h, hub/avro_value.h). */
+ * primitives and the generic JSON path (hub/avro/avro_schema.h, hub/avro/avro_bin.h,
+ * hub/avro/avro_value.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "hub/avro_bin.h"
-#include "hub/avro_schema.h"
-#include "hub/avro_value.h"
+#include "hub/avro/avro_bin.h"
+#include "hub/avro/avro_schema.h"
+#include "hub/avro/avro_value.h"
 
 static char *read_file(const char *path, size_t *len)
 {

@@ -1,5 +1,5 @@
-/* test_codec.c — single-object encoding of every event type (hub/codec.h): round trips, hostile
- * input, domain checks, and decoding across schema versions. */
+/* test_codec.c — single-object encoding of every event type (hub/avro/codec.h): round trips,
+ * hostile input, domain checks, and decoding across schema versions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "hub/avro_value.h"
-#include "hub/codec.h"
+#include "hub/avro/avro_value.h"
+#include "hub/avro/codec.h"
 #include "tests/tools/sample_events.h"
 
 static hub_codec_t *codec;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hub/config.h"
+#include "hub/core/config.h"
 
 static char *write_temp(const char *content)
 {

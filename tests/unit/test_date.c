@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub/date.h"
+#include "hub/core/date.h"
 
 static int32_t days_of(int y, int m, int d)
 {

@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/date.h"
-#include "hub/demo.h"
-#include "hub/district.h"
-#include "hub/event_input.h"
-#include "hub/ident.h"
-#include "hub/pnr.h"
-#include "hub/pseudonym.h"
+#include "hub/core/date.h"
+#include "hubctl/demo.h"
+#include "hub/domain/district.h"
+#include "hub/publish/event_input.h"
+#include "hub/domain/ident.h"
+#include "hub/domain/pnr.h"
+#include "hub/crypto/pseudonym.h"
 
 #define LARGE_RUN 1000
 
@@ -452,7 +452,7 @@ static void test_demo_valid_in_awkward_months(void **state)
     }
 }
 
-/* The validator of hub-publish (hub/event_input.h) accepts every line. */
+/* The validator of hub-publish (hub/publish/event_input.h) accepts every line. */
 static void test_demo_passes_the_publish_validator(void **state)
 {
     (void)state;

@@ -1,7 +1,7 @@
 /*
- * test_directory_csv.c — the school directory CSV (hub/directory.h): the demo directory reads back,
- * every problem of every row is reported with its line and column, RFC 4180 quoting, lookups of
- * the key content is sealed with, and the `school-directory` JSON document.
+ * test_directory_csv.c — the school directory CSV (hub/directory/directory.h): the demo directory
+ * reads back, every problem of every row is reported with its line and column, RFC 4180 quoting,
+ * lookups of the key content is sealed with, and the `school-directory` JSON document.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "hub/demo.h"
-#include "hub/directory.h"
+#include "hubctl/demo.h"
+#include "hub/directory/directory.h"
 
 /* base64 of the X25519 public key of the private key 01 02 … 20 (hex) */
 #define KEY "B6N8vBQgk8i3VdwbEOhstCY3StFqqFPtC9/AsrhtHHw="

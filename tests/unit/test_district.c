@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hub/date.h"
-#include "hub/district.h"
+#include "hub/core/date.h"
+#include "hub/domain/district.h"
 
 #define HEADER "code,name,valid_from,valid_to,successor\n"
 
@@ -335,6 +335,24 @@ static void test_district_default_path_uses_env_or_source_tree(void **state)
     assert_int_equal(hub_districts_default_path(NULL, 0), HUB_EINVAL);
 }
 
+/* The one district-code check, used by the district table and the signing-key table alike. */
+static void test_district_code_valid(void **state)
+{
+    (void)state;
+    assert_true(hub_district_code_valid("bromma"));
+    assert_true(hub_district_code_valid("enskede-arsta-vantor"));
+    assert_true(hub_district_code_valid("x9"));
+    assert_false(hub_district_code_valid(NULL));
+    assert_false(hub_district_code_valid(""));
+    assert_false(hub_district_code_valid("9x"));
+    assert_false(hub_district_code_valid("-x"));
+    assert_false(hub_district_code_valid("Bromma"));
+    assert_false(hub_district_code_valid("a b"));
+    assert_false(hub_district_code_valid("\xc3\xa5"));
+    assert_true(hub_district_code_valid("abcdefghijklmnopqrstuvwxyz01234"));   /* 31 */
+    assert_false(hub_district_code_valid("abcdefghijklmnopqrstuvwxyz012345")); /* 32 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +372,7 @@ int main(void)
                                         teardown_table),
         cmocka_unit_test(test_district_current_follows_a_chain),
         cmocka_unit_test(test_district_csv_accepts_quotes_crlf_and_bom),
+        cmocka_unit_test(test_district_code_valid),
         cmocka_unit_test(test_district_csv_reports_wrong_header_at_line_1),
         cmocka_unit_test(test_district_csv_reports_wrong_field_count_with_line),
         cmocka_unit_test(test_district_csv_reports_bad_quoting_with_column),

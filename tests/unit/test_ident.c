@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "hub/ident.h"
+#include "hub/domain/ident.h"
 
 static void test_school_unit_accepts_8_digits(void **state)
 {

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/metrics.h"
-#include "hub/ops_http.h"
+#include "hub/core/metrics.h"
+#include "hub/core/ops_http.h"
 
 static void test_metrics_render_counters_gauges_and_histograms(void **state)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hub/migrate.h"
+#include "hub/pg/migrate.h"
 
 static void touch(const char *dir, const char *name)
 {

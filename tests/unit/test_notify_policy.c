@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "hub/notify_policy.h"
+#include "hub/notify/notify_policy.h"
 
 #define NOV_6_1994_084937 784111777LL
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/paths.h"
+#include "hub/core/paths.h"
 
 static void test_paths_environment_wins(void **state)
 {

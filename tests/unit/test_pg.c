@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "hub/pg.h"
+#include "hub/pg/pg.h"
 
 static void test_pg_array_empty_is_braces(void **state)
 {

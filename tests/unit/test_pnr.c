@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "hub/pnr.h"
+#include "hub/domain/pnr.h"
 
 static const struct hub_date today = {2026, 3, 1};
 

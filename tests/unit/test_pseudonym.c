@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hub/hmac.h"
-#include "hub/pnr.h"
-#include "hub/pseudonym.h"
-#include "hub/secret.h"
+#include "hub/crypto/hmac.h"
+#include "hub/domain/pnr.h"
+#include "hub/crypto/pseudonym.h"
+#include "hub/crypto/secret.h"
 
 /* 32-byte test key 00 01 02 ... 1f. */
 static const uint8_t test_key[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub/rmstore.h"
+#include "hub/readmodel/rmstore.h"
 
 #define CHILD "4f1c9e0b7d2a6385c1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8"
 

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "hub/avro_schema.h"
-#include "hub/codec.h"
-#include "hub/schemas.h"
+#include "hub/avro/avro_schema.h"
+#include "hub/avro/codec.h"
+#include "hub/avro/schemas.h"
 
 #define MAX_VERSIONS 64
 

@@ -1,6 +1,6 @@
 /*
- * test_seal.c — sealing for one school (hub/seal.h): round trips, every way a sealed message can
- * be wrong, keys and key files, and a vector sealed by an independent implementation
+ * test_seal.c — sealing for one school (hub/crypto/seal.h): round trips, every way a sealed message
+ * can be wrong, keys and key files, and a vector sealed by an independent implementation
  * (tests/integration/seal_interop.py, python3-cryptography).
  */
 #include <setjmp.h>
@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "hub/seal.h"
+#include "hub/crypto/seal.h"
 
 #define HID "00000000-0000-4000-8000-000000000001"
 #define PID "00000000-0000-4000-8000-000000000002"

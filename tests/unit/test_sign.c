@@ -19,10 +19,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "hub/config.h"
-#include "hub/date.h"
-#include "hub/district.h"
-#include "hub/sign.h"
+#include "hub/core/config.h"
+#include "hub/core/date.h"
+#include "hub/domain/district.h"
+#include "hub/crypto/sign.h"
 
 #define HEADER "key_id,district,public_key,valid_from,valid_to\n"
 

@@ -1,7 +1,7 @@
-/* test_stats_record.c — the monthly-stats record (hub/stats_record.h): protected cells become
+/* test_stats_record.c — the monthly-stats record (hub/stats/stats_record.h): protected cells become
  * values and flags, the bytes are single-object Avro that the generic decoder reads back exactly,
  * the content hash ignores only the as-of date, the builder and the schema must agree, and the
- * closing calendar of hub-stats (hub/stats_publish.h). */
+ * closing calendar of hub-stats (hub/stats/stats_publish.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "hub/codec.h"
-#include "hub/date.h"
-#include "hub/stats_publish.h"
-#include "hub/stats_record.h"
+#include "hub/avro/codec.h"
+#include "hub/core/date.h"
+#include "hub/stats/stats_publish.h"
+#include "hub/stats/stats_record.h"
 
 static hub_stats_record_schema_t *schema;
 

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/suppress.h"
+#include "hub/stats/suppress.h"
 
 #define MAXD 6
 

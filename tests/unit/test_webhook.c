@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "hub/webhook.h"
+#include "hub/crypto/webhook.h"
 
 /* The standard-webhooks libraries' own test vector: secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
  * (base64 of the key bytes), id msg_p5jXN8AQM9LWM0D4loKWxJek, timestamp 1614265330, body

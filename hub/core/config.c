@@ -1,0 +1,573 @@
+/*
+ * config.c — the properties file, the environment overrides, and the table of hub.* keys.
+ */
+#include "hub/core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+enum key_type { KEY_STRING, KEY_PATH, KEY_INT, KEY_BOOL };
+
+struct key_def {
+    const char *key;
+    enum key_type type;
+    const char *def;
+    long min, max; /* for KEY_INT */
+    const char *doc;
+};
+
+/* Every hub.* key: the one place its type, default and meaning are written down. */
+static const struct key_def hub_keys[] = {
+    {"hub.log.level", KEY_STRING, "info", 0, 0, "debug, info, warn or error"},
+    {"hub.log.format", KEY_STRING, "logfmt", 0, 0, "logfmt or json"},
+    {"hub.topic.prefix", KEY_STRING, "", 0, 0, "prefix put before every topic name"},
+    {"hub.bootstrap_file", KEY_PATH, "", 0, 0,
+     "file holding the bootstrap address (written by `hubctl broker`); used when "
+     "kafka.bootstrap.servers is unset"},
+    {"hub.reference_dir", KEY_PATH, "", 0, 0,
+     "directory with districts.csv and other reference data (default: the source tree's "
+     "schemas/reference)"},
+    {"hub.pseudonym.key_file", KEY_PATH, "", 0, 0,
+     "file with the city-wide pseudonym key (raw bytes, at least 32, mode 0600)"},
+    {"hub.signing.required", KEY_BOOL, "true", 0, 0,
+     "publishers refuse to start without a signing key, consumers dead-letter unsigned messages "
+     "(reason signature); false only while districts move to signing: unsigned messages then "
+     "pass, but a bad or unknown signature is still dead-lettered"},
+    {"hub.signing.key_file", KEY_PATH, "", 0, 0,
+     "publisher: the district's Ed25519 private key (PEM PKCS#8, mode 0600; `hubctl districts "
+     "keygen`)"},
+    {"hub.signing.key_id", KEY_STRING, "", 0, 0,
+     "publisher: the id of hub.signing.key_file's key in the key table (sent in header "
+     "hub.sig.key)"},
+    {"hub.signing.key_dir", KEY_PATH, "", 0, 0,
+     "publisher serving several districts (dev setup, tests): directory of <key_id>.pem private "
+     "keys; each event is signed with its district's key from hub.signing.keys_file (instead of "
+     "hub.signing.key_file)"},
+    {"hub.signing.keys_file", KEY_PATH, "", 0, 0,
+     "the districts' public keys (key_id,district,public_key,valid_from,valid_to) that consumers "
+     "verify against (default: district-keys.csv in hub.reference_dir or the source tree's "
+     "schemas/reference)"},
+    {"hub.signing.verify_threads", KEY_INT, "0", 0, 64,
+     "consumers: threads verifying a batch's signatures (0: one per online CPU)"},
+    {"hub.schools.file", KEY_PATH, "", 0, 0,
+     "school directory CSV (the `hubctl schools import` format) that hub-publish seals handover "
+     "content with; when empty, hub-publish reads PostgreSQL's hub.schools if pg.* is set"},
+    {"hub.publish.flush_timeout_ms", KEY_INT, "30000", 100, 3600000,
+     "how long hub-publish waits for the last acknowledgements"},
+    {"hub.consumer.batch_max", KEY_INT, "2000", 1, 100000,
+     "most messages a consumer writes in one PostgreSQL transaction"},
+    {"hub.consumer.batch_wait_ms", KEY_INT, "50", 0, 60000,
+     "how long a consumer waits to fill a batch"},
+    {"hub.consumer.retry_max_ms", KEY_INT, "10000", 100, 600000,
+     "ceiling of the back-off between PostgreSQL retries"},
+    {"hub.readmodel.group", KEY_STRING, "hub-readmodel", 0, 0, "consumer group of hub-readmodel"},
+    {"hub.metrics.listen", KEY_STRING, "", 0, 0,
+     "ADDRESS:PORT (loopback, e.g. 127.0.0.1:9464) where a consumer serves /metrics, /healthz "
+     "and /readyz; empty: not served"},
+    {"hub.notifier.group", KEY_STRING, "hub-notifier", 0, 0, "consumer group of hub-notifier"},
+    {"hub.notifier.listen", KEY_STRING, "127.0.0.1:8470", 0, 0,
+     "host:port of the notifier's receipt endpoint POST /v1/receipts (plain HTTP: keep it on "
+     "loopback behind a TLS proxy; port 0 picks a free one; empty: off)"},
+    {"hub.notifier.listen_port_file", KEY_PATH, "", 0, 0,
+     "file the notifier writes the receipt endpoint's bound port to (for port 0; empty: none)"},
+    {"hub.notifier.retry_for_s", KEY_INT, "259200", 1, 2592000,
+     "how long the notifier retries a notification (from when it was queued) before it is "
+     "failed; default 72 h"},
+    {"hub.notifier.backoff_base_ms", KEY_INT, "5000", 10, 3600000,
+     "first retry delay; doubled per failed attempt up to hub.notifier.backoff_max_s"},
+    {"hub.notifier.backoff_max_s", KEY_INT, "21600", 1, 604800, "longest retry delay"},
+    {"hub.notifier.jitter_pct", KEY_INT, "20", 0, 100,
+     "a retry delay is shortened by a random 0..this percent, to spread retries"},
+    {"hub.notifier.retry_after_max_s", KEY_INT, "86400", 0, 2592000,
+     "longest Retry-After from a school that is honoured"},
+    {"hub.notifier.timeout_s", KEY_INT, "30", 1, 300, "HTTP request timeout of one delivery"},
+    {"hub.notifier.lease_s", KEY_INT, "300", 2, 86400,
+     "how long a claimed notification stays with its worker while that worker's database "
+     "session lives (at least twice hub.notifier.timeout_s)"},
+    {"hub.notifier.parallel", KEY_INT, "16", 1, 256, "deliveries in flight at once"},
+    {"hub.notifier.poll_ms", KEY_INT, "1000", 10, 60000,
+     "how often the delivery worker looks for due retries without being woken"},
+    {"hub.notifier.overdue_working_days", KEY_INT, "3", 0, 60,
+     "a delivered handover not acknowledged after this many working days (Mon-Fri) gets one "
+     "`overdue` receipt"},
+    {"hub.notifier.overdue_scan_s", KEY_INT, "60", 1, 86400,
+     "how often the notifier looks for overdue handovers"},
+    {"hub.notifier.allow_http", KEY_BOOL, "false", 0, 0,
+     "also deliver to http:// webhook URLs (tests, loopback); otherwise https only"},
+    {"hub.notifier.ca_file", KEY_PATH, "", 0, 0,
+     "CA bundle for verifying schools' HTTPS endpoints (empty: the system's)"},
+    {"hub.notifier.receipt_max_skew_s", KEY_INT, "300", 10, 3600,
+     "a school's receipt is refused when its webhook-timestamp is further than this from the "
+     "clock"},
+    {"hub.migrations_dir", KEY_PATH, "", 0, 0,
+     "directory of the NNN_name.sql migrations that `hubctl migrate` applies (default: the "
+     "source tree's deploy/migrations)"},
+    {"hub.stats.k", KEY_INT, "5", 3, 1000,
+     "statistics: smallest count published; counts from 1 to k-1 are shown as <k, medians and "
+     "percentiles need at least k school starts"},
+    {"hub.stats.threshold_days", KEY_INT, "14", 0, 3650,
+     "statistics: a school start more than this many days after the placement start counts as "
+     "over the threshold"},
+    {"hub.stats.interval_s", KEY_INT, "3600", 1, 604800,
+     "hub-stats: seconds between passes over the closed months (one pass also runs at start)"},
+    {"hub.stats.close_after_days", KEY_INT, "5", 0, 366,
+     "hub-stats: a month is closed, and published, this many days after its end (5: January "
+     "closes on 6 February, 0: on 1 February)"},
+    {"hub.stats.lookback_months", KEY_INT, "13", 1, 120,
+     "hub-stats: how many of the most recent closed months each pass recomputes and publishes "
+     "again when their figures changed"},
+};
+#define N_HUB_KEYS (sizeof hub_keys / sizeof hub_keys[0])
+
+struct entry {
+    char *key;
+    char *value;
+    char *origin;
+};
+
+struct hub_config {
+    struct entry *entries;
+    size_t n, cap;
+};
+
+static const struct key_def *find_def(const char *key)
+{
+    for (size_t i = 0; i < N_HUB_KEYS; i++)
+        if (strcmp(hub_keys[i].key, key) == 0)
+            return &hub_keys[i];
+    return NULL;
+}
+
+static struct entry *find_entry(const hub_config_t *cfg, const char *key)
+{
+    for (size_t i = 0; i < cfg->n; i++)
+        if (strcmp(cfg->entries[i].key, key) == 0)
+            return &cfg->entries[i];
+    return NULL;
+}
+
+static bool has_prefix(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
+
+static int parse_long(const char *s, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end != '\0')
+        return HUB_EINVAL;
+    *out = v;
+    return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+    if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "on"))
+        *out = true;
+    else if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no") || !strcmp(s, "off"))
+        *out = false;
+    else
+        return HUB_EINVAL;
+    return 0;
+}
+
+static int validate(const char *key, const char *value, const char *origin, struct hub_error *err)
+{
+    if (!has_prefix(key, "hub.") && !has_prefix(key, "kafka.") && !has_prefix(key, "pg."))
+        return hub_error_set(err, HUB_ECONFIG_UNKNOWN,
+                             "%s: %s: unknown key (keys start with hub., kafka. or pg.)", origin,
+                             key);
+    if ((has_prefix(key, "kafka.") && key[6] == '\0') || (has_prefix(key, "pg.") && key[3] == '\0'))
+        return hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: %s: empty key after the prefix", origin,
+                             key);
+    if (!has_prefix(key, "hub."))
+        return 0;
+    const struct key_def *d = find_def(key);
+    if (!d)
+        return hub_error_set(err, HUB_ECONFIG_UNKNOWN,
+                             "%s: %s: unknown key (see --help-config for the hub.* keys)", origin,
+                             key);
+    if (d->type == KEY_INT) {
+        long v = 0;
+        if (parse_long(value, &v) != 0)
+            return hub_error_set(err, HUB_ECONFIG_VALUE, "%s: %s: '%s' is not a whole number",
+                                 origin, key, value);
+        if (v < d->min || v > d->max)
+            return hub_error_set(err, HUB_ECONFIG_VALUE, "%s: %s: %ld is outside %ld..%ld", origin,
+                                 key, v, d->min, d->max);
+    } else if (d->type == KEY_BOOL) {
+        bool b;
+        if (parse_bool(value, &b) != 0)
+            return hub_error_set(err, HUB_ECONFIG_VALUE, "%s: %s: '%s' is not true or false",
+                                 origin, key, value);
+    }
+    return 0;
+}
+
+int hub_config_set(hub_config_t *cfg, const char *key, const char *value, const char *origin,
+                   struct hub_error *err)
+{
+    int rc = validate(key, value, origin, err);
+    if (rc)
+        return rc;
+    struct entry *e = find_entry(cfg, key);
+    char *v = strdup(value);
+    char *o = strdup(origin);
+    if (!v || !o) {
+        free(v);
+        free(o);
+        return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    }
+    if (e) {
+        free(e->value);
+        free(e->origin);
+        e->value = v;
+        e->origin = o;
+        return 0;
+    }
+    if (cfg->n == cfg->cap) {
+        size_t cap = cfg->cap ? cfg->cap * 2 : 16;
+        struct entry *ne = realloc(cfg->entries, cap * sizeof *ne);
+        if (!ne) {
+            free(v);
+            free(o);
+            return hub_error_set(err, HUB_ENOMEM, "out of memory");
+        }
+        cfg->entries = ne;
+        cfg->cap = cap;
+    }
+    char *k = strdup(key);
+    if (!k) {
+        free(v);
+        free(o);
+        return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    }
+    cfg->entries[cfg->n++] = (struct entry){k, v, o};
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static int load_file(hub_config_t *cfg, const char *path, struct hub_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned lineno = 0;
+    int rc = 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#' || *s == '!')
+            continue;
+        char *eq = strchr(s, '=');
+        char origin[512];
+        snprintf(origin, sizeof origin, "%s:%u", path, lineno);
+        if (!eq) {
+            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: expected key=value", origin);
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s);
+        char *value = trim(eq + 1);
+        if (*key == '\0') {
+            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: empty key before '='", origin);
+            break;
+        }
+        rc = hub_config_set(cfg, key, value, origin, err);
+        if (rc)
+            break;
+    }
+    if (rc == 0 && ferror(f))
+        rc = hub_error_set(err, HUB_EIO, "%s: read error", path);
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* HUB_KAFKA_BOOTSTRAP_SERVERS → kafka.bootstrap.servers; HUB_PG_SSLMODE → pg.sslmode. */
+static int apply_env_prefixed(hub_config_t *cfg, const char *name, const char *value,
+                              struct hub_error *err)
+{
+    char key[256];
+    const char *rest;
+    const char *prefix;
+    char sep;
+    if (has_prefix(name, "HUB_KAFKA_")) {
+        rest = name + 10;
+        prefix = "kafka.";
+        sep = '.';
+    } else if (has_prefix(name, "HUB_PG_")) {
+        rest = name + 7;
+        prefix = "pg.";
+        sep = '_';
+    } else {
+        return 0;
+    }
+    if (*rest == '\0')
+        return 0;
+    size_t n = (size_t)snprintf(key, sizeof key, "%s", prefix);
+    for (const char *p = rest; *p && n + 1 < sizeof key; p++)
+        key[n++] = *p == '_' ? sep : (char)tolower((unsigned char)*p);
+    key[n] = '\0';
+    char origin[300];
+    snprintf(origin, sizeof origin, "environment %s", name);
+    return hub_config_set(cfg, key, value, origin, err);
+}
+
+static void env_name_of(const char *key, char *buf, size_t n)
+{
+    size_t j = (size_t)snprintf(buf, n, "HUB_");
+    for (const char *p = key + 4; *p && j + 1 < n; p++)
+        buf[j++] = (*p == '.') ? '_' : (char)toupper((unsigned char)*p);
+    buf[j] = '\0';
+}
+
+static int apply_env(hub_config_t *cfg, struct hub_error *err)
+{
+    for (char **e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq)
+            continue;
+        char name[256];
+        size_t nlen = (size_t)(eq - *e);
+        if (nlen >= sizeof name)
+            continue;
+        memcpy(name, *e, nlen);
+        name[nlen] = '\0';
+        int rc = apply_env_prefixed(cfg, name, eq + 1, err);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < N_HUB_KEYS; i++) {
+        char name[128];
+        env_name_of(hub_keys[i].key, name, sizeof name);
+        const char *v = getenv(name);
+        if (v) {
+            char origin[160];
+            snprintf(origin, sizeof origin, "environment %s", name);
+            int rc = hub_config_set(cfg, hub_keys[i].key, v, origin, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int hub_config_load(const char *path, hub_config_t **out, struct hub_error *err)
+{
+    hub_config_t *cfg = calloc(1, sizeof *cfg);
+    int rc;
+    *out = NULL;
+    if (!cfg)
+        return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    if (path) {
+        rc = load_file(cfg, path, err);
+        if (rc)
+            goto fail;
+    }
+    rc = apply_env(cfg, err);
+    if (rc)
+        goto fail;
+    *out = cfg;
+    return 0;
+fail:
+    hub_config_destroy(cfg);
+    return rc;
+}
+
+void hub_config_destroy(hub_config_t *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < cfg->n; i++) {
+        free(cfg->entries[i].key);
+        free(cfg->entries[i].value);
+        free(cfg->entries[i].origin);
+    }
+    free(cfg->entries);
+    free(cfg);
+}
+
+const char *hub_config_get(const hub_config_t *cfg, const char *key)
+{
+    const struct entry *e = find_entry(cfg, key);
+    if (e)
+        return e->value;
+    const struct key_def *d = find_def(key);
+    return d ? d->def : NULL;
+}
+
+long hub_config_get_int(const hub_config_t *cfg, const char *key)
+{
+    const char *v = hub_config_get(cfg, key);
+    long n = 0;
+    if (!v || parse_long(v, &n) != 0)
+        return 0;
+    return n;
+}
+
+bool hub_config_get_bool(const hub_config_t *cfg, const char *key)
+{
+    const char *v = hub_config_get(cfg, key);
+    bool b = false;
+    if (v)
+        (void)parse_bool(v, &b);
+    return b;
+}
+
+int hub_config_foreach(const hub_config_t *cfg, const char *prefix,
+                       int (*fn)(const char *key, const char *value, void *ud), void *ud)
+{
+    size_t plen = strlen(prefix);
+    for (size_t i = 0; i < cfg->n; i++) {
+        if (strncmp(cfg->entries[i].key, prefix, plen) == 0) {
+            int rc = fn(cfg->entries[i].key + plen, cfg->entries[i].value, ud);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+const char *hub_config_origin(const hub_config_t *cfg, const char *key)
+{
+    const struct entry *e = find_entry(cfg, key);
+    if (e)
+        return e->origin;
+    return find_def(key) ? "default" : "unset";
+}
+
+struct conninfo_buf {
+    char *s;
+    size_t len, cap;
+};
+
+static int cb_append(struct conninfo_buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->len + n + 1) * 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns)
+            return HUB_ENOMEM;
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+    return 0;
+}
+
+static int conninfo_pair(const char *key, const char *value, void *ud)
+{
+    struct conninfo_buf *b = ud;
+    int rc = 0;
+    if (b->len)
+        rc |= cb_append(b, " ", 1);
+    rc |= cb_append(b, key, strlen(key));
+    rc |= cb_append(b, "='", 2);
+    for (const char *p = value; *p && rc == 0; p++) {
+        if (*p == '\'' || *p == '\\')
+            rc |= cb_append(b, "\\", 1);
+        rc |= cb_append(b, p, 1);
+    }
+    rc |= cb_append(b, "'", 1);
+    return rc ? HUB_ENOMEM : 0;
+}
+
+int hub_config_pg_conninfo(const hub_config_t *cfg, char **out)
+{
+    struct conninfo_buf b = {NULL, 0, 0};
+    *out = NULL;
+    if (cb_append(&b, "", 0) != 0)
+        return HUB_ENOMEM;
+    int rc = hub_config_foreach(cfg, "pg.", conninfo_pair, &b);
+    if (rc) {
+        free(b.s);
+        return rc;
+    }
+    *out = b.s;
+    return 0;
+}
+
+int hub_config_bootstrap(const hub_config_t *cfg, char **out, struct hub_error *err)
+{
+    const char *servers = hub_config_get(cfg, "kafka.bootstrap.servers");
+    *out = NULL;
+    if (servers && *servers) {
+        *out = strdup(servers);
+        return *out ? 0 : hub_error_set(err, HUB_ENOMEM, "out of memory");
+    }
+    const char *file = hub_config_get(cfg, "hub.bootstrap_file");
+    if (!file || !*file)
+        return hub_error_set(err, HUB_ECONFIG_MISSING,
+                             "kafka.bootstrap.servers: not set (nor hub.bootstrap_file); start the "
+                             "dev broker with `hubctl broker --bootstrap-file FILE` or name a "
+                             "cluster");
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return hub_error_set(err, HUB_EIO,
+                             "hub.bootstrap_file: %s: cannot open: %s (is the dev broker running?)",
+                             file, strerror(errno));
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *s = trim(buf);
+    if (*s == '\0')
+        return hub_error_set(err, HUB_ECONFIG_VALUE, "hub.bootstrap_file: %s: empty", file);
+    *out = strdup(s);
+    return *out ? 0 : hub_error_set(err, HUB_ENOMEM, "out of memory");
+}
+
+void hub_config_topic(const hub_config_t *cfg, const char *name, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s", hub_config_get(cfg, "hub.topic.prefix"), name);
+}
+
+void hub_config_print_help(FILE *f, bool markdown)
+{
+    static const char *const type_names[] = {"string", "path", "integer", "boolean"};
+    if (markdown)
+        fprintf(f, "| key | type | default | meaning |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < N_HUB_KEYS; i++) {
+        const struct key_def *d = &hub_keys[i];
+        char env[128];
+        env_name_of(d->key, env, sizeof env);
+        if (markdown)
+            fprintf(f, "| `%s` (`%s`) | %s | %s%s%s | %s |\n", d->key, env, type_names[d->type],
+                    *d->def ? "`" : "", *d->def ? d->def : "(empty)", *d->def ? "`" : "", d->doc);
+        else
+            fprintf(f, "%-32s %-8s default=%-10s env=%s\n    %s\n", d->key, type_names[d->type],
+                    *d->def ? d->def : "\"\"", env, d->doc);
+    }
+    if (markdown)
+        fprintf(f, "| `kafka.*` (`HUB_KAFKA_*`) | string | | passed to librdkafka without the "
+                   "prefix (TLS, SASL, timeouts…); `acks` and `enable.idempotence` cannot be "
+                   "weakened |\n"
+                   "| `pg.*` (`HUB_PG_*`) | string | | libpq connection keywords (`host`, `port`, "
+                   "`dbname`, `user`, `sslmode`, …); unset ones come from libpq's `PG*` "
+                   "environment |\n");
+    else
+        fprintf(f, "kafka.*  passed to librdkafka without the prefix (env HUB_KAFKA_*)\n"
+                   "pg.*     libpq connection keywords (env HUB_PG_*)\n");
+}

@@ -1,0 +1,255 @@
+/*
+ * kafka.c — librdkafka configuration and the hub's idempotent producer.
+ */
+#include "hub/kafka/kafka.h"
+#include "hub/core/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const hub_topics_all[] = {HUB_TOPIC_PLACEMENT,
+                                      HUB_TOPIC_SCHOOL_START,
+                                      HUB_TOPIC_HANDOVER,
+                                      HUB_TOPIC_RECEIPT,
+                                      HUB_TOPIC_CONTACT_CHANGE,
+                                      HUB_TOPIC_SCHOOL_DIRECTORY,
+                                      HUB_TOPIC_MONTHLY_STATS,
+                                      "dlq.readmodel",
+                                      "dlq.notifier",
+                                      "dlq.stats",
+                                      NULL};
+
+const char *hub_topic_of_event(enum hub_event_type t)
+{
+    switch (t) {
+    case HUB_EV_PLACEMENT:
+        return HUB_TOPIC_PLACEMENT;
+    case HUB_EV_SCHOOL_START:
+        return HUB_TOPIC_SCHOOL_START;
+    case HUB_EV_HANDOVER:
+        return HUB_TOPIC_HANDOVER;
+    case HUB_EV_HANDOVER_RECEIPT:
+        return HUB_TOPIC_RECEIPT;
+    case HUB_EV_CONTACT_CHANGE:
+        return HUB_TOPIC_CONTACT_CHANGE;
+    default:
+        return NULL;
+    }
+}
+
+struct conf_ctx {
+    rd_kafka_conf_t *conf;
+    const hub_config_t *cfg;
+    enum hub_kafka_role role;
+    struct hub_error *err;
+};
+
+/* Settings the invariants fix for a role: the value a user may not change. */
+static int check_invariant(const struct conf_ctx *c, const char *key, const char *value)
+{
+    if (c->role != HUB_KAFKA_PRODUCER)
+        return 0;
+    char full[256];
+    snprintf(full, sizeof full, "kafka.%s", key);
+    if ((!strcmp(key, "acks") || !strcmp(key, "request.required.acks")) &&
+        strcmp(value, "all") != 0 && strcmp(value, "-1") != 0)
+        return hub_error_set(c->err, HUB_ECONFIG_VALUE,
+                             "%s: %s=%s: the hub's producers require acks=all (invariant 7)",
+                             hub_config_origin(c->cfg, full), full, value);
+    if (!strcmp(key, "enable.idempotence") && strcmp(value, "true") != 0)
+        return hub_error_set(c->err, HUB_ECONFIG_VALUE,
+                             "%s: %s=%s: the hub's producers are idempotent (invariant 7)",
+                             hub_config_origin(c->cfg, full), full, value);
+    return 0;
+}
+
+static int conf_set(const struct conf_ctx *c, const char *key, const char *value,
+                    const char *origin)
+{
+    char errstr[512];
+    if (rd_kafka_conf_set(c->conf, key, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+        return hub_error_set(c->err, HUB_ECONFIG_VALUE, "%s: kafka.%s: %s", origin, key, errstr);
+    return 0;
+}
+
+static int apply_user_key(const char *key, const char *value, void *ud)
+{
+    const struct conf_ctx *c = ud;
+    char full[256];
+    snprintf(full, sizeof full, "kafka.%s", key);
+    if (!strcmp(key, "bootstrap.servers"))
+        return 0; /* set from hub_config_bootstrap() */
+    int rc = check_invariant(c, key, value);
+    if (rc)
+        return rc;
+    return conf_set(c, key, value, hub_config_origin(c->cfg, full));
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    enum hub_log_level l = level <= 3 ? HUB_LOG_ERROR : level <= 5 ? HUB_LOG_WARN : HUB_LOG_DEBUG;
+    hub_log(l, "librdkafka", "facility=%s detail=\"%s\"", fac, buf);
+}
+
+int hub_kafka_conf_new(const hub_config_t *cfg, enum hub_kafka_role role, const char *client_id,
+                       rd_kafka_conf_t **out, struct hub_error *err)
+{
+    char *bootstrap = NULL;
+    struct conf_ctx c = {rd_kafka_conf_new(), cfg, role, err};
+    int rc;
+
+    *out = NULL;
+    if (!c.conf)
+        return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    rc = hub_config_bootstrap(cfg, &bootstrap, err);
+    if (rc)
+        goto fail;
+    rc = conf_set(&c, "bootstrap.servers", bootstrap, "bootstrap");
+    if (rc)
+        goto fail;
+    rc = conf_set(&c, "client.id", client_id, "default");
+    if (rc)
+        goto fail;
+    if (role == HUB_KAFKA_PRODUCER) {
+        if ((rc = conf_set(&c, "enable.idempotence", "true", "default")) ||
+            (rc = conf_set(&c, "acks", "all", "default")) ||
+            (rc = conf_set(&c, "linger.ms", "5", "default")) ||
+            (rc = conf_set(&c, "compression.type", "lz4", "default")))
+            goto fail;
+    } else {
+        if ((rc = conf_set(&c, "enable.auto.commit", "false", "default")) ||
+            (rc = conf_set(&c, "enable.auto.offset.store", "false", "default")) ||
+            (rc = conf_set(&c, "auto.offset.reset", "earliest", "default")) ||
+            (rc = conf_set(&c, "partition.assignment.strategy", "cooperative-sticky", "default")) ||
+            (rc = conf_set(&c, "enable.partition.eof", "false", "default")))
+            goto fail;
+    }
+    rc = hub_config_foreach(cfg, "kafka.", apply_user_key, &c);
+    if (rc)
+        goto fail;
+    rd_kafka_conf_set_log_cb(c.conf, log_cb);
+    free(bootstrap);
+    *out = c.conf;
+    return 0;
+fail:
+    free(bootstrap);
+    rd_kafka_conf_destroy(c.conf);
+    return rc;
+}
+
+struct hub_producer {
+    rd_kafka_t *rk;
+    hub_delivery_fn on_delivery;
+    void *ud;
+    int outstanding;
+};
+
+static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    hub_producer_t *p = opaque;
+    p->outstanding--;
+    if (p->on_delivery)
+        p->on_delivery(p->ud, m->_private, m->err);
+}
+
+static void error_cb(rd_kafka_t *rk, int code, const char *reason, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    hub_log(code == RD_KAFKA_RESP_ERR__FATAL ? HUB_LOG_ERROR : HUB_LOG_WARN, "kafka error",
+            "code=%s reason=\"%s\"", rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
+}
+
+int hub_producer_new(const hub_config_t *cfg, const char *client_id, hub_delivery_fn on_delivery,
+                     void *ud, hub_producer_t **out, struct hub_error *err)
+{
+    rd_kafka_conf_t *conf = NULL;
+    char errstr[512];
+    hub_producer_t *p = calloc(1, sizeof *p);
+    *out = NULL;
+    if (!p)
+        return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    int rc = hub_kafka_conf_new(cfg, HUB_KAFKA_PRODUCER, client_id, &conf, err);
+    if (rc) {
+        free(p);
+        return rc;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    rd_kafka_conf_set_opaque(conf, p);
+    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (!p->rk) {
+        rd_kafka_conf_destroy(conf);
+        free(p);
+        return hub_error_set(err, HUB_EKAFKA, "kafka producer: %s", errstr);
+    }
+    p->on_delivery = on_delivery;
+    p->ud = ud;
+    *out = p;
+    return 0;
+}
+
+int hub_producer_send(hub_producer_t *p, const char *topic, const void *key, size_t klen,
+                      const void *val, size_t vlen, rd_kafka_headers_t *hdrs, void *msg_opaque,
+                      struct hub_error *err)
+{
+    for (;;) {
+        rd_kafka_resp_err_t e;
+        if (hdrs)
+            e = rd_kafka_producev(
+                p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen),
+                RD_KAFKA_V_VALUE((void *)val, vlen), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+        else
+            e = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen),
+                                  RD_KAFKA_V_VALUE((void *)val, vlen),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            p->outstanding++;
+            return 0;
+        }
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            return hub_error_set(err, HUB_EKAFKA, "produce to %s: %s", topic, rd_kafka_err2str(e));
+        rd_kafka_poll(p->rk, 50);
+    }
+}
+
+void hub_producer_poll(hub_producer_t *p, int timeout_ms)
+{
+    rd_kafka_poll(p->rk, timeout_ms);
+}
+
+int hub_producer_flush(hub_producer_t *p, int timeout_ms)
+{
+    rd_kafka_flush(p->rk, timeout_ms);
+    rd_kafka_poll(p->rk, 0);
+    return p->outstanding > 0 ? HUB_ETIMEOUT : 0;
+}
+
+int hub_producer_outstanding(const hub_producer_t *p)
+{
+    return p->outstanding;
+}
+
+int hub_producer_fatal(hub_producer_t *p, char *reason, size_t n)
+{
+    return rd_kafka_fatal_error(p->rk, reason, n) != RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_t *hub_producer_handle(hub_producer_t *p)
+{
+    return p->rk;
+}
+
+void hub_producer_destroy(hub_producer_t *p)
+{
+    if (!p)
+        return;
+    rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(p->rk, 0);
+    rd_kafka_destroy(p->rk);
+    free(p);
+}

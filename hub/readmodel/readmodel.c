@@ -1,0 +1,194 @@
+/*
+ * readmodel.c — the read-model handler: decode and check in prepare(), rmstore in commit().
+ */
+#include "hub/readmodel/readmodel.h"
+#include "hub/kafka/event_check.h"
+#include "hub/avro/codec.h"
+#include "hub/core/date.h"
+#include "hub/domain/district.h"
+#include "hub/kafka/kafka.h"
+#include "hub/core/log.h"
+#include "hub/pg/pg.h"
+#include "hub/readmodel/rmstore.h"
+#include "hub/crypto/sign.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TOPIC_MAX 256
+
+static const char *const rm_topics[] = {HUB_TOPIC_PLACEMENT,      HUB_TOPIC_SCHOOL_START,
+                                        HUB_TOPIC_HANDOVER,       HUB_TOPIC_RECEIPT,
+                                        HUB_TOPIC_CONTACT_CHANGE, NULL};
+
+struct hub_readmodel {
+    const hub_config_t *cfg;
+    PGconn *conn;
+    hub_rmstore_t *store;
+    hub_codec_t *codec;
+    hub_districts_t *districts;
+    hub_consumer_t *consumer;
+    struct hub_event *events; /* one slot per batch position */
+    size_t n_slots;
+    struct hub_rm_item *items;
+    struct hub_rm_offset *offs;
+    size_t cap_items, cap_offs;
+    struct hub_event_check check; /* the message checks shared with every event consumer */
+};
+
+static int ensure_slots(hub_readmodel_t *rm, size_t n)
+{
+    if (n <= rm->n_slots)
+        return 0;
+    size_t cap = rm->n_slots ? rm->n_slots * 2 : 256;
+    while (cap < n)
+        cap *= 2;
+    struct hub_event *e = realloc(rm->events, cap * sizeof *e);
+    if (!e)
+        return HUB_ENOMEM;
+    memset(e + rm->n_slots, 0, (cap - rm->n_slots) * sizeof *e);
+    rm->events = e;
+    rm->n_slots = cap;
+    return 0;
+}
+
+static int rm_prepare(void *ud, const rd_kafka_message_t *m, size_t slot,
+                      char reason[HUB_REASON_MAX], struct hub_error *err)
+{
+    hub_readmodel_t *rm = ud;
+    if (ensure_slots(rm, slot + 1) != 0) {
+        snprintf(reason, HUB_REASON_MAX, "invalid");
+        return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    }
+    return hub_event_check_message(&rm->check, m, &rm->events[slot], reason, err);
+}
+
+static int rm_commit(void *ud, const struct hub_batch *b, struct hub_error *err)
+{
+    hub_readmodel_t *rm = ud;
+    if (b->n > rm->cap_items) {
+        struct hub_rm_item *it = realloc(rm->items, b->n * sizeof *it);
+        if (!it)
+            return hub_error_set(err, HUB_ENOMEM, "out of memory");
+        rm->items = it;
+        rm->cap_items = b->n;
+    }
+    if (b->n_offsets > rm->cap_offs) {
+        struct hub_rm_offset *o = realloc(rm->offs, b->n_offsets * sizeof *o);
+        if (!o)
+            return hub_error_set(err, HUB_ENOMEM, "out of memory");
+        rm->offs = o;
+        rm->cap_offs = b->n_offsets;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->msgs[i].dead)
+            continue;
+        /* prepare() ran hub_event_check_message() (hub_event_validate) on every kept message */
+        rm->items[n++] =
+            (struct hub_rm_item){&rm->events[i], b->msgs[i].topic, b->msgs[i].msg->partition,
+                                 b->msgs[i].msg->offset, true};
+    }
+    for (size_t k = 0; k < b->n_offsets; k++)
+        rm->offs[k] = (struct hub_rm_offset){b->offsets[k].topic, b->offsets[k].partition,
+                                             b->offsets[k].next_offset};
+    struct hub_rm_stats st;
+    int rc = hub_rmstore_apply(rm->store, rm->items, n, rm->offs, b->n_offsets, &st, err);
+    if (rc == 0)
+        hub_log(HUB_LOG_DEBUG, "batch committed", "applied=%zu duplicates=%zu dead=%zu", st.applied,
+                st.duplicates, b->n - n);
+    return rc;
+}
+
+static int rm_reconnect(void *ud, struct hub_error *err)
+{
+    hub_readmodel_t *rm = ud;
+    PGconn *conn = NULL;
+    int rc = hub_pg_connect(rm->cfg, &conn, err);
+    if (rc)
+        return rc;
+    rc = hub_rmstore_set_conn(rm->store, conn, err);
+    if (rc) {
+        PQfinish(conn);
+        return rc;
+    }
+    PQfinish(rm->conn);
+    rm->conn = conn;
+    hub_log(HUB_LOG_INFO, "reconnected to PostgreSQL", NULL);
+    return 0;
+}
+
+static int rm_ping(void *ud, struct hub_error *err)
+{
+    hub_readmodel_t *rm = ud;
+    return hub_pg_exec(rm->conn, "database ping", "SELECT 1", 0, NULL, NULL, err);
+}
+
+static int rm_load_offset(void *ud, const char *topic, int32_t partition, int64_t *next,
+                          struct hub_error *err)
+{
+    hub_readmodel_t *rm = ud;
+    return hub_rmstore_load_offset(rm->store, topic, partition, next, err);
+}
+
+int hub_readmodel_new(const hub_config_t *cfg, bool rebuild, hub_readmodel_t **out,
+                      struct hub_error *err)
+{
+    hub_readmodel_t *rm = calloc(1, sizeof *rm);
+    int rc;
+    *out = NULL;
+    if (!rm)
+        return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    rm->cfg = cfg;
+    const char *group = hub_config_get(cfg, "hub.readmodel.group");
+    if ((rc = hub_districts_load_dir(hub_config_get(cfg, "hub.reference_dir"), &rm->districts,
+                                     err)) ||
+        (rc = hub_codec_new(&rm->codec, err)) || (rc = hub_pg_connect(cfg, &rm->conn, err)) ||
+        (rc = hub_rmstore_new(rm->conn, group, &rm->store, err)))
+        goto fail;
+    if (rebuild) {
+        if ((rc = hub_rmstore_reset(rm->store, err)))
+            goto fail;
+        hub_log(HUB_LOG_INFO, "read model emptied for rebuild", "group=%s", group);
+    }
+    if ((rc = ensure_slots(rm, (size_t)hub_config_get_int(cfg, "hub.consumer.batch_max"))))
+        goto fail;
+    hub_event_check_init(&rm->check, cfg, rm->codec, rm->districts);
+    struct hub_consumer_handler h = {rm, rm_prepare, rm_commit, rm_reconnect, rm_load_offset};
+    if ((rc = hub_consumer_new(cfg, "readmodel", group, rm_topics, &h, &rm->consumer, err)))
+        goto fail;
+    hub_consumer_set_ping(rm->consumer, rm_ping);
+    rm->check.consumer = rm->consumer;
+    *out = rm;
+    return 0;
+fail:
+    hub_readmodel_destroy(rm);
+    return rc;
+}
+
+int hub_readmodel_run(hub_readmodel_t *rm, int idle_exit_ms, struct hub_error *err)
+{
+    return hub_consumer_run(rm->consumer, idle_exit_ms, err);
+}
+
+void hub_readmodel_stats(const hub_readmodel_t *rm, struct hub_consumer_stats *out)
+{
+    hub_consumer_get_stats(rm->consumer, out);
+}
+
+void hub_readmodel_destroy(hub_readmodel_t *rm)
+{
+    if (!rm)
+        return;
+    hub_consumer_destroy(rm->consumer);
+    for (size_t i = 0; i < rm->n_slots; i++)
+        hub_event_clear(&rm->events[i]);
+    free(rm->events);
+    free(rm->items);
+    free(rm->offs);
+    hub_rmstore_destroy(rm->store);
+    PQfinish(rm->conn);
+    hub_codec_destroy(rm->codec);
+    hub_districts_destroy(rm->districts);
+    free(rm);
+}
