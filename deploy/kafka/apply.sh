@@ -25,8 +25,8 @@
 # then, when the topic already existed, `kafka-configs.sh --alter --add-config` so that it gets the
 # table's configs too (the dry run lists the alter for every topic). With --scram-passwords, per
 # principal `kafka-configs.sh --alter --entity-type users --add-config-file F`, F a 0600 temporary
-# file holding `SCRAM-SHA-512=[iterations=8192,password=...]` (never on a command line, removed on
-# exit). ACLs: one `kafka-acls.sh --add` per
+# file holding `SCRAM-SHA-512=iterations=8192,password=...` (a properties file, so no brackets;
+# never on a command line; removed on exit). ACLs: one `kafka-acls.sh --add` per
 # group of table lines that grant the same operations on the same type of resource — every
 # --allow-principal gets every --operation on every --topic/--group named in that command, which
 # is exactly the table's lines, in fewer JVM starts. All are idempotent: run it after every change
@@ -164,7 +164,7 @@ if [[ -n $scram_dir && $only != topics ]]; then
     scram_file=$(umask 077 && mktemp "${TMPDIR:-/tmp}/apply-scram.XXXXXX")
     trap 'rm -f -- "$scram_file"' EXIT
     for p in $principals; do
-        ((dry_run)) || printf 'SCRAM-SHA-512=[iterations=8192,password=%s]\n' "$(<"$scram_dir/$p.password")" >"$scram_file"
+        ((dry_run)) || printf 'SCRAM-SHA-512=iterations=8192,password=%s\n' "$(<"$scram_dir/$p.password")" >"$scram_file"
         run "$CONFIGS" "${common[@]}" --alter --entity-type users --entity-name "$p" \
             --add-config-file "$scram_file"
     done
