@@ -9,7 +9,8 @@
 # (deploy/kafka-local.sh in <state>/kafka: KRaft, TLS, SCRAM-SHA-512, the ACLs of
 # deploy/kafka/cluster.table; needs Java, and Maven once), every program as its own user: each
 # district publishes its events as district-<code>, hub-readmodel, hub-notifier, hub-stats and
-# the directory import (hub-directory) as themselves.
+# the directory import (hub-directory) as themselves. A cluster already running in
+# KAFKA_LOCAL_STATE is used (and left running); else one is started in <state>/kafka and stopped.
 #
 # Installs what is missing, builds, starts a local PostgreSQL (<repo>/.state/pg) and the embedded
 # dev broker, migrates, imports a demo school directory (municipal and independent schools, some
@@ -34,12 +35,15 @@ seed=1
 per_district=40
 keep=0
 kafka=0
-KAFKA_STATE=$STATE/kafka
+# --kafka: a cluster already running in KAFKA_LOCAL_STATE (deploy/kafka-local.sh) is used and left
+# running; otherwise one is started in <state>/kafka and stopped at the end.
+KAFKA_STATE=${KAFKA_LOCAL_STATE:-$STATE/kafka}
+kafka_started=0
 
 say() { printf 'run: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-usage() { sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 stop_pidfile() { # NAME: SIGTERM the process in $RUN/NAME.pid and wait for it
     local f=$RUN/$1.pid pid
@@ -56,7 +60,7 @@ stop_pidfile() { # NAME: SIGTERM the process in $RUN/NAME.pid and wait for it
 down() {
     local p
     for p in notifier readmodel schools broker; do stop_pidfile "$p"; done
-    if [[ -s $KAFKA_STATE/port ]]; then
+    if ((kafka_started)); then
         bash "$SCRIPT_DIR/kafka-local.sh" stop --state "$KAFKA_STATE" >/dev/null 2>&1 || true
     fi
     bash "$SCRIPT_DIR/pg.sh" stop "$STATE/pg" >/dev/null 2>&1 || true
@@ -110,11 +114,16 @@ eval "$(bash "$SCRIPT_DIR/pg.sh" env "$STATE/pg")"
 
 if ((kafka)); then
     say "4/10 Kafka: three KRaft brokers with TLS, SCRAM and the table's ACLs ($KAFKA_STATE)"
-    bash "$SCRIPT_DIR/kafka-local.sh" stop --state "$KAFKA_STATE" >/dev/null 2>&1 || true
-    bash "$SCRIPT_DIR/kafka-local.sh" start --state "$KAFKA_STATE" >"$STATE/logs/kafka.out" \
-        2>"$STATE/logs/kafka.log" || die "the Kafka cluster did not start: $(tail -n 3 "$STATE/logs/kafka.log")"
-    say "    $(grep 'started in' "$STATE/logs/kafka.log" | sed 's/^kafka-local: //')"
-    say "    $(head -n 1 "$STATE/logs/kafka.out")"
+    if bash "$SCRIPT_DIR/kafka-local.sh" status --state "$KAFKA_STATE" >/dev/null 2>&1 &&
+        [[ -n ${KAFKA_LOCAL_STATE:-} ]]; then
+        say "    using the cluster running there (left running)"
+    else
+        kafka_started=1
+        bash "$SCRIPT_DIR/kafka-local.sh" start --state "$KAFKA_STATE" >"$STATE/logs/kafka.out" \
+            2>"$STATE/logs/kafka.log" || die "the Kafka cluster did not start: $(tail -n 3 "$STATE/logs/kafka.log")"
+        say "    $(grep 'started in' "$STATE/logs/kafka.log" | sed 's/^kafka-local: //')"
+    fi
+    say "    bootstrap $(sed -n 's/^KAFKA_LOCAL_BOOTSTRAP=//p' "$KAFKA_STATE/env")"
 else
     say "4/10 dev broker"
     rm -f "$RUN/bootstrap"
