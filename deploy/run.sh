@@ -43,7 +43,7 @@ kafka_started=0
 say() { printf 'run: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-usage() { sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,23s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 stop_pidfile() { # NAME: SIGTERM the process in $RUN/NAME.pid and wait for it
     local f=$RUN/$1.pid pid
