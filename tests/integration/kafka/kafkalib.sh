@@ -63,7 +63,8 @@ hw_sum() {
 }
 
 leader_of() {
-    kc admin -L -t "$1" | awk -v p="$2" '$1 == "partition" && $2 == p "," {print $4; exit}' | tr -d ,
+    # (awk reads to the end: an early exit would fail the pipeline under pipefail)
+    kc admin -L -t "$1" | awk -v p="$2" '$1 == "partition" && $2 == p "," && !n++ {print $4}' | tr -d ,
 }
 
 principal_denied() {

@@ -28,8 +28,8 @@ add_school "$S" "http://127.0.0.1:${RECV_PORT[S]}/hooks/sams" "$TMP/S.secret"
 psql_hub -c "update hub.schools set public_key = '$(tr -d '\n' <"$TMP/S.pub")' where skolenhetskod = '$S'"
 
 # One handover of farsta for school S with the large content.
-gen_events --children 3 --seed 18 --district farsta | grep -m 1 '"type": *"handover"' >"$TMP/h.jsonl" ||
-    fail "the generator made no handover"
+gen_events --children 3 --seed 18 --district farsta >"$TMP/gen.jsonl"
+grep -m 1 '"type": *"handover"' "$TMP/gen.jsonl" >"$TMP/h.jsonl" || fail "the generator made no handover"
 "$HUB_PY" - "$TMP/h.jsonl" "$S" "$CONTENT_BYTES" <<'PY' || fail "cannot make the large handover"
 import json, sys
 path, school, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
