@@ -182,7 +182,16 @@ start_node() {
         -Djava.awt.headless=true "-Dlog4j.configuration=file:$STATE/log4j-INFO.properties" \
         -cp "$LIB/*" kafka.Kafka "$dir/server.properties" \
         </dev/null >>"$dir/broker.log" 2>&1 &
-    echo $! >"$dir/pid"
+    local pid=$! i
+    echo "$pid" >"$dir/pid"
+    # Until the child has exec'd, its command line is still this script's: node_alive would call
+    # it dead (seen under heavy load). Wait for the exec.
+    for ((i = 0; i < 600; i++)); do
+        grep -q 'kafka\.Kafka' "/proc/$pid/cmdline" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    node_alive "$n" || die "broker $n did not start: $(tail -n 5 "$dir/broker.log")"
 }
 
 stop_nodes() {
