@@ -11,7 +11,8 @@
 #include "hub/core/log.h"
 #include "hub/notify/notifier.h"
 
-#include <getopt.h>
+#include "hub/core/cli.h"
+
 #include <stdio.h>
 
 static void usage(FILE *f)
@@ -23,36 +24,15 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"help-config", no_argument, NULL, 'H'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *config_path = NULL;
     hub_config_t *cfg = NULL;
     hub_notifier_t *nt = NULL;
     struct hub_error err = {0};
-    int c, code;
+    int code, operands;
+    const struct hub_cli cli = {"hub-notifier", usage, NULL, false};
 
-    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            config_path = optarg;
-            break;
-        case 'H':
-            hub_config_print_help(stdout, false);
-            return HUB_EXIT_OK;
-        case 'h':
-            usage(stdout);
-            return HUB_EXIT_OK;
-        default:
-            usage(stderr);
-            return HUB_EXIT_USAGE;
-        }
-    }
-    if (!config_path || optind != argc) {
-        usage(stderr);
-        return HUB_EXIT_USAGE;
-    }
+    if ((code = hub_cli_parse(&cli, argc, argv, &config_path, &operands)) != HUB_CLI_RUN)
+        return code;
     if ((code = hub_app_start("hub-notifier", config_path, &cfg)) != HUB_EXIT_OK)
         return code;
     hub_app_on_signals();

@@ -10,6 +10,7 @@
  * systems can link instead. Exit: 0 printed; 1 runtime failure; 2 usage, unreadable key or input,
  * or content that does not open (wrong key, altered or truncated bytes, other ids).
  */
+#include "hub/core/app.h"
 #include "hub/core/log.h"
 #include "hub/crypto/seal.h"
 
@@ -96,6 +97,11 @@ int main(int argc, char **argv)
     int exit_code = 2, c, rc;
 
     hub_log_setup("hub-open", HUB_LOG_INFO, HUB_LOG_LOGFMT);
+    /* it holds private keys (a school's sealing key, a district's signing key): never in a core */
+    if (hub_app_no_core_dumps() != 0) {
+        hub_log_plain("hub-open: cannot turn core dumps off (setrlimit/prctl refused)");
+        return 1;
+    }
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':

@@ -10,10 +10,9 @@
 #include "hub/core/log.h"
 #include "hub/readmodel/readmodel.h"
 
-#include <errno.h>
-#include <getopt.h>
+#include "hub/core/cli.h"
+
 #include <stdio.h>
-#include <stdlib.h>
 
 static void usage(FILE *f)
 {
@@ -26,54 +25,23 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"rebuild", no_argument, NULL, 'r'},
-                                         {"exit-when-idle", required_argument, NULL, 'i'},
-                                         {"help-config", no_argument, NULL, 'H'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *config_path = NULL;
+    const char *config_path = NULL, *idle_text = NULL;
     bool rebuild = false;
     long idle_ms = 0;
     hub_config_t *cfg = NULL;
     hub_readmodel_t *rm = NULL;
     struct hub_error err = {0};
-    int c, code;
+    int code, operands;
+    const struct hub_cli_opt opts[] = {{"rebuild", 'r', NULL, &rebuild},
+                                       {"exit-when-idle", 'i', &idle_text, NULL},
+                                       {NULL, 0, NULL, NULL}};
+    const struct hub_cli cli = {"hub-readmodel", usage, opts, false};
 
-    while ((c = getopt_long(argc, argv, "c:ri:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            config_path = optarg;
-            break;
-        case 'r':
-            rebuild = true;
-            break;
-        case 'i': {
-            char *end = NULL;
-            errno = 0;
-            idle_ms = strtol(optarg, &end, 10);
-            if (errno || !end || *end || idle_ms < 0 || idle_ms > 86400000) {
-                hub_log_plain("hub-readmodel: --exit-when-idle: '%s' is not a number of ms",
-                              optarg);
-                return HUB_EXIT_USAGE;
-            }
-            break;
-        }
-        case 'H':
-            hub_config_print_help(stdout, false);
-            return HUB_EXIT_OK;
-        case 'h':
-            usage(stdout);
-            return HUB_EXIT_OK;
-        default:
-            usage(stderr);
-            return HUB_EXIT_USAGE;
-        }
-    }
-    if (!config_path || optind != argc) {
-        usage(stderr);
+    if ((code = hub_cli_parse(&cli, argc, argv, &config_path, &operands)) != HUB_CLI_RUN)
+        return code;
+    if (idle_text && !hub_cli_number("hub-readmodel", "exit-when-idle", idle_text, 0, 86400000,
+                                     "a number of ms", &idle_ms))
         return HUB_EXIT_USAGE;
-    }
     if ((code = hub_app_start("hub-readmodel", config_path, &cfg)) != HUB_EXIT_OK)
         return code;
     hub_app_on_signals();

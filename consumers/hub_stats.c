@@ -14,7 +14,8 @@
 #include "hub/stats/stats.h"
 #include "hub/stats/stats_publish.h"
 
-#include <getopt.h>
+#include "hub/core/cli.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,49 +56,25 @@ static void log_result(const char *what, const struct hub_stats_publish_result *
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},  {"once", no_argument, NULL, 'o'},
-        {"publish", required_argument, NULL, 'p'}, {"district", required_argument, NULL, 'd'},
-        {"now", required_argument, NULL, 'n'},     {"help-config", no_argument, NULL, 'H'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *month_text = NULL, *district = NULL, *now_text = NULL;
     bool once = false;
     hub_config_t *cfg = NULL;
     hub_stats_publisher_t *pub = NULL;
     struct hub_stats_publish_result res = {0};
     struct hub_error err = {0};
-    int year = 0, month = 0, c, code, rc;
+    int year = 0, month = 0, code, rc, operands;
     size_t period = 0;
+    const struct hub_cli_opt opts[] = {
+        {"once", 0, NULL, &once},
+        {"publish", 0, &month_text, NULL},
+        {"district", 0, &district, NULL},
+        {"now", 0, &now_text, NULL}, /* testing: "today" instead of the clock's Stockholm date */
+        {NULL, 0, NULL, NULL}};
+    const struct hub_cli cli = {"hub-stats", usage, opts, false};
 
-    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            config_path = optarg;
-            break;
-        case 'o':
-            once = true;
-            break;
-        case 'p':
-            month_text = optarg;
-            break;
-        case 'd':
-            district = optarg;
-            break;
-        case 'n': /* testing: "today" instead of the clock's Stockholm date */
-            now_text = optarg;
-            break;
-        case 'H':
-            hub_config_print_help(stdout, false);
-            return HUB_EXIT_OK;
-        case 'h':
-            usage(stdout);
-            return HUB_EXIT_OK;
-        default:
-            usage(stderr);
-            return HUB_EXIT_USAGE;
-        }
-    }
-    if (!config_path || optind != argc || (district && !month_text) || (once && month_text)) {
+    if ((code = hub_cli_parse(&cli, argc, argv, &config_path, &operands)) != HUB_CLI_RUN)
+        return code;
+    if ((district && !month_text) || (once && month_text)) {
         usage(stderr);
         return HUB_EXIT_USAGE;
     }

@@ -211,8 +211,10 @@ awk -F, -v OFS=, -v port="$port" -v keys="$SCHOOLS/keys" -v secrets="$SCHOOLS/se
 cat >>"$CONF" <<CONF
 # The school directory: hub-publish seals handover content with each school's public key.
 hub.schools.file=$SCHOOLS/directory.csv
-# The demo schools' receiver is plain HTTP on loopback.
+# The demo schools' receiver is plain HTTP on loopback: allowed here, explicitly (a school's
+# endpoint is otherwise https on a public address).
 hub.notifier.allow_http=true
+hub.notifier.allow_ranges=127.0.0.0/8
 hub.notifier.listen=127.0.0.1:0
 hub.notifier.listen_port_file=$RUN/receipts.port
 CONF

@@ -12,8 +12,9 @@
 #include "hub/core/log.h"
 #include "hub/publish/publisher.h"
 
+#include "hub/core/cli.h"
+
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,10 +121,6 @@ static void wait_for_acks(hub_publisher_t *pub, long timeout_ms)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"dry-run", no_argument, NULL, 'n'},
-        {"skip-invalid", no_argument, NULL, 's'}, {"help-config", no_argument, NULL, 'H'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *config_path = NULL;
     bool dry_run = false, skip_invalid = false;
     hub_config_t *cfg = NULL;
@@ -131,35 +128,14 @@ int main(int argc, char **argv)
     struct prepared pp = {0};
     struct hub_error err = {0};
     int exit_code = HUB_EXIT_FAILURE;
-    int c;
+    int first;
+    const struct hub_cli_opt opts[] = {{"dry-run", 'n', NULL, &dry_run},
+                                       {"skip-invalid", 's', NULL, &skip_invalid},
+                                       {NULL, 0, NULL, NULL}};
+    const struct hub_cli cli = {"hub-publish", usage, opts, true};
 
-    while ((c = getopt_long(argc, argv, "c:nsh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            config_path = optarg;
-            break;
-        case 'n':
-            dry_run = true;
-            break;
-        case 's':
-            skip_invalid = true;
-            break;
-        case 'H':
-            hub_config_print_help(stdout, false);
-            return HUB_EXIT_OK;
-        case 'h':
-            usage(stdout);
-            return HUB_EXIT_OK;
-        default:
-            usage(stderr);
-            return HUB_EXIT_USAGE;
-        }
-    }
-    if (!config_path) {
-        hub_log_plain("hub-publish: --config FILE is required");
-        usage(stderr);
-        return HUB_EXIT_USAGE;
-    }
+    if ((exit_code = hub_cli_parse(&cli, argc, argv, &config_path, &first)) != HUB_CLI_RUN)
+        return exit_code;
     if ((exit_code = hub_app_start("hub-publish", config_path, &cfg)) != HUB_EXIT_OK)
         return exit_code;
     if (hub_publisher_new(cfg, "hub-publish", dry_run ? HUB_PUBLISHER_OFFLINE : 0, &pub, &err) !=
@@ -171,11 +147,11 @@ int main(int argc, char **argv)
 
     /* Pass 1: validate and encode everything before anything is sent. */
     exit_code = HUB_EXIT_OK;
-    if (optind == argc) {
+    if (first == argc) {
         if (prepare_stream(pub, stdin, "<stdin>", &pp) != 0)
             exit_code = HUB_EXIT_FAILURE;
     }
-    for (int i = optind; i < argc && exit_code == HUB_EXIT_OK; i++) {
+    for (int i = first; i < argc && exit_code == HUB_EXIT_OK; i++) {
         FILE *f = fopen(argv[i], "r");
         if (!f) {
             hub_log_plain("%s: cannot open: %s", argv[i], strerror(errno));

@@ -37,8 +37,9 @@ static void demo_usage(FILE *f)
             "  --children-per-district N  children placed per district (default %d, at most %d)\n"
             "  -o, --output FILE          write the events to FILE instead of stdout\n"
             "  --schools-csv FILE         also write the demo school directory as CSV\n"
-            "  --with-content             add a handover `content` object (hub-publish refuses "
-            "it until\n                             sealing for the receiving school exists)\n"
+            "  --with-content             add a handover `content` object (not when its\n"
+            "                             legal_ground is none; hub-publish seals it for the\n"
+            "                             receiving school from the school directory)\n"
             "  -h, --help                 show this text\n"
             "\n"
             "Exit codes: 0 written, 1 runtime failure, 2 usage error.\n",
@@ -94,7 +95,17 @@ static int write_schools(const char *path)
     return 0;
 }
 
-int hubctl_cmd_demo(int argc, char **argv)
+/* What the command line asks for. */
+struct demo_args {
+    struct hub_demo_options opt;
+    const char *output;      /* NULL: stdout */
+    const char *schools_csv; /* NULL: none */
+};
+
+#define DEMO_RUN (-1)
+
+/* Parses the options into *a: DEMO_RUN, or the exit code (after --help, or a usage error). */
+static int parse_args(int argc, char **argv, struct demo_args *a)
 {
     static const struct option longopts[] = {
         {"seed", required_argument, NULL, 's'},
@@ -106,24 +117,18 @@ int hubctl_cmd_demo(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct hub_demo_options opt;
-    struct hub_demo_stats st;
-    struct hub_error err = {0};
-    const char *output = NULL, *schools_csv = NULL;
+    struct hub_demo_options *opt = &a->opt;
     bool has_seed = false, has_month = false;
-    hub_districts_t *districts = NULL;
-    char path[DEMO_PATH_MAX];
-    FILE *dest = NULL;
-    int c, rc = HUBCTL_EXIT_USAGE;
+    int c;
 
-    memset(&opt, 0, sizeof opt);
+    memset(a, 0, sizeof *a);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
         uint64_t v;
         switch (c) {
         case 's':
-            if (parse_u64(optarg, &opt.seed) != 0) {
+            if (parse_u64(optarg, &opt->seed) != 0) {
                 hub_log_plain("hubctl demo-data: --seed: '%s' is not a number 0..%" PRIu64, optarg,
                               UINT64_MAX);
                 return HUBCTL_EXIT_USAGE;
@@ -131,8 +136,8 @@ int hubctl_cmd_demo(int argc, char **argv)
             has_seed = true;
             break;
         case 'm':
-            if (parse_month(optarg, &opt.year, &opt.month) != 0 || opt.year < HUB_DEMO_YEAR_MIN ||
-                opt.year > HUB_DEMO_YEAR_MAX) {
+            if (parse_month(optarg, &opt->year, &opt->month) != 0 ||
+                opt->year < HUB_DEMO_YEAR_MIN || opt->year > HUB_DEMO_YEAR_MAX) {
                 hub_log_plain("hubctl demo-data: --month: '%s' is not a month YYYY-MM (%d..%d)",
                               optarg, HUB_DEMO_YEAR_MIN, HUB_DEMO_YEAR_MAX);
                 return HUBCTL_EXIT_USAGE;
@@ -145,16 +150,16 @@ int hubctl_cmd_demo(int argc, char **argv)
                               optarg, HUB_DEMO_CHILDREN_MAX);
                 return HUBCTL_EXIT_USAGE;
             }
-            opt.children_per_district = (size_t)v;
+            opt->children_per_district = (size_t)v;
             break;
         case 'o':
-            output = optarg;
+            a->output = optarg;
             break;
         case 'S':
-            schools_csv = optarg;
+            a->schools_csv = optarg;
             break;
         case 'C':
-            opt.with_content = true;
+            opt->with_content = true;
             break;
         case 'h':
             demo_usage(stdout);
@@ -179,7 +184,62 @@ int hubctl_cmd_demo(int argc, char **argv)
         demo_usage(stderr);
         return HUBCTL_EXIT_USAGE;
     }
+    return DEMO_RUN;
+}
 
+/* Generates the events into a->output (removed again on failure) or stdout. */
+static int generate(const struct demo_args *a, const hub_districts_t *districts,
+                    struct hub_demo_stats *st)
+{
+    struct hub_error err = {0};
+    FILE *dest = NULL;
+
+    if (a->output) {
+        dest = fopen(a->output, "w");
+        if (!dest) {
+            hub_log_plain("hubctl demo-data: %s: cannot create: %s", a->output, strerror(errno));
+            return HUBCTL_EXIT_FAILURE;
+        }
+    }
+    int grc = hub_demo_generate(&a->opt, districts, dest ? dest : stdout, st, &err);
+    if (dest) {
+        if (fclose(dest) != 0 && grc == 0)
+            grc = hub_error_set(&err, HUB_EIO, "demo: closing the output failed");
+        if (grc != 0)
+            remove(a->output);
+    }
+    if (grc != 0) {
+        hub_log_plain("hubctl demo-data: %s%s%s", a->output ? a->output : "", a->output ? ": " : "",
+                      err.msg);
+        return grc == HUB_EINVAL ? HUBCTL_EXIT_USAGE : HUBCTL_EXIT_FAILURE;
+    }
+    return HUBCTL_EXIT_OK;
+}
+
+static void print_summary(const struct demo_args *a, const struct hub_demo_stats *st)
+{
+    hub_log_plain("hubctl demo-data: %04d-%02d seed %" PRIu64 ": %zu districts, %zu children, "
+                  "%zu events (placement %zu: started %zu, changed %zu, ended %zu; school_start "
+                  "%zu; handover %zu; contact_change %zu)%s%s",
+                  a->opt.year, a->opt.month, a->opt.seed, st->districts, st->children, st->events,
+                  st->by_type[HUB_EV_PLACEMENT], st->by_action[HUB_ACTION_STARTED],
+                  st->by_action[HUB_ACTION_CHANGED], st->by_action[HUB_ACTION_ENDED],
+                  st->by_type[HUB_EV_SCHOOL_START], st->by_type[HUB_EV_HANDOVER],
+                  st->by_type[HUB_EV_CONTACT_CHANGE], a->output ? " -> " : "",
+                  a->output ? a->output : "");
+}
+
+int hubctl_cmd_demo(int argc, char **argv)
+{
+    struct demo_args a;
+    struct hub_demo_stats st;
+    struct hub_error err = {0};
+    hub_districts_t *districts = NULL;
+    char path[DEMO_PATH_MAX];
+    int rc;
+
+    if ((rc = parse_args(argc, argv, &a)) != DEMO_RUN)
+        return rc;
     if (hub_districts_default_path(path, sizeof path) != 0) {
         hub_log_plain("hubctl demo-data: districts table path too long (HUB_REFERENCE_DIR)");
         return HUBCTL_EXIT_USAGE;
@@ -191,46 +251,15 @@ int hubctl_cmd_demo(int argc, char **argv)
 
     /* hub-publish checks that nobody is born after today: say so before it refuses. */
     struct hub_date today = hub_date_today_utc();
-    if (opt.year > today.year || (opt.year == today.year && opt.month > today.month))
+    if (a.opt.year > today.year || (a.opt.year == today.year && a.opt.month > today.month))
         hub_log_plain("hubctl demo-data: note: %04d-%02d is in the future; hub-publish will "
                       "refuse children born after today",
-                      opt.year, opt.month);
+                      a.opt.year, a.opt.month);
 
-    if (schools_csv && write_schools(schools_csv) != 0) {
+    if (a.schools_csv && write_schools(a.schools_csv) != 0)
         rc = HUBCTL_EXIT_FAILURE;
-        goto out;
-    }
-    if (output) {
-        dest = fopen(output, "w");
-        if (!dest) {
-            hub_log_plain("hubctl demo-data: %s: cannot create: %s", output, strerror(errno));
-            rc = HUBCTL_EXIT_FAILURE;
-            goto out;
-        }
-    }
-    int grc = hub_demo_generate(&opt, districts, dest ? dest : stdout, &st, &err);
-    if (dest) {
-        if (fclose(dest) != 0 && grc == 0)
-            grc = hub_error_set(&err, HUB_EIO, "demo: closing the output failed");
-        if (grc != 0)
-            remove(output);
-    }
-    if (grc != 0) {
-        hub_log_plain("hubctl demo-data: %s%s%s", output ? output : "", output ? ": " : "",
-                      err.msg);
-        rc = grc == HUB_EINVAL ? HUBCTL_EXIT_USAGE : HUBCTL_EXIT_FAILURE;
-        goto out;
-    }
-    hub_log_plain("hubctl demo-data: %04d-%02d seed %" PRIu64 ": %zu districts, %zu children, "
-                  "%zu events (placement %zu: started %zu, changed %zu, ended %zu; school_start "
-                  "%zu; handover %zu; contact_change %zu)%s%s",
-                  opt.year, opt.month, opt.seed, st.districts, st.children, st.events,
-                  st.by_type[HUB_EV_PLACEMENT], st.by_action[HUB_ACTION_STARTED],
-                  st.by_action[HUB_ACTION_CHANGED], st.by_action[HUB_ACTION_ENDED],
-                  st.by_type[HUB_EV_SCHOOL_START], st.by_type[HUB_EV_HANDOVER],
-                  st.by_type[HUB_EV_CONTACT_CHANGE], output ? " -> " : "", output ? output : "");
-    rc = HUBCTL_EXIT_OK;
-out:
+    else if ((rc = generate(&a, districts, &st)) == HUBCTL_EXIT_OK)
+        print_summary(&a, &st);
     hub_districts_destroy(districts);
     return rc;
 }

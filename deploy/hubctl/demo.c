@@ -8,6 +8,7 @@
  * come last, because they name what the old contact handled before the change.
  */
 #include "hubctl/demo.h"
+#include "hub/core/csv.h"
 #include "hub/core/date.h"
 #include "hub/domain/ident.h"
 #include "hub/domain/pnr.h"
@@ -1242,7 +1243,8 @@ static void write_handover(FILE *f, const struct gen *g, const struct child *c,
     json_date(f, "planned_start_date", h->planned);
     json_field(f, "legal_ground", hub_legal_ground_name(h->ground));
     json_contact(f, "contact", g, h->contact);
-    if (g->opt->with_content)
+    /* content without a legal ground never leaves the district (hub/domain/event_privacy.h) */
+    if (g->opt->with_content && h->ground != HUB_GROUND_NONE)
         write_content(f, c, h);
     fputs("}\n", f);
 }
@@ -1463,23 +1465,6 @@ const char *hub_demo_huvudman_name(enum hub_demo_huvudman h)
     return (unsigned)h < HUB_DEMO_HUVUDMAN__COUNT ? huvudman_names[h] : NULL;
 }
 
-/* Writes one CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
-static void csv_field(FILE *f, const char *s, bool last)
-{
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputc(last ? '\n' : ',', f);
-}
-
 int hub_demo_write_schools_csv(FILE *out, struct hub_error *err)
 {
     if (!out)
@@ -1489,14 +1474,14 @@ int hub_demo_write_schools_csv(FILE *out, struct hub_error *err)
           out);
     for (size_t i = 0; i < N_SCHOOLS; i++) {
         const struct hub_demo_school *s = &schools[i];
-        csv_field(out, s->unit, false);
-        csv_field(out, s->name, false);
-        csv_field(out, huvudman_names[s->huvudman], false);
-        csv_field(out, s->kommun, false);
-        csv_field(out, "", false);
-        csv_field(out, "", false);
-        csv_field(out, "", false);
-        csv_field(out, s->email, true);
+        hub_csv_write_field(out, s->unit, ",");
+        hub_csv_write_field(out, s->name, ",");
+        hub_csv_write_field(out, huvudman_names[s->huvudman], ",");
+        hub_csv_write_field(out, s->kommun, ",");
+        hub_csv_write_field(out, "", ",");
+        hub_csv_write_field(out, "", ",");
+        hub_csv_write_field(out, "", ",");
+        hub_csv_write_field(out, s->email, "\n");
     }
     if (fflush(out) != 0 || ferror(out))
         return hub_error_set(err, HUB_EIO, "demo: writing the school directory failed");

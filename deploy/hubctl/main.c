@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hub/core/app.h"
 #include "hub/core/log.h"
 #include "hubctl.h"
 
@@ -47,6 +48,11 @@ int main(int argc, char **argv)
     const char *name;
 
     hub_log_setup("hubctl", HUB_LOG_INFO, HUB_LOG_LOGFMT);
+    /* it holds private keys (a school's sealing key, a district's signing key): never in a core */
+    if (hub_app_no_core_dumps() != 0) {
+        hub_log_plain("hubctl: cannot turn core dumps off (setrlimit/prctl refused)");
+        return HUBCTL_EXIT_FAILURE;
+    }
     if (argc < 2) {
         usage(stderr);
         return HUBCTL_EXIT_USAGE;

@@ -70,7 +70,7 @@ REQUIRED=(
     "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" "SystemCallFilter=@system-service"
     "SystemCallArchitectures=native" "MemoryDenyWriteExecute=yes" "RestrictNamespaces=yes"
     "RestrictSUIDSGID=yes" "LockPersonality=yes" "ProtectKernelTunables=yes"
-    "ProtectKernelModules=yes" "ProtectControlGroups=yes" "UMask=0077"
+    "ProtectKernelModules=yes" "ProtectControlGroups=yes" "UMask=0077" "LimitCORE=0"
     "Environment=HUB_PG_PASSFILE=%d/pgpass"
 )
 

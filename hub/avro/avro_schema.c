@@ -6,6 +6,7 @@
  * document is kept alive so that docs and defaults can point into it.
  */
 #include "hub/avro/avro_schema.h"
+#include "hub/core/strbuf.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -554,48 +555,15 @@ static int parse_node(struct parse_ctx *c, json_t *j, const char *ns, struct hub
 
 /* ---- canonical form ---- */
 
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        char *p;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
 /* Names and symbols are validated identifiers, so quoting needs no escapes. */
-static void sb_quoted(struct sbuf *b, const char *s)
+static void sb_quoted(struct hub_strbuf *b, const char *s)
 {
-    sb_add(b, "\"", 1);
-    sb_str(b, s);
-    sb_add(b, "\"", 1);
+    hub_strbuf_add(b, "\"", 1);
+    hub_strbuf_str(b, s);
+    hub_strbuf_add(b, "\"", 1);
 }
 
-static void canon(struct sbuf *b, struct hub_avro_node *n)
+static void canon(struct hub_strbuf *b, struct hub_avro_node *n)
 {
     size_t i;
     char num[32];
@@ -608,51 +576,51 @@ static void canon(struct sbuf *b, struct hub_avro_node *n)
             return;
         }
         n->canon_done = true;
-        sb_str(b, "{\"name\":");
+        hub_strbuf_str(b, "{\"name\":");
         sb_quoted(b, n->fullname);
-        sb_str(b, ",\"type\":");
+        hub_strbuf_str(b, ",\"type\":");
         sb_quoted(b, hub_avro_type_name(n->type));
         if (n->type == HUB_AVRO_RECORD) {
-            sb_str(b, ",\"fields\":[");
+            hub_strbuf_str(b, ",\"fields\":[");
             for (i = 0; i < n->n_fields; i++) {
-                sb_str(b, i ? ",{\"name\":" : "{\"name\":");
+                hub_strbuf_str(b, i ? ",{\"name\":" : "{\"name\":");
                 sb_quoted(b, n->fields[i].name);
-                sb_str(b, ",\"type\":");
+                hub_strbuf_str(b, ",\"type\":");
                 canon(b, n->fields[i].type);
-                sb_str(b, "}");
+                hub_strbuf_str(b, "}");
             }
-            sb_str(b, "]}");
+            hub_strbuf_str(b, "]}");
         } else if (n->type == HUB_AVRO_ENUM) {
-            sb_str(b, ",\"symbols\":[");
+            hub_strbuf_str(b, ",\"symbols\":[");
             for (i = 0; i < n->n_symbols; i++) {
                 if (i)
-                    sb_str(b, ",");
+                    hub_strbuf_str(b, ",");
                 sb_quoted(b, n->symbols[i]);
             }
-            sb_str(b, "]}");
+            hub_strbuf_str(b, "]}");
         } else {
             snprintf(num, sizeof num, ",\"size\":%zu}", n->size);
-            sb_str(b, num);
+            hub_strbuf_str(b, num);
         }
         return;
     case HUB_AVRO_ARRAY:
-        sb_str(b, "{\"type\":\"array\",\"items\":");
+        hub_strbuf_str(b, "{\"type\":\"array\",\"items\":");
         canon(b, n->items);
-        sb_str(b, "}");
+        hub_strbuf_str(b, "}");
         return;
     case HUB_AVRO_MAP:
-        sb_str(b, "{\"type\":\"map\",\"values\":");
+        hub_strbuf_str(b, "{\"type\":\"map\",\"values\":");
         canon(b, n->items);
-        sb_str(b, "}");
+        hub_strbuf_str(b, "}");
         return;
     case HUB_AVRO_UNION:
-        sb_str(b, "[");
+        hub_strbuf_str(b, "[");
         for (i = 0; i < n->n_branches; i++) {
             if (i)
-                sb_str(b, ",");
+                hub_strbuf_str(b, ",");
             canon(b, n->branches[i]);
         }
-        sb_str(b, "]");
+        hub_strbuf_str(b, "]");
         return;
     default:
         sb_quoted(b, hub_avro_type_name(n->type));
@@ -678,7 +646,7 @@ int hub_avro_schema_parse(const char *json, size_t len, hub_avro_schema_t **out,
                           struct hub_error *err)
 {
     struct parse_ctx c;
-    struct sbuf b = {0};
+    struct hub_strbuf b = HUB_STRBUF_INIT;
     json_error_t jerr;
     hub_avro_schema_t *s = NULL;
     int rc;
@@ -700,17 +668,16 @@ int hub_avro_schema_parse(const char *json, size_t len, hub_avro_schema_t **out,
     if (rc)
         goto out;
     canon(&b, s->root);
-    if (b.oom) {
+    s->canonical = hub_strbuf_take(&b);
+    if (!s->canonical) {
         rc = hub_error_set(err, HUB_ENOMEM, "schema: out of memory");
         goto out;
     }
-    s->canonical = b.p;
-    b.p = NULL;
     s->fingerprint = hub_avro_crc64(s->canonical, strlen(s->canonical));
     *out = s;
     s = NULL;
 out:
-    free(b.p);
+    hub_strbuf_free(&b);
     free(c.names);
     hub_avro_schema_destroy(s);
     return rc;

@@ -324,21 +324,100 @@ fail:
     return rc;
 }
 
-static int dec(struct vctx *c, const struct hub_avro_node *w, const struct hub_avro_node *rd,
-               json_t **out, int depth)
+/* int, long, float, double; promoted to what the reader declares (int → long, float, double). */
+static int dec_number(struct vctx *c, const struct hub_avro_node *w, const struct hub_avro_node *rd,
+                      json_t **j)
 {
-    struct hub_avro_reader *r = c->r;
-    const uint8_t *p;
-    size_t n;
     int64_t v;
     double d;
     int rc;
+
+    if (w->type == HUB_AVRO_INT || w->type == HUB_AVRO_LONG) {
+        rc = hub_avro_read_long(c->r, &v);
+        if (rc)
+            return read_fail(c, rc);
+        if (w->type == HUB_AVRO_INT && (v < INT32_MIN || v > INT32_MAX))
+            return read_fail(c, HUB_EAVRO_VARINT);
+        if (rd->type == HUB_AVRO_INT || rd->type == HUB_AVRO_LONG) {
+            *j = json_integer((json_int_t)v);
+            return 0;
+        }
+        d = (double)v;
+    } else {
+        if (w->type == HUB_AVRO_FLOAT) {
+            float f;
+            rc = hub_avro_read_float(c->r, &f);
+            d = f;
+        } else {
+            rc = hub_avro_read_double(c->r, &d);
+        }
+        if (rc)
+            return read_fail(c, rc);
+    }
+    if (!isfinite(d))
+        return vfail(c, HUB_EAVRO_VALUE, "NaN or infinity has no JSON form");
+    *j = json_real(d);
+    return 0;
+}
+
+/* string, bytes, fixed: a string read as a string must be UTF-8; bytes become code points. */
+static int dec_text(struct vctx *c, const struct hub_avro_node *w, const struct hub_avro_node *rd,
+                    json_t **j)
+{
+    const uint8_t *p;
+    size_t n;
+    int rc;
+
+    if (w->type == HUB_AVRO_FIXED)
+        rc = hub_avro_read_raw(c->r, n = w->size, &p);
+    else
+        rc = hub_avro_read_bytes(c->r, &p, &n);
+    if (rc)
+        return read_fail(c, rc);
+    if (rd->type == HUB_AVRO_STRING) {
+        *j = json_stringn((const char *)p, n);
+        if (!*j)
+            return vfail(c, HUB_EAVRO_VALUE, "string is not valid UTF-8");
+    } else {
+        *j = latin1_json(p, n);
+    }
+    return 0;
+}
+
+/* A symbol the reader does not know becomes the reader's default, if it has one. */
+static int dec_enum(struct vctx *c, const struct hub_avro_node *w, const struct hub_avro_node *rd,
+                    json_t **j)
+{
+    const char *sym;
+    int64_t v;
+    int rc = hub_avro_read_long(c->r, &v);
+    if (rc)
+        return read_fail(c, rc);
+    if (v < 0 || (uint64_t)v >= w->n_symbols)
+        return vfail(c, HUB_EAVRO_ENUM, "enum %s: index %lld out of range (%zu symbols)",
+                     w->fullname, (long long)v, w->n_symbols);
+    sym = w->symbols[v];
+    if (hub_avro_enum_index(rd, sym) < 0) {
+        if (!rd->enum_default)
+            return vfail(c, HUB_EAVRO_ENUM, "enum %s: symbol '%s' unknown to the reader",
+                         rd->fullname, sym);
+        sym = rd->enum_default;
+    }
+    *j = json_string(sym);
+    return 0;
+}
+
+static int dec(struct vctx *c, const struct hub_avro_node *w, const struct hub_avro_node *rd,
+               json_t **out, int depth)
+{
+    int64_t v;
+    int rc = 0;
     json_t *j = NULL;
 
     if (depth > HUB_AVRO_MAX_DEPTH)
         return vfail(c, HUB_EAVRO_VALUE, "nesting deeper than %d", HUB_AVRO_MAX_DEPTH);
     if (w->type == HUB_AVRO_UNION) {
-        rc = hub_avro_read_long(r, &v);
+        rc = hub_avro_read_long(c->r, &v);
         if (rc)
             return read_fail(c, rc);
         if (v < 0 || (uint64_t)v >= w->n_branches)
@@ -363,7 +442,7 @@ static int dec(struct vctx *c, const struct hub_avro_node *w, const struct hub_a
         break;
     case HUB_AVRO_BOOLEAN: {
         bool b;
-        rc = hub_avro_read_bool(r, &b);
+        rc = hub_avro_read_bool(c->r, &b);
         if (rc)
             return read_fail(c, rc);
         j = json_boolean(b);
@@ -371,68 +450,18 @@ static int dec(struct vctx *c, const struct hub_avro_node *w, const struct hub_a
     }
     case HUB_AVRO_INT:
     case HUB_AVRO_LONG:
-        rc = hub_avro_read_long(r, &v);
-        if (rc)
-            return read_fail(c, rc);
-        if (w->type == HUB_AVRO_INT && (v < INT32_MIN || v > INT32_MAX))
-            return read_fail(c, HUB_EAVRO_VARINT);
-        if (rd->type == HUB_AVRO_INT || rd->type == HUB_AVRO_LONG) {
-            j = json_integer((json_int_t)v);
-            break;
-        }
-        d = (double)v;
-        goto real;
     case HUB_AVRO_FLOAT:
     case HUB_AVRO_DOUBLE:
-        if (w->type == HUB_AVRO_FLOAT) {
-            float f;
-            rc = hub_avro_read_float(r, &f);
-            d = f;
-        } else {
-            rc = hub_avro_read_double(r, &d);
-        }
-        if (rc)
-            return read_fail(c, rc);
-    real:
-        if (!isfinite(d))
-            return vfail(c, HUB_EAVRO_VALUE, "NaN or infinity has no JSON form");
-        j = json_real(d);
+        rc = dec_number(c, w, rd, &j);
         break;
     case HUB_AVRO_STRING:
     case HUB_AVRO_BYTES:
     case HUB_AVRO_FIXED:
-        if (w->type == HUB_AVRO_FIXED)
-            rc = hub_avro_read_raw(r, n = w->size, &p);
-        else
-            rc = hub_avro_read_bytes(r, &p, &n);
-        if (rc)
-            return read_fail(c, rc);
-        if (rd->type == HUB_AVRO_STRING) {
-            j = json_stringn((const char *)p, n);
-            if (!j)
-                return vfail(c, HUB_EAVRO_VALUE, "string is not valid UTF-8");
-        } else {
-            j = latin1_json(p, n);
-        }
+        rc = dec_text(c, w, rd, &j);
         break;
-    case HUB_AVRO_ENUM: {
-        const char *sym;
-        rc = hub_avro_read_long(r, &v);
-        if (rc)
-            return read_fail(c, rc);
-        if (v < 0 || (uint64_t)v >= w->n_symbols)
-            return vfail(c, HUB_EAVRO_ENUM, "enum %s: index %lld out of range (%zu symbols)",
-                         w->fullname, (long long)v, w->n_symbols);
-        sym = w->symbols[v];
-        if (hub_avro_enum_index(rd, sym) < 0) {
-            if (!rd->enum_default)
-                return vfail(c, HUB_EAVRO_ENUM, "enum %s: symbol '%s' unknown to the reader",
-                             rd->fullname, sym);
-            sym = rd->enum_default;
-        }
-        j = json_string(sym);
+    case HUB_AVRO_ENUM:
+        rc = dec_enum(c, w, rd, &j);
         break;
-    }
     case HUB_AVRO_RECORD:
         return dec_record(c, w, rd, out, depth);
     case HUB_AVRO_ARRAY:
@@ -441,6 +470,8 @@ static int dec(struct vctx *c, const struct hub_avro_node *w, const struct hub_a
     case HUB_AVRO_UNION:
         break; /* handled above */
     }
+    if (rc)
+        return rc;
     if (!j)
         return vfail(c, HUB_ENOMEM, "out of memory");
     *out = j;
@@ -461,34 +492,140 @@ int hub_avro_decode_json(const struct hub_avro_node *writer, const struct hub_av
 /* ---- encoding ---- */
 
 static int enc(struct vctx *c, const struct hub_avro_node *s, const json_t *v,
+               struct hub_avro_writer *w, int depth);
+
+static int mismatch(struct vctx *c, const struct hub_avro_node *s)
+{
+    return vfail(c, HUB_EAVRO_VALUE, "value does not fit %s", type_label(s));
+}
+
+/* bytes and fixed: a JSON string of code points U+0000..U+00FF, one per byte. */
+static int enc_bytes(struct vctx *c, const struct hub_avro_node *s, const json_t *v,
+                     struct hub_avro_writer *w)
+{
+    uint8_t *tmp;
+    long k;
+    if (!json_is_string(v))
+        return mismatch(c, s);
+    tmp = malloc(json_string_length(v) + 1);
+    if (!tmp)
+        return vfail(c, HUB_ENOMEM, "out of memory");
+    k = latin1_bytes(json_string_value(v), json_string_length(v), tmp);
+    if (k < 0 || (s->type == HUB_AVRO_FIXED && (size_t)k != s->size)) {
+        free(tmp);
+        return mismatch(c, s);
+    }
+    if (s->type == HUB_AVRO_BYTES)
+        hub_avro_write_bytes(w, tmp, (size_t)k);
+    else
+        hub_avro_write_raw(w, tmp, (size_t)k);
+    free(tmp);
+    return 0;
+}
+
+static int enc_array(struct vctx *c, const struct hub_avro_node *s, const json_t *v,
+                     struct hub_avro_writer *w, int depth)
+{
+    if (!json_is_array(v))
+        return mismatch(c, s);
+    size_t n = json_array_size(v);
+    if (n)
+        hub_avro_write_long(w, (int64_t)n);
+    for (size_t i = 0; i < n; i++) {
+        size_t mark = vpath_push(c, "[%zu]", i);
+        int rc = enc(c, s->items, json_array_get(v, i), w, depth + 1);
+        if (rc)
+            return rc;
+        vpath_pop(c, mark);
+    }
+    hub_avro_write_long(w, 0);
+    return 0;
+}
+
+static int enc_map(struct vctx *c, const struct hub_avro_node *s, const json_t *v,
+                   struct hub_avro_writer *w, int depth)
+{
+    const char *key;
+    json_t *val;
+    if (!json_is_object(v))
+        return mismatch(c, s);
+    size_t n = json_object_size(v);
+    if (n)
+        hub_avro_write_long(w, (int64_t)n);
+    json_object_foreach((json_t *)v, key, val)
+    {
+        size_t mark = vpath_push(c, "[\"%s\"]", key);
+        hub_avro_write_bytes(w, key, strlen(key));
+        int rc = enc(c, s->items, val, w, depth + 1);
+        if (rc)
+            return rc;
+        vpath_pop(c, mark);
+    }
+    hub_avro_write_long(w, 0);
+    return 0;
+}
+
+/* Every field in schema order; a missing one takes its default. */
+static int enc_record(struct vctx *c, const struct hub_avro_node *s, const json_t *v,
+                      struct hub_avro_writer *w, int depth)
+{
+    if (!json_is_object(v))
+        return mismatch(c, s);
+    for (size_t i = 0; i < s->n_fields; i++) {
+        const struct hub_avro_field *f = &s->fields[i];
+        const json_t *fv = json_object_get(v, f->name);
+        size_t mark = vpath_push(c, "%s%s", c->path_len ? "." : "", f->name);
+        if (!fv)
+            fv = f->default_value;
+        if (!fv)
+            return vfail(c, HUB_EAVRO_VALUE, "missing, and the field has no default");
+        int rc = enc(c, f->type, fv, w, depth + 1);
+        if (rc)
+            return rc;
+        vpath_pop(c, mark);
+    }
+    return 0;
+}
+
+/* The first branch the value fits. */
+static int enc_union(struct vctx *c, const struct hub_avro_node *s, const json_t *v,
+                     struct hub_avro_writer *w, int depth)
+{
+    for (size_t i = 0; i < s->n_branches; i++) {
+        if (hub_avro_default_valid(s->branches[i], v)) {
+            hub_avro_write_long(w, (int64_t)i);
+            return enc(c, s->branches[i], v, w, depth + 1);
+        }
+    }
+    return mismatch(c, s);
+}
+
+static int enc(struct vctx *c, const struct hub_avro_node *s, const json_t *v,
                struct hub_avro_writer *w, int depth)
 {
-    size_t i, n;
-    int rc;
-
     if (depth > HUB_AVRO_MAX_DEPTH)
         return vfail(c, HUB_EAVRO_VALUE, "nesting deeper than %d", HUB_AVRO_MAX_DEPTH);
     switch (s->type) {
     case HUB_AVRO_NULL:
         if (!json_is_null(v))
-            goto mismatch;
+            break;
         return 0;
     case HUB_AVRO_BOOLEAN:
         if (!json_is_boolean(v))
-            goto mismatch;
+            break;
         hub_avro_write_bool(w, json_is_true(v));
         return 0;
     case HUB_AVRO_INT:
     case HUB_AVRO_LONG:
         if (!json_is_integer(v) || (s->type == HUB_AVRO_INT && (json_integer_value(v) < INT32_MIN ||
                                                                 json_integer_value(v) > INT32_MAX)))
-            goto mismatch;
+            break;
         hub_avro_write_long(w, (int64_t)json_integer_value(v));
         return 0;
     case HUB_AVRO_FLOAT:
     case HUB_AVRO_DOUBLE:
         if (!json_is_number(v))
-            goto mismatch;
+            break;
         if (s->type == HUB_AVRO_FLOAT)
             hub_avro_write_float(w, (float)json_number_value(v));
         else
@@ -496,100 +633,29 @@ static int enc(struct vctx *c, const struct hub_avro_node *s, const json_t *v,
         return 0;
     case HUB_AVRO_STRING:
         if (!json_is_string(v))
-            goto mismatch;
+            break;
         hub_avro_write_bytes(w, json_string_value(v), json_string_length(v));
         return 0;
     case HUB_AVRO_BYTES:
-    case HUB_AVRO_FIXED: {
-        uint8_t *tmp;
-        long k;
-        if (!json_is_string(v))
-            goto mismatch;
-        tmp = malloc(json_string_length(v) + 1);
-        if (!tmp)
-            return vfail(c, HUB_ENOMEM, "out of memory");
-        k = latin1_bytes(json_string_value(v), json_string_length(v), tmp);
-        if (k < 0 || (s->type == HUB_AVRO_FIXED && (size_t)k != s->size)) {
-            free(tmp);
-            goto mismatch;
-        }
-        if (s->type == HUB_AVRO_BYTES)
-            hub_avro_write_bytes(w, tmp, (size_t)k);
-        else
-            hub_avro_write_raw(w, tmp, (size_t)k);
-        free(tmp);
-        return 0;
-    }
+    case HUB_AVRO_FIXED:
+        return enc_bytes(c, s, v, w);
     case HUB_AVRO_ENUM: {
         int k = json_is_string(v) ? hub_avro_enum_index(s, json_string_value(v)) : -1;
         if (k < 0)
-            goto mismatch;
+            break;
         hub_avro_write_long(w, k);
         return 0;
     }
     case HUB_AVRO_ARRAY:
-        if (!json_is_array(v))
-            goto mismatch;
-        n = json_array_size(v);
-        if (n)
-            hub_avro_write_long(w, (int64_t)n);
-        for (i = 0; i < n; i++) {
-            size_t mark = vpath_push(c, "[%zu]", i);
-            rc = enc(c, s->items, json_array_get(v, i), w, depth + 1);
-            if (rc)
-                return rc;
-            vpath_pop(c, mark);
-        }
-        hub_avro_write_long(w, 0);
-        return 0;
-    case HUB_AVRO_MAP: {
-        const char *key;
-        json_t *val;
-        if (!json_is_object(v))
-            goto mismatch;
-        n = json_object_size(v);
-        if (n)
-            hub_avro_write_long(w, (int64_t)n);
-        json_object_foreach((json_t *)v, key, val)
-        {
-            size_t mark = vpath_push(c, "[\"%s\"]", key);
-            hub_avro_write_bytes(w, key, strlen(key));
-            rc = enc(c, s->items, val, w, depth + 1);
-            if (rc)
-                return rc;
-            vpath_pop(c, mark);
-        }
-        hub_avro_write_long(w, 0);
-        return 0;
-    }
+        return enc_array(c, s, v, w, depth);
+    case HUB_AVRO_MAP:
+        return enc_map(c, s, v, w, depth);
     case HUB_AVRO_RECORD:
-        if (!json_is_object(v))
-            goto mismatch;
-        for (i = 0; i < s->n_fields; i++) {
-            const struct hub_avro_field *f = &s->fields[i];
-            const json_t *fv = json_object_get(v, f->name);
-            size_t mark = vpath_push(c, "%s%s", c->path_len ? "." : "", f->name);
-            if (!fv)
-                fv = f->default_value;
-            if (!fv)
-                return vfail(c, HUB_EAVRO_VALUE, "missing, and the field has no default");
-            rc = enc(c, f->type, fv, w, depth + 1);
-            if (rc)
-                return rc;
-            vpath_pop(c, mark);
-        }
-        return 0;
+        return enc_record(c, s, v, w, depth);
     case HUB_AVRO_UNION:
-        for (i = 0; i < s->n_branches; i++) {
-            if (hub_avro_default_valid(s->branches[i], v)) {
-                hub_avro_write_long(w, (int64_t)i);
-                return enc(c, s->branches[i], v, w, depth + 1);
-            }
-        }
-        goto mismatch;
+        return enc_union(c, s, v, w, depth);
     }
-mismatch:
-    return vfail(c, HUB_EAVRO_VALUE, "value does not fit %s", type_label(s));
+    return mismatch(c, s);
 }
 
 int hub_avro_encode_json(const struct hub_avro_node *schema, const json_t *value,

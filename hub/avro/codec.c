@@ -428,6 +428,72 @@ static int run_str_array(struct dstate *d, const struct op *op, uint8_t *base)
     return 0;
 }
 
+/* A null: an absent optional value (or no bytes). */
+static void run_null(const struct slot *s, uint8_t *base)
+{
+    if (s->kind == SLOT_BYTES) {
+        uint8_t *null_ptr = NULL;
+        size_t zero = 0;
+        memcpy(base + s->off, &null_ptr, sizeof null_ptr);
+        memcpy(base + s->cnt_off, &zero, sizeof zero);
+    } else {
+        base[s->has_off] = false;
+    }
+}
+
+/* An enum index mapped to this reader's C enum value, stored at `at`. */
+static int run_enum(struct dstate *d, const struct op *op, uint8_t *at)
+{
+    int64_t v;
+    int value;
+    int rc = hub_avro_read_long(&d->r, &v);
+    if (rc)
+        return dread_fail(d, op, rc);
+    if (v < 0 || (uint64_t)v >= op->n_map)
+        return dfail(d, HUB_EAVRO_ENUM, op, "enum index %lld out of range (%zu symbols)",
+                     (long long)v, op->n_map);
+    value = op->enum_map[v];
+    if (value < 0)
+        return dfail(d, HUB_EAVRO_ENUM, op, "symbol '%s' is unknown to this reader",
+                     op->w->symbols[v]);
+    memcpy(at, &value, sizeof value);
+    return 0;
+}
+
+/* Bytes copied into a new buffer stored at `at` (the old one freed), their count at `count`. */
+static int run_bytes(struct dstate *d, const struct op *op, uint8_t *at, uint8_t *count)
+{
+    const uint8_t *p;
+    size_t n;
+    uint8_t *copy, *old;
+    int rc = hub_avro_read_bytes(&d->r, &p, &n);
+    if (rc)
+        return dread_fail(d, op, rc);
+    copy = malloc(n ? n : 1);
+    if (!copy)
+        return dfail(d, HUB_ENOMEM, op, "out of memory");
+    if (n)
+        memcpy(copy, p, n);
+    memcpy(&old, at, sizeof old);
+    free(old);
+    memcpy(at, &copy, sizeof copy);
+    memcpy(count, &n, sizeof n);
+    return 0;
+}
+
+/* The branch the writer chose, run against the same record. */
+static int run_union(struct dstate *d, const struct op *op, uint8_t *base)
+{
+    int64_t v;
+    int rc = hub_avro_read_long(&d->r, &v);
+    if (rc)
+        return dread_fail(d, op, rc);
+    if (v < 0 || (uint64_t)v >= op->n_sub)
+        return dfail(d, HUB_EAVRO_UNION, op, "union index %lld out of range (%zu branches)",
+                     (long long)v, op->n_sub);
+    return run_op(d, &op->sub[v], base);
+}
+
 static int run_op(struct dstate *d, const struct op *op, uint8_t *base)
 {
     const struct slot *s = op->slot;
@@ -440,14 +506,7 @@ static int run_op(struct dstate *d, const struct op *op, uint8_t *base)
         rc = hub_avro_skip(op->w, &d->r, NULL);
         return rc ? dread_fail(d, op, rc) : 0;
     case OP_NULL:
-        if (s->kind == SLOT_BYTES) {
-            uint8_t *null_ptr = NULL;
-            size_t zero = 0;
-            memcpy(base + s->off, &null_ptr, sizeof null_ptr);
-            memcpy(base + s->cnt_off, &zero, sizeof zero);
-        } else {
-            base[s->has_off] = false;
-        }
+        run_null(s, base);
         return 0;
     case OP_FAIL:
         return dfail(d, HUB_EAVRO_SCHEMA, op, "writer sent a %s, which this reader cannot hold",
@@ -488,39 +547,14 @@ static int run_op(struct dstate *d, const struct op *op, uint8_t *base)
         if (rc)
             return rc;
         break;
-    case OP_ENUM: {
-        int value;
-        rc = hub_avro_read_long(&d->r, &v);
-        if (rc)
-            return dread_fail(d, op, rc);
-        if (v < 0 || (uint64_t)v >= op->n_map)
-            return dfail(d, HUB_EAVRO_ENUM, op, "enum index %lld out of range (%zu symbols)",
-                         (long long)v, op->n_map);
-        value = op->enum_map[v];
-        if (value < 0)
-            return dfail(d, HUB_EAVRO_ENUM, op, "symbol '%s' is unknown to this reader",
-                         op->w->symbols[v]);
-        memcpy(base + s->off, &value, sizeof value);
+    case OP_ENUM:
+        if ((rc = run_enum(d, op, base + s->off)) != 0)
+            return rc;
         break;
-    }
-    case OP_BYTES: {
-        const uint8_t *p;
-        size_t n;
-        uint8_t *copy, *old;
-        rc = hub_avro_read_bytes(&d->r, &p, &n);
-        if (rc)
-            return dread_fail(d, op, rc);
-        copy = malloc(n ? n : 1);
-        if (!copy)
-            return dfail(d, HUB_ENOMEM, op, "out of memory");
-        if (n)
-            memcpy(copy, p, n);
-        memcpy(&old, base + s->off, sizeof old);
-        free(old);
-        memcpy(base + s->off, &copy, sizeof copy);
-        memcpy(base + s->cnt_off, &n, sizeof n);
+    case OP_BYTES:
+        if ((rc = run_bytes(d, op, base + s->off, base + s->cnt_off)) != 0)
+            return rc;
         break;
-    }
     case OP_RECORD:
         for (size_t i = 0; i < op->n_sub; i++) {
             rc = run_op(d, &op->sub[i], base + s->off);
@@ -529,13 +563,7 @@ static int run_op(struct dstate *d, const struct op *op, uint8_t *base)
         }
         return 0;
     case OP_UNION:
-        rc = hub_avro_read_long(&d->r, &v);
-        if (rc)
-            return dread_fail(d, op, rc);
-        if (v < 0 || (uint64_t)v >= op->n_sub)
-            return dfail(d, HUB_EAVRO_UNION, op, "union index %lld out of range (%zu branches)",
-                         (long long)v, op->n_sub);
-        return run_op(d, &op->sub[v], base);
+        return run_union(d, op, base);
     case OP_STR_ARRAY:
         return run_str_array(d, op, base);
     }

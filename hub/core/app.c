@@ -4,6 +4,8 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 static volatile sig_atomic_t stop_flag;
 
@@ -13,6 +15,14 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
+int hub_app_no_core_dumps(void)
+{
+    const struct rlimit none = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return HUB_EINTERNAL;
+    return 0;
+}
+
 int hub_app_start(const char *program, const char *config_path, hub_config_t **cfg)
 {
     struct hub_error err = {0};
@@ -20,6 +30,11 @@ int hub_app_start(const char *program, const char *config_path, hub_config_t **c
     enum hub_log_format fmt = HUB_LOG_LOGFMT;
 
     hub_log_setup(program, level, fmt);
+    /* before any key is read: a crash later must not write one to disk */
+    if (hub_app_no_core_dumps() != 0) {
+        hub_log_plain("%s: cannot turn core dumps off (setrlimit/prctl refused)", program);
+        return HUB_EXIT_FAILURE;
+    }
     if (hub_config_load(config_path, cfg, &err) != 0) {
         hub_log_plain("%s: %s", program, err.msg);
         return HUB_EXIT_USAGE;

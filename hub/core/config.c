@@ -2,6 +2,7 @@
  * config.c — the properties file, the environment overrides, and the table of hub.* keys.
  */
 #include "hub/core/config.h"
+#include "hub/core/strbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -99,6 +100,9 @@ static const struct key_def hub_keys[] = {
      "how often the notifier looks for overdue handovers"},
     {"hub.notifier.allow_http", KEY_BOOL, "false", 0, 0,
      "also deliver to http:// webhook URLs (tests, loopback); otherwise https only"},
+    {"hub.notifier.allow_ranges", KEY_STRING, "", 0, 0,
+     "address ranges (CIDR, comma-separated) a school's webhook may be at although not public "
+     "(loopback, private, link-local); empty: public addresses only (tests, demo: 127.0.0.0/8)"},
     {"hub.notifier.ca_file", KEY_PATH, "", 0, 0,
      "CA bundle for verifying schools' HTTPS endpoints (empty: the system's)"},
     {"hub.notifier.receipt_max_skew_s", KEY_INT, "300", 10, 3600,
@@ -456,57 +460,33 @@ const char *hub_config_origin(const hub_config_t *cfg, const char *key)
     return find_def(key) ? "default" : "unset";
 }
 
-struct conninfo_buf {
-    char *s;
-    size_t len, cap;
-};
-
-static int cb_append(struct conninfo_buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *ns = realloc(b->s, cap);
-        if (!ns)
-            return HUB_ENOMEM;
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-    return 0;
-}
-
 static int conninfo_pair(const char *key, const char *value, void *ud)
 {
-    struct conninfo_buf *b = ud;
-    int rc = 0;
+    struct hub_strbuf *b = ud;
     if (b->len)
-        rc |= cb_append(b, " ", 1);
-    rc |= cb_append(b, key, strlen(key));
-    rc |= cb_append(b, "='", 2);
-    for (const char *p = value; *p && rc == 0; p++) {
+        hub_strbuf_char(b, ' ');
+    hub_strbuf_str(b, key);
+    hub_strbuf_str(b, "='");
+    for (const char *p = value; *p; p++) {
         if (*p == '\'' || *p == '\\')
-            rc |= cb_append(b, "\\", 1);
-        rc |= cb_append(b, p, 1);
+            hub_strbuf_char(b, '\\');
+        hub_strbuf_char(b, *p);
     }
-    rc |= cb_append(b, "'", 1);
-    return rc ? HUB_ENOMEM : 0;
+    hub_strbuf_char(b, '\'');
+    return b->failed ? HUB_ENOMEM : 0;
 }
 
 int hub_config_pg_conninfo(const hub_config_t *cfg, char **out)
 {
-    struct conninfo_buf b = {NULL, 0, 0};
+    struct hub_strbuf b = HUB_STRBUF_INIT;
     *out = NULL;
-    if (cb_append(&b, "", 0) != 0)
-        return HUB_ENOMEM;
     int rc = hub_config_foreach(cfg, "pg.", conninfo_pair, &b);
     if (rc) {
-        free(b.s);
+        hub_strbuf_free(&b);
         return rc;
     }
-    *out = b.s;
-    return 0;
+    *out = hub_strbuf_take(&b);
+    return *out ? 0 : HUB_ENOMEM;
 }
 
 int hub_config_bootstrap(const hub_config_t *cfg, char **out, struct hub_error *err)

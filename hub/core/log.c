@@ -9,6 +9,7 @@
 #include "hub/core/log.h"
 #include "hub/core/date.h"
 #include "hub/core/err.h"
+#include "hub/core/pnrscan.h"
 
 #include "hub/core/strbuf.h"
 #include "hub/core/utf8.h"
@@ -72,66 +73,20 @@ int hub_log_format_parse(const char *s, enum hub_log_format *out)
     return 0;
 }
 
-static bool digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
-static int two(const char *s)
-{
-    return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
-/* Month 01–12 and day 01–31 (or 61–91 for a samordningsnummer) at `mmdd`. */
-static bool plausible_date(const char *mmdd)
-{
-    int m = two(mmdd), d = two(mmdd + 2);
-    return m >= 1 && m <= 12 && ((d >= 1 && d <= 31) || (d >= 61 && d <= 91));
-}
-
-/* Length of a personnummer-like token starting at s (0 if none). */
-static size_t pnr_like_at(const char *s)
-{
-    size_t len = strlen(s);
-    /* 12 digits, optionally YYYYMMDD-NNNN */
-    if (len >= 13 && digits(s, 8) && (s[8] == '-' || s[8] == '+') && digits(s + 9, 4) &&
-        (s[0] == '1' || s[0] == '2') && plausible_date(s + 4))
-        return 13;
-    if (len >= 12 && digits(s, 12) && (s[0] == '1' || s[0] == '2') && plausible_date(s + 4))
-        return 12;
-    if (len >= 11 && digits(s, 6) && (s[6] == '-' || s[6] == '+') && digits(s + 7, 4) &&
-        plausible_date(s + 2))
-        return 11;
-    if (len >= 10 && digits(s, 10) && plausible_date(s + 2))
-        return 10;
-    return 0;
-}
-
 size_t hub_log_scrub(char *s)
 {
     static const char mask[] = "[redacted]";
-    size_t count = 0;
-    size_t i = 0;
-    while (s[i]) {
-        bool boundary_before = (i == 0) || !isalnum((unsigned char)s[i - 1]);
-        size_t n = boundary_before && isdigit((unsigned char)s[i]) ? pnr_like_at(s + i) : 0;
-        if (n && !isalnum((unsigned char)s[i + n])) {
-            for (size_t k = 0; k < n; k++)
-                s[i + k] = k < sizeof mask - 1 ? mask[k] : '*';
-            count++;
-            i += n;
-            continue;
-        }
-        /* skip the rest of an alphanumeric run: a digit run inside hex is not a personnummer */
-        if (isalnum((unsigned char)s[i])) {
-            while (s[i] && isalnum((unsigned char)s[i]))
-                i++;
-        } else {
-            i++;
-        }
+    size_t count = 0, len = strlen(s), at, n;
+    char *p = s;
+
+    /* The same detector the clear-text field checks use (hub/core/pnrscan.h): one definition of
+     * what a personnummer looks like, with its check digit, found even when joined to letters. */
+    while (hub_pnr_find(p, len, &at, &n)) {
+        for (size_t k = 0; k < n; k++)
+            p[at + k] = k < sizeof mask - 1 ? mask[k] : '*';
+        count++;
+        p += at + n;
+        len -= at + n;
     }
     return count;
 }
@@ -162,6 +117,41 @@ struct fields {
  * built here from the template, so it is not a literal. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+/* A signed integer conversion (%d, %i) of length `len` ("", "hh", "h", "l", "ll", "z", "j", "t").
+ */
+static void convert_signed(struct hub_strbuf *b, const char *spec, const char *len, va_list *ap)
+{
+    if (strcmp(len, "ll") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, long long));
+    else if (strcmp(len, "l") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, long));
+    else if (strcmp(len, "z") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, ssize_t));
+    else if (strcmp(len, "j") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, intmax_t));
+    else if (strcmp(len, "t") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, ptrdiff_t));
+    else
+        hub_strbuf_printf(b, spec, va_arg(*ap, int)); /* int, short, char */
+}
+
+/* An unsigned integer conversion (%u, %o, %x, %X). */
+static void convert_unsigned(struct hub_strbuf *b, const char *spec, const char *len, va_list *ap)
+{
+    if (strcmp(len, "ll") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, unsigned long long));
+    else if (strcmp(len, "l") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, unsigned long));
+    else if (strcmp(len, "z") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, size_t));
+    else if (strcmp(len, "j") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, uintmax_t));
+    else if (strcmp(len, "t") == 0)
+        hub_strbuf_printf(b, spec, va_arg(*ap, ptrdiff_t));
+    else
+        hub_strbuf_printf(b, spec, va_arg(*ap, unsigned int));
+}
 
 /* Formats the conversion at *pp (just after its '%') with its argument(s) from *ap onto b, and
  * moves *pp past it. */
@@ -204,35 +194,13 @@ static void convert(struct hub_strbuf *b, const char **pp, va_list *ap)
     switch (conv) {
     case 'd':
     case 'i':
-        if (strcmp(len, "ll") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, long long));
-        else if (strcmp(len, "l") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, long));
-        else if (strcmp(len, "z") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, ssize_t));
-        else if (strcmp(len, "j") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, intmax_t));
-        else if (strcmp(len, "t") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, ptrdiff_t));
-        else
-            hub_strbuf_printf(b, spec, va_arg(*ap, int)); /* int, short, char */
+        convert_signed(b, spec, len, ap);
         break;
     case 'u':
     case 'o':
     case 'x':
     case 'X':
-        if (strcmp(len, "ll") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, unsigned long long));
-        else if (strcmp(len, "l") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, unsigned long));
-        else if (strcmp(len, "z") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, size_t));
-        else if (strcmp(len, "j") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, uintmax_t));
-        else if (strcmp(len, "t") == 0)
-            hub_strbuf_printf(b, spec, va_arg(*ap, ptrdiff_t));
-        else
-            hub_strbuf_printf(b, spec, va_arg(*ap, unsigned int));
+        convert_unsigned(b, spec, len, ap);
         break;
     case 'c':
         hub_strbuf_printf(b, spec, va_arg(*ap, int));

@@ -43,10 +43,10 @@ void hub_log(enum hub_log_level level, const char *msg, const char *fields, ...)
 /* Writes one plain, scrubbed line (a CLI's user-facing message) to stderr, adding "\n". */
 void hub_log_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Replaces, in place, every run that looks like a personnummer or samordningsnummer
- * (YYMMDD[-+]NNNN, YYYYMMDD[-]NNNN, 10 or 12 digits, with a plausible month and day, not part of
- * a longer alphanumeric run) by "[redacted]" padded to the same length. Returns how many were
- * replaced. */
+/* Replaces, in place, every personnummer or samordningsnummer hub_pnr_find() finds (any written
+ * form, with a plausible month and day and the right check digit, not part of a longer digit run,
+ * whether or not letters touch it) by "[redacted]" padded to the same length. Returns how many
+ * were replaced. */
 size_t hub_log_scrub(char *s);
 
 #endif

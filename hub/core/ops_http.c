@@ -2,6 +2,7 @@
  * ops_http.c — /metrics, /healthz and /readyz over libmicrohttpd.
  */
 #include "hub/core/ops_http.h"
+#include "hub/core/http_guard.h"
 #include "hub/core/log.h"
 
 #include <arpa/inet.h>
@@ -13,7 +14,7 @@
 #include <sys/socket.h>
 
 struct hub_ops_http {
-    struct MHD_Daemon *daemon;
+    hub_http_guard_t *http;
     hub_metrics_t *metrics;
     hub_ready_fn ready;
     void *ud;
@@ -135,16 +136,19 @@ int hub_ops_http_start(const char *listen, hub_metrics_t *metrics, hub_ready_fn 
     s->metrics = metrics;
     s->ready = ready;
     s->ud = ud;
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0);
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
-                                 (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
-    if (!s->daemon) {
+    (void)v6;
+    /* the same guard as the receipt endpoint: a total deadline, the oldest evicted when full */
+    struct hub_http_guard_opts o = {.addr = (const struct sockaddr *)&ss,
+                                    .max_connections = 16,
+                                    .deadline_s = 10,
+                                    .memory_per_connection = 32 * 1024,
+                                    .handler = handle,
+                                    .handler_cls = s};
+    if ((rc = hub_http_guard_start(&o, &s->http, err)) != 0) {
         free(s);
-        return hub_error_set(err, HUB_EIO, "hub.metrics.listen: cannot listen on %s", listen);
+        return hub_error_set(err, rc, "hub.metrics.listen: cannot listen on %s", listen);
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : 0;
+    s->port = hub_http_guard_port(s->http);
     hub_log(HUB_LOG_INFO, "ops endpoints listening", "listen=%s port=%d", listen, s->port);
     *out = s;
     return 0;
@@ -159,6 +163,6 @@ void hub_ops_http_stop(hub_ops_http_t *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->daemon);
+    hub_http_guard_stop(s->http);
     free(s);
 }

@@ -67,6 +67,10 @@ int hub_pseudonym_new_from_bytes(const uint8_t *key, size_t len, hub_pseudonym_t
         return hub_error_set(err, HUB_ECONFIG_VALUE,
                              "pseudonym key: %zu bytes is too short; at least %d are needed",
                              key ? len : 0, HUB_PSEUDONYM_MIN_KEY);
+    if ((rc = hub_secret_check_strength(key, len, err)) != 0) {
+        hub_error_prefix(err, "pseudonym key: ");
+        return rc;
+    }
 
     p = calloc(1, sizeof *p);
     if (!p)
@@ -114,6 +118,10 @@ int hub_pseudonym_load_key(const char *key_file, hub_pseudonym_t **out, struct h
         rc = hub_error_set(err, HUB_ECONFIG_VALUE,
                            "pseudonym key %s: %zu bytes is too short; at least %d are needed",
                            key_file, len, HUB_PSEUDONYM_MIN_KEY);
+        goto out;
+    }
+    if ((rc = hub_secret_check_strength(key, len, err)) != 0) {
+        hub_error_prefix(err, "pseudonym key %s: ", key_file);
         goto out;
     }
     rc = hub_pseudonym_new_from_bytes(key, len, out, err);

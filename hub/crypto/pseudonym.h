@@ -24,14 +24,17 @@ typedef struct hub_pseudonym hub_pseudonym_t;
  * Reads the key as raw bytes from `key_file` (nothing trimmed) and returns a new handle in
  * `*out`, owned by the caller (hub_pseudonym_destroy). Returns 0; HUB_ESECURITY if group or
  * others have access to the file (message names the file and its mode); HUB_ECONFIG_VALUE for
- * an empty file or a key shorter than HUB_PSEUDONYM_MIN_KEY; HUB_EIO; HUB_ENOMEM; HUB_ECRYPTO.
+ * an empty file, a key shorter than HUB_PSEUDONYM_MIN_KEY or one too weak for
+ * hub_secret_check_strength (hub/crypto/secret.h: a repeated pattern, too little entropy); HUB_EIO;
+ * HUB_ENOMEM; HUB_ECRYPTO.
  */
 HUB_MUST_CHECK int hub_pseudonym_load_key(const char *key_file, hub_pseudonym_t **out,
                                           struct hub_error *err);
 
 /*
  * As hub_pseudonym_load_key, from `len` bytes at `key` (copied; the caller keeps its buffer).
- * Returns 0, HUB_ECONFIG_VALUE (shorter than HUB_PSEUDONYM_MIN_KEY), HUB_ENOMEM or HUB_ECRYPTO.
+ * Returns 0, HUB_ECONFIG_VALUE (shorter than HUB_PSEUDONYM_MIN_KEY, or too weak), HUB_ENOMEM or
+ * HUB_ECRYPTO.
  */
 HUB_MUST_CHECK int hub_pseudonym_new_from_bytes(const uint8_t *key, size_t len,
                                                 hub_pseudonym_t **out, struct hub_error *err);

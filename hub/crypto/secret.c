@@ -7,6 +7,7 @@
 #include "hub/crypto/secret.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,4 +116,58 @@ out:
     if (fd >= 0)
         close(fd);
     return rc;
+}
+
+/* n·H of the histogram of the n values v[0..n): what a plug-in estimate credits them with. */
+static double plugin_bits(const uint8_t *v, size_t n)
+{
+    size_t count[256] = {0};
+    double bits = 0;
+    for (size_t i = 0; i < n; i++)
+        count[v[i]]++;
+    for (size_t b = 0; b < 256; b++)
+        if (count[b])
+            bits -= (double)count[b] * log2((double)count[b] / (double)n);
+    return bits;
+}
+
+/* The shortest period p <= len/2 of key (key[i] == key[i + p] throughout), or 0. */
+static size_t shortest_period(const uint8_t *key, size_t len)
+{
+    for (size_t p = 1; p <= len / 2; p++) {
+        size_t i = 0;
+        while (i + p < len && key[i] == key[i + p])
+            i++;
+        if (i + p == len)
+            return p;
+    }
+    return 0;
+}
+
+int hub_secret_check_strength(const uint8_t *key, size_t len, struct hub_error *err)
+{
+    if (!key || len == 0)
+        return hub_error_set(err, HUB_ECONFIG_VALUE, "the key is empty");
+    size_t period = shortest_period(key, len);
+    if (period)
+        return hub_error_set(err, HUB_ECONFIG_VALUE,
+                             "the key repeats a %zu-byte pattern; make a random one (head -c 32 "
+                             "/dev/urandom)",
+                             period);
+    uint8_t *diff = malloc(len);
+    if (!diff)
+        return hub_error_set(err, HUB_ENOMEM, "out of memory");
+    for (size_t i = 0; i + 1 < len; i++)
+        diff[i] = (uint8_t)(key[i + 1] - key[i]);
+    double bits = plugin_bits(key, len), dbits = plugin_bits(diff, len - 1);
+    OPENSSL_cleanse(diff, len);
+    free(diff);
+    if (dbits < bits)
+        bits = dbits;
+    if (bits < HUB_SECRET_MIN_BITS)
+        return hub_error_set(err, HUB_ECONFIG_VALUE,
+                             "the key has too little entropy (about %.0f bits estimated, at least "
+                             "%d needed); make a random one (head -c 32 /dev/urandom)",
+                             bits, HUB_SECRET_MIN_BITS);
+    return 0;
 }

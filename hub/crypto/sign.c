@@ -7,6 +7,7 @@
  * spreads a batch over threads. Everything read-only after loading is shared between them.
  */
 #include "hub/crypto/sign.h"
+#include "hub/core/csv.h"
 #include "hub/core/paths.h"
 
 #include <errno.h>
@@ -31,15 +32,15 @@
 
 #define NFIELDS 5
 #define MAX_LINE 4096
-#define PUBLIC_B64_LEN 44     /* base64 of 32 bytes: 43 characters and one '=' */
-#define MIN_PER_THREAD 16     /* fewer messages than this per thread are not worth a thread */
-#define PEM_MAX_BYTES (16384) /* an Ed25519 PKCS#8 PEM is ~120 bytes */
+#define MAX_FILE (16 * 1024 * 1024) /* largest key table read */
+#define PUBLIC_B64_LEN 44           /* base64 of 32 bytes: 43 characters and one '=' */
+#define MIN_PER_THREAD 16           /* fewer messages than this per thread are not worth a thread */
+#define PEM_MAX_BYTES (16384)       /* an Ed25519 PKCS#8 PEM is ~120 bytes */
 
 enum { F_KEY_ID, F_DISTRICT, F_PUBLIC_KEY, F_VALID_FROM, F_VALID_TO };
 
 static const char *const field_names[NFIELDS] = {"key_id", "district", "public_key", "valid_from",
                                                  "valid_to"};
-static const char header[] = "key_id,district,public_key,valid_from,valid_to";
 
 /* ---- canonical byte string ---- */
 
@@ -397,24 +398,6 @@ static int parse_date_field(const char *s, const char *path, size_t line, int f,
     return 0;
 }
 
-/* Splits `line` at commas into exactly NFIELDS fields; returns the count found. */
-static size_t split_fields(char *line, char *fields[NFIELDS])
-{
-    size_t n = 0;
-    char *p = line;
-    for (;;) {
-        char *comma = strchr(p, ',');
-        if (n < NFIELDS)
-            fields[n] = p;
-        n++;
-        if (!comma)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    return n;
-}
-
 static int parse_row(hub_sign_keys_t *t, char *fields[NFIELDS], const hub_districts_t *districts,
                      const char *path, size_t line, struct hub_error *err)
 {
@@ -478,86 +461,47 @@ static int parse_row(hub_sign_keys_t *t, char *fields[NFIELDS], const hub_distri
     return 0;
 }
 
+/* What a row of the key table needs. */
+struct load_ctx {
+    hub_sign_keys_t *t;
+    const hub_districts_t *districts;
+    const char *path;
+};
+
+static int key_row(void *ud, char **fields, unsigned long line, struct hub_error *err)
+{
+    struct load_ctx *x = ud;
+    return parse_row(x->t, fields, x->districts, x->path, line, err);
+}
+
 int hub_sign_keys_load(const char *path, const hub_districts_t *districts, hub_sign_keys_t **out,
                        struct hub_error *err)
 {
     hub_sign_keys_t *t = NULL;
-    FILE *f = NULL;
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t len;
-    bool seen_header = false;
-    int rc = 0;
+    int rc;
 
     *out = NULL;
     if (!path || !*path)
         return hub_error_set(err, HUB_EINVAL, "key table: no file given");
-    f = fopen(path, "r");
-    if (!f)
-        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", path, strerror(errno));
     t = calloc(1, sizeof *t);
-    if (!t) {
-        rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    errno = 0;
-    while ((len = getline(&line, &cap, f)) >= 0) {
-        char *fields[NFIELDS];
-        char *text = line;
-        lineno++;
-        if ((size_t)len > MAX_LINE) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: line longer than %d bytes", path,
-                               lineno, MAX_LINE);
-            goto out;
-        }
-        if (strlen(line) != (size_t)len) {
-            rc =
-                hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: contains a NUL byte", path, lineno);
-            goto out;
-        }
-        if (len > 0 && line[len - 1] == '\n')
-            line[--len] = '\0';
-        if (len > 0 && line[len - 1] == '\r')
-            line[--len] = '\0';
-        if (lineno == 1 && strncmp(text, "\xef\xbb\xbf", 3) == 0)
-            text += 3;
-        if (text[0] == '\0' || text[0] == '#')
-            continue;
-        if (!seen_header) {
-            if (strcmp(text, header) != 0) {
-                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected the header %s", path,
-                                   lineno, header);
-                goto out;
-            }
-            seen_header = true;
-            continue;
-        }
-        size_t count = split_fields(text, fields);
-        if (count != NFIELDS) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected %d fields (%s), got %zu",
-                               path, lineno, NFIELDS, header, count);
-            goto out;
-        }
-        if ((rc = parse_row(t, fields, districts, path, lineno, err)) != 0)
-            goto out;
-    }
-    if (ferror(f)) {
-        rc = hub_error_set(err, HUB_EIO, "%s:%zu: read failed: %s", path, lineno + 1,
-                           strerror(errno));
-        goto out;
-    }
-    if (!seen_header) {
-        rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: no header; expected %s", path, header);
-        goto out;
+    if (!t)
+        return hub_error_set(err, HUB_ENOMEM, "%s: out of memory", path);
+    struct load_ctx x = {t, districts, path};
+    const struct hub_csv_table table = {.path = path,
+                                        .columns = field_names,
+                                        .ncolumns = NFIELDS,
+                                        .max_line = MAX_LINE,
+                                        .max_file = MAX_FILE,
+                                        .comments = true,
+                                        .no_header = "no header; expected",
+                                        .row = key_row,
+                                        .ud = &x};
+    if ((rc = hub_csv_read_table(&table, err)) != 0) {
+        hub_sign_keys_destroy(t);
+        return rc;
     }
     *out = t;
-    t = NULL;
-out:
-    free(line);
-    if (f)
-        fclose(f);
-    hub_sign_keys_destroy(t);
-    return rc;
+    return 0;
 }
 
 int hub_sign_keys_path(const hub_config_t *cfg, char *buf, size_t n)

@@ -8,6 +8,8 @@
  */
 #include "hub/directory/directory.h"
 #include "hub/kafka/kafka.h"
+#include "hub/core/csv.h"
+#include "hub/core/netguard.h"
 #include "hub/core/utf8.h"
 #include "hub/pg/pg.h"
 
@@ -15,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -131,152 +134,6 @@ int hub_directory_recipient_key(const hub_directory_t *d, const char *unit,
 
 /* ---- CSV ---- */
 
-/* One record: fields are NUL-terminated strings at offs[i] in buf, lens[i] bytes (a field may
- * hold a NUL byte, which validation refuses). */
-struct record {
-    char *buf;
-    size_t len, cap;
-    size_t *offs, *lens;
-    size_t nfields, fcap;
-    unsigned long line;
-};
-
-struct csv {
-    const char *p, *end;
-    unsigned long line;
-};
-
-static int rec_putc(struct record *r, char ch)
-{
-    if (r->len == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 256;
-        char *b = realloc(r->buf, cap);
-        if (!b)
-            return HUB_ENOMEM;
-        r->buf = b;
-        r->cap = cap;
-    }
-    r->buf[r->len++] = ch;
-    return 0;
-}
-
-static int rec_end_field(struct record *r, size_t start)
-{
-    if (r->nfields == r->fcap) {
-        size_t cap = r->fcap ? r->fcap * 2 : 16;
-        size_t *o = realloc(r->offs, cap * sizeof *o);
-        if (!o)
-            return HUB_ENOMEM;
-        r->offs = o;
-        size_t *l = realloc(r->lens, cap * sizeof *l);
-        if (!l)
-            return HUB_ENOMEM;
-        r->lens = l;
-        r->fcap = cap;
-    }
-    r->offs[r->nfields] = start;
-    r->lens[r->nfields] = r->len - start;
-    r->nfields++;
-    return rec_putc(r, '\0');
-}
-
-static const char *rec_field(const struct record *r, size_t i)
-{
-    return r->buf + r->offs[i];
-}
-
-static bool at_eol(const struct csv *c)
-{
-    return c->p < c->end &&
-           (*c->p == '\n' || (*c->p == '\r' && c->p + 1 < c->end && c->p[1] == '\n'));
-}
-
-static void skip_eol(struct csv *c)
-{
-    c->p += *c->p == '\r' ? 2 : 1;
-    c->line++;
-}
-
-/* Skips to just after the end of the current physical line (after a syntax error). */
-static void skip_line(struct csv *c)
-{
-    while (c->p < c->end && !at_eol(c))
-        c->p++;
-    if (c->p < c->end)
-        skip_eol(c);
-}
-
-/*
- * Reads the next record into *r. Returns 1 with a record, 0 at the end of input, HUB_ENOMEM, or
- * HUB_EINVAL on a syntax error with `what` describing it (r->line is the record's line; the
- * parser has moved past the offending line).
- */
-static int csv_next(struct csv *c, struct record *r, char *what, size_t what_len)
-{
-    while (at_eol(c))
-        skip_eol(c);
-    if (c->p >= c->end)
-        return 0;
-    r->len = 0;
-    r->nfields = 0;
-    r->line = c->line;
-    for (;;) {
-        size_t start = r->len;
-        if (c->p < c->end && *c->p == '"') {
-            c->p++;
-            for (;;) {
-                if (c->p >= c->end) {
-                    snprintf(what, what_len, "%s: a quoted field is not closed",
-                             r->nfields < HUB_SCHOOLS_COLUMNS ? column_names[r->nfields] : "row");
-                    return HUB_EINVAL;
-                }
-                if (*c->p == '"') {
-                    if (c->p + 1 < c->end && c->p[1] == '"') {
-                        if (rec_putc(r, '"'))
-                            return HUB_ENOMEM;
-                        c->p += 2;
-                        continue;
-                    }
-                    c->p++;
-                    break;
-                }
-                if (*c->p == '\n')
-                    c->line++;
-                if (rec_putc(r, *c->p++))
-                    return HUB_ENOMEM;
-            }
-            if (c->p < c->end && *c->p != ',' && !at_eol(c)) {
-                snprintf(what, what_len, "%s: text after the closing quote",
-                         r->nfields < HUB_SCHOOLS_COLUMNS ? column_names[r->nfields] : "row");
-                skip_line(c);
-                return HUB_EINVAL;
-            }
-        } else {
-            while (c->p < c->end && *c->p != ',' && !at_eol(c)) {
-                if (*c->p == '"') {
-                    snprintf(what, what_len,
-                             "%s: a quote inside an unquoted field (quote the whole field and "
-                             "double the quote)",
-                             r->nfields < HUB_SCHOOLS_COLUMNS ? column_names[r->nfields] : "row");
-                    skip_line(c);
-                    return HUB_EINVAL;
-                }
-                if (rec_putc(r, *c->p++))
-                    return HUB_ENOMEM;
-            }
-        }
-        if (rec_end_field(r, start))
-            return HUB_ENOMEM;
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            continue;
-        }
-        if (c->p < c->end)
-            skip_eol(c);
-        return 1;
-    }
-}
-
 /* ---- validation ---- */
 
 struct checker {
@@ -364,43 +221,31 @@ static unsigned long seen_before(struct checker *k, const char *code, unsigned l
     return 0;
 }
 
-static bool is_loopback_host(const char *host)
-{
-    static const char *const names[] = {"localhost", "127.0.0.1", "[::1]"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        size_t n = strlen(names[i]);
-        if (strncmp(host, names[i], n) == 0 &&
-            (host[n] == '\0' || host[n] == ':' || host[n] == '/'))
-            return true;
-    }
-    return false;
-}
-
+/* The form of a webhook URL, parsed by libcurl's URL API (hub/netguard.h): https, or http to a
+ * loopback address (the tests' and the demo's receiver); no user information; a host. Whether
+ * the address may be called at all is judged at import (hub_directory_import) and on every
+ * connection, with the operator's hub.notifier.allow_ranges. */
 static void check_url(struct checker *k, unsigned long line, const char *url)
 {
-    const char *host;
+    static const struct hub_netallow any = {
+        2, {{AF_INET, {0}, 0}, {AF_INET6, {0}, 0}}}; /* 0.0.0.0/0 and ::/0: the form only */
+    struct hub_error e = {0};
     if (strlen(url) > HUB_SCHOOL_URL_MAX) {
         problem(k, line, "webhook_url: longer than %d bytes", HUB_SCHOOL_URL_MAX);
         return;
     }
-    if (strncmp(url, "https://", 8) == 0) {
-        host = url + 8;
-    } else if (strncmp(url, "http://", 7) == 0) {
-        host = url + 7;
-        if (!is_loopback_host(host)) {
-            problem(k, line,
-                    "webhook_url: http:// is allowed only for localhost, 127.0.0.1 and [::1] "
-                    "(tests); a school's endpoint is https://");
-            return;
-        }
-    } else {
-        problem(k, line, "webhook_url: must start with https://");
+    if (strchr(url, ' ')) {
+        problem(k, line, "webhook_url: contains a space (percent-encode it as %%20)");
         return;
     }
-    if (*host == '\0' || *host == '/' || *host == ':' || *host == '?' || *host == '#')
-        problem(k, line, "webhook_url: no host after the scheme");
-    else if (strchr(url, ' '))
-        problem(k, line, "webhook_url: contains a space (percent-encode it as %%20)");
+    if (hub_net_check_url(url, strncasecmp(url, "http://", 7) == 0, &any, &e) != 0) {
+        problem(k, line, "%s", e.msg);
+        return;
+    }
+    if (strncasecmp(url, "https://", 8) != 0 && !hub_net_url_is_loopback(url))
+        problem(k, line,
+                "webhook_url: http:// is allowed only for a loopback host (tests); a school's "
+                "endpoint is https://");
 }
 
 static void check_email(struct checker *k, unsigned long line, const char *e)
@@ -425,7 +270,7 @@ static int dup_opt(const char *s, char **out)
 }
 
 /* Validates one data record; adds the school to `d` when it is valid. */
-static int check_row(struct checker *k, const struct record *r, hub_directory_t *d)
+static int check_row(struct checker *k, const struct hub_csv_record *r, hub_directory_t *d)
 {
     unsigned long line = r->line;
     size_t before = k->problems;
@@ -440,7 +285,7 @@ static int check_row(struct checker *k, const struct record *r, hub_directory_t 
         return 0;
     }
     for (size_t i = 0; i < HUB_SCHOOLS_COLUMNS; i++) {
-        const unsigned char *s = (const unsigned char *)rec_field(r, i);
+        const unsigned char *s = (const unsigned char *)hub_csv_field(r, i);
         size_t n = r->lens[i];
         bool ctrl = false;
         for (size_t j = 0; j < n; j++)
@@ -455,7 +300,7 @@ static int check_row(struct checker *k, const struct record *r, hub_directory_t 
     if (k->problems != before)
         return 0;
 
-    const char *unit = rec_field(r, COL_UNIT);
+    const char *unit = hub_csv_field(r, COL_UNIT);
     if (!all_digits(unit, 8)) {
         problem(k, line, "skolenhetskod: '%s' is not 8 digits", unit);
     } else {
@@ -465,7 +310,7 @@ static int check_row(struct checker *k, const struct record *r, hub_directory_t 
         if (prev)
             problem(k, line, "skolenhetskod: %s is already on line %lu", unit, prev);
     }
-    const char *name = rec_field(r, COL_NAME);
+    const char *name = hub_csv_field(r, COL_NAME);
     size_t name_len = strlen(name);
     if (name_len == 0)
         problem(k, line, "name: empty");
@@ -473,16 +318,16 @@ static int check_row(struct checker *k, const struct record *r, hub_directory_t 
         problem(k, line, "name: longer than %d bytes", HUB_SCHOOL_NAME_MAX);
     else if (name[0] == ' ' || name[name_len - 1] == ' ')
         problem(k, line, "name: begins or ends with a space");
-    const char *hs = rec_field(r, COL_HUVUDMAN);
+    const char *hs = hub_csv_field(r, COL_HUVUDMAN);
     if (hub_huvudman_parse(hs, &hm) != 0)
         problem(k, line, "huvudman_type: '%s' is not kommunal, fristående or statlig", hs);
-    const char *kommun = rec_field(r, COL_KOMMUN);
+    const char *kommun = hub_csv_field(r, COL_KOMMUN);
     if (!all_digits(kommun, 4))
         problem(k, line, "kommunkod: '%s' is not 4 digits", kommun);
-    const char *url = rec_field(r, COL_URL);
+    const char *url = hub_csv_field(r, COL_URL);
     if (*url)
         check_url(k, line, url);
-    const char *key = rec_field(r, COL_KEY);
+    const char *key = hub_csv_field(r, COL_KEY);
     if (*key) {
         struct hub_error e = {0};
         if (hub_seal_public_key_parse(key, raw, &e) != 0)
@@ -490,14 +335,14 @@ static int check_row(struct checker *k, const struct record *r, hub_directory_t 
         else
             key_ok = true;
     }
-    const char *secret = rec_field(r, COL_SECRET);
+    const char *secret = hub_csv_field(r, COL_SECRET);
     if (*secret) {
         if (secret[0] != '/')
             problem(k, line, "signing_secret_ref: must be an absolute path");
         else if (strlen(secret) > HUB_SCHOOL_PATH_MAX)
             problem(k, line, "signing_secret_ref: longer than %d bytes", HUB_SCHOOL_PATH_MAX);
     }
-    const char *email = rec_field(r, COL_EMAIL);
+    const char *email = hub_csv_field(r, COL_EMAIL);
     if (*email)
         check_email(k, line, email);
     if (k->problems != before || k->problems != 0)
@@ -520,78 +365,41 @@ static int check_row(struct checker *k, const struct record *r, hub_directory_t 
     return 0;
 }
 
-static int check_header(struct checker *k, const struct record *r)
+static int check_header(struct checker *k, const struct hub_csv_record *r)
 {
     bool ok = r->nfields == HUB_SCHOOLS_COLUMNS;
     for (size_t i = 0; ok && i < HUB_SCHOOLS_COLUMNS; i++)
-        ok = strcmp(rec_field(r, i), column_names[i]) == 0;
+        ok = strcmp(hub_csv_field(r, i), column_names[i]) == 0;
     if (!ok)
         problem(k, r->line, "header: expected %s", HUB_SCHOOLS_CSV_HEADER);
     return ok ? 0 : HUB_EINVAL;
-}
-
-static int read_all(FILE *f, const char *name, char **out, size_t *len, struct hub_error *err)
-{
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (cap - n < 65536) {
-            size_t ncap = cap ? cap * 2 : 65536 * 2;
-            char *b = realloc(buf, ncap);
-            if (!b) {
-                free(buf);
-                return hub_error_set(err, HUB_ENOMEM, "%s: out of memory", name);
-            }
-            buf = b;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n > HUB_SCHOOLS_FILE_MAX) {
-            free(buf);
-            return hub_error_set(err, HUB_ERANGE, "%s: larger than %d bytes", name,
-                                 HUB_SCHOOLS_FILE_MAX);
-        }
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        return hub_error_set(err, HUB_EIO, "%s: read error", name);
-    }
-    *out = buf;
-    *len = n;
-    return 0;
 }
 
 int hub_directory_read_csv(FILE *f, const char *name, hub_directory_problem_fn on_problem, void *ud,
                            hub_directory_t **out, struct hub_error *err)
 {
     struct checker k = {.name = name ? name : "<schools>", .on_problem = on_problem, .ud = ud};
-    struct record r = {0};
-    struct csv c;
+    struct hub_csv_record r = {0};
+    struct hub_csv_reader c;
     hub_directory_t *d = NULL;
     char *data = NULL;
     size_t len = 0;
-    char what[HUB_ERROR_MSG_MAX];
+    size_t bad = 0;
+    const char *why = NULL;
     bool header = true;
     int rc;
 
     *out = NULL;
-    if ((rc = read_all(f, k.name, &data, &len, err)) != 0)
+    if ((rc = hub_csv_slurp(f, k.name, HUB_SCHOOLS_FILE_MAX, &data, &len, err)) != 0)
         return rc;
     d = calloc(1, sizeof *d);
     if (!d) {
         rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", k.name);
         goto out;
     }
-    c.p = data;
-    c.end = data + len;
-    c.line = 1;
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        c.p += 3;
+    hub_csv_reader_init(&c, data, len, false);
     for (;;) {
-        rc = csv_next(&c, &r, what, sizeof what);
+        rc = hub_csv_next(&c, &r, &bad, &why);
         if (rc == 0)
             break;
         if (rc == HUB_ENOMEM) {
@@ -599,7 +407,8 @@ int hub_directory_read_csv(FILE *f, const char *name, hub_directory_problem_fn o
             goto out;
         }
         if (rc == HUB_EINVAL) {
-            problem(&k, r.line, "%s", what);
+            problem(&k, r.line, "%s: %s", bad < HUB_SCHOOLS_COLUMNS ? column_names[bad] : "row",
+                    why);
             if (header)
                 break;
             continue;
@@ -633,9 +442,7 @@ int hub_directory_read_csv(FILE *f, const char *name, hub_directory_problem_fn o
     rc = 0;
 out:
     hub_directory_destroy(d);
-    free(r.buf);
-    free(r.offs);
-    free(r.lens);
+    hub_csv_record_free(&r);
     free(k.keys);
     free(k.lines);
     free(data);
@@ -658,24 +465,6 @@ int hub_directory_load_csv(const char *path, hub_directory_problem_fn on_problem
     return rc;
 }
 
-/* Writes one CSV field, quoted when it holds a comma or a quote (RFC 4180). */
-static void csv_put(FILE *f, const char *s, bool last)
-{
-    s = s ? s : "";
-    if (strpbrk(s, ",\"")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputc(last ? '\n' : ',', f);
-}
-
 int hub_directory_write_csv(FILE *out, const hub_directory_t *d, bool include_removed,
                             struct hub_error *err)
 {
@@ -684,14 +473,14 @@ int hub_directory_write_csv(FILE *out, const hub_directory_t *d, bool include_re
         const struct hub_school *s = &d->v[i];
         if (s->removed && !include_removed)
             continue;
-        csv_put(out, s->unit, false);
-        csv_put(out, s->name, false);
-        csv_put(out, huvudman_names[s->huvudman], false);
-        csv_put(out, s->kommun, false);
-        csv_put(out, s->webhook_url, false);
-        csv_put(out, s->public_key, false);
-        csv_put(out, s->signing_secret_ref, false);
-        csv_put(out, s->email, true);
+        hub_csv_write_field(out, s->unit, ",");
+        hub_csv_write_field(out, s->name, ",");
+        hub_csv_write_field(out, huvudman_names[s->huvudman], ",");
+        hub_csv_write_field(out, s->kommun, ",");
+        hub_csv_write_field(out, s->webhook_url, ",");
+        hub_csv_write_field(out, s->public_key, ",");
+        hub_csv_write_field(out, s->signing_secret_ref, ",");
+        hub_csv_write_field(out, s->email, "\n");
     }
     if (fflush(out) != 0 || ferror(out))
         return hub_error_set(err, HUB_EIO, "writing the school directory failed");
@@ -1005,6 +794,27 @@ static int publish_changes(PGconn *conn, hub_producer_t *p, const char *topic,
     return rc;
 }
 
+/* Refuses a directory whose webhook URL names a loopback, private, link-local or other non-public
+ * address (hub/netguard.h) outside hub.notifier.allow_ranges: a blind SSRF. Names resolve later,
+ * on every connection, and are judged there. */
+static int check_endpoints(const hub_config_t *cfg, const hub_directory_t *d, struct hub_error *err)
+{
+    struct hub_netallow allow;
+    int rc = hub_netallow_parse(hub_config_get(cfg, "hub.notifier.allow_ranges"), &allow, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < d->n; i++) {
+        const struct hub_school *s = &d->v[i];
+        if (s->removed || !s->webhook_url || !*s->webhook_url)
+            continue;
+        if ((rc = hub_net_check_url(s->webhook_url, true, &allow, err)) != 0) {
+            hub_error_prefix(err, "school %s: ", s->unit);
+            return rc;
+        }
+    }
+    return 0;
+}
+
 int hub_directory_import(const hub_config_t *cfg, const hub_directory_t *d, unsigned flags,
                          struct hub_directory_changes *ch, struct hub_error *err)
 {
@@ -1020,6 +830,8 @@ int hub_directory_import(const hub_config_t *cfg, const hub_directory_t *d, unsi
         return hub_error_set(err, HUB_EINVAL,
                              "the directory names no school; importing it would remove every "
                              "school, refused");
+    if ((rc = check_endpoints(cfg, d, err)) != 0)
+        return rc;
     if ((rc = hub_pg_connect(cfg, &conn, err)) != 0)
         return rc;
     if (!(flags & HUB_DIRECTORY_DRY_RUN) &&

@@ -6,8 +6,10 @@
  * reported by file, line, column and field name so that whoever edits the table can fix it.
  */
 #include "hub/domain/district.h"
+#include "hub/core/csv.h"
 #include "hub/core/paths.h"
 #include "hub/core/utf8.h"
+#include "hub/core/pnrscan.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,12 +20,12 @@
 
 #define NFIELDS 5
 #define MAX_LINE 4096
+#define MAX_FILE (16 * 1024 * 1024) /* largest table read */
 
 enum { F_CODE, F_NAME, F_VALID_FROM, F_VALID_TO, F_SUCCESSOR };
 
 static const char *const field_names[NFIELDS] = {"code", "name", "valid_from", "valid_to",
                                                  "successor"};
-static const char header[] = "code,name,valid_from,valid_to,successor";
 
 struct row {
     struct hub_district d; /* first, so that &row->d is what callers see */
@@ -98,60 +100,6 @@ static bool is_utf8_text(const char *s)
         if (*p < 0x20 || *p == 0x7f)
             return false;
     return hub_utf8_valid(s, strlen(s));
-}
-
-/*
- * Splits `line` in place into at most NFIELDS fields; `*count` receives the number found.
- * Returns NULL, or a reason for a quoting error in field `*bad` (0-based).
- */
-static const char *split_fields(char *line, char *fields[NFIELDS], size_t *count, size_t *bad)
-{
-    char *p = line;
-    size_t n = 0;
-
-    for (;;) {
-        char *start = p;
-        if (*p == '"') {
-            char *w = ++p;
-            start = w;
-            for (;;) {
-                if (*p == '\0') {
-                    *bad = n;
-                    return "unterminated quoted field";
-                }
-                if (*p == '"' && p[1] == '"') {
-                    *w++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *w++ = *p++;
-                }
-            }
-            if (*p != ',' && *p != '\0') {
-                *bad = n;
-                return "text after the closing quote";
-            }
-            *w = '\0';
-        } else {
-            while (*p != ',' && *p != '\0') {
-                if (*p == '"') {
-                    *bad = n;
-                    return "quote inside an unquoted field";
-                }
-                p++;
-            }
-        }
-        if (n < NFIELDS)
-            fields[n] = start;
-        n++;
-        if (*p == '\0')
-            break;
-        *p++ = '\0';
-    }
-    *count = n;
-    return NULL;
 }
 
 /* Sets a HUB_ECONFIG_VALUE error for field `f` of `path`:`line`. */
@@ -260,106 +208,51 @@ static int check_successors(const hub_districts_t *t, const char *path, struct h
     return 0;
 }
 
+/* What a row of the table needs: the table being filled and the file's name. */
+struct load_ctx {
+    hub_districts_t *t;
+    const char *path;
+};
+
+static int district_row(void *ud, char **fields, unsigned long line, struct hub_error *err)
+{
+    struct load_ctx *x = ud;
+    return parse_row(x->t, fields, x->path, line, err);
+}
+
 int hub_districts_load(const char *csv_path, hub_districts_t **out, struct hub_error *err)
 {
     hub_districts_t *t = NULL;
-    FILE *f = NULL;
-    char *line = NULL;
-    size_t line_cap = 0, lineno = 0;
-    ssize_t len;
-    bool seen_header = false;
-    int rc = 0;
+    int rc;
 
     if (!out)
         return hub_error_set(err, HUB_EINVAL, "districts: no output given");
     *out = NULL;
     if (!csv_path)
         return hub_error_set(err, HUB_EINVAL, "districts: no file given");
-    f = fopen(csv_path, "r");
-    if (!f)
-        return hub_error_set(err, HUB_EIO, "%s: cannot open: %s", csv_path, strerror(errno));
     t = calloc(1, sizeof *t);
-    if (!t) {
-        rc = hub_error_set(err, HUB_ENOMEM, "%s: out of memory", csv_path);
+    if (!t)
+        return hub_error_set(err, HUB_ENOMEM, "%s: out of memory", csv_path);
+    struct load_ctx x = {t, csv_path};
+    const struct hub_csv_table table = {.path = csv_path,
+                                        .columns = field_names,
+                                        .ncolumns = NFIELDS,
+                                        .max_line = MAX_LINE,
+                                        .max_file = MAX_FILE,
+                                        .no_header = "empty file; expected the header",
+                                        .row = district_row,
+                                        .ud = &x};
+    if ((rc = hub_csv_read_table(&table, err)) != 0)
         goto out;
-    }
-
-    errno = 0;
-    while ((len = getline(&line, &line_cap, f)) >= 0) {
-        char *fields[NFIELDS];
-        char *text = line;
-        size_t count = 0, bad = 0;
-        const char *why;
-
-        lineno++;
-        if ((size_t)len > MAX_LINE) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: line longer than %d bytes",
-                               csv_path, lineno, MAX_LINE);
-            goto out;
-        }
-        if (strlen(line) != (size_t)len) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: contains a NUL byte", csv_path,
-                               lineno);
-            goto out;
-        }
-        if (len > 0 && line[len - 1] == '\n')
-            line[--len] = '\0';
-        if (len > 0 && line[len - 1] == '\r')
-            line[--len] = '\0';
-        if (lineno == 1 && strncmp(text, "\xef\xbb\xbf", 3) == 0)
-            text += 3;
-        if (!seen_header) {
-            if (strcmp(text, header) != 0) {
-                rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected the header %s",
-                                   csv_path, lineno, header);
-                goto out;
-            }
-            seen_header = true;
-            continue;
-        }
-        if (text[0] == '\0')
-            continue; /* blank lines carry nothing */
-        why = split_fields(text, fields, &count, &bad);
-        if (why) {
-            rc =
-                hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: column %zu%s%s%s: %s", csv_path,
-                              lineno, bad + 1, bad < NFIELDS ? " (" : "",
-                              bad < NFIELDS ? field_names[bad] : "", bad < NFIELDS ? ")" : "", why);
-            goto out;
-        }
-        if (count != NFIELDS) {
-            rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s:%zu: expected %d fields (%s), got %zu",
-                               csv_path, lineno, NFIELDS, header, count);
-            goto out;
-        }
-        rc = parse_row(t, fields, csv_path, lineno, err);
-        if (rc != 0)
-            goto out;
-    }
-    if (ferror(f)) {
-        rc = hub_error_set(err, HUB_EIO, "%s:%zu: read failed: %s", csv_path, lineno + 1,
-                           strerror(errno));
-        goto out;
-    }
-    if (!seen_header) {
-        rc = hub_error_set(err, HUB_ECONFIG_SYNTAX, "%s: empty file; expected the header %s",
-                           csv_path, header);
-        goto out;
-    }
     if (t->n == 0) {
         rc = hub_error_set(err, HUB_ECONFIG_VALUE, "%s: no districts after the header", csv_path);
         goto out;
     }
-    rc = check_successors(t, csv_path, err);
-    if (rc != 0)
+    if ((rc = check_successors(t, csv_path, err)) != 0)
         goto out;
     *out = t;
     t = NULL;
-
 out:
-    free(line);
-    if (f)
-        fclose(f);
     hub_districts_destroy(t);
     return rc;
 }
@@ -372,7 +265,7 @@ int hub_districts_check(const hub_districts_t *t, const char *code, int32_t day,
 
     if (!d) {
         /* Only echo what looks like a code: never a stray personnummer. */
-        if (code && hub_district_code_valid(code))
+        if (code && hub_district_code_valid(code) && !hub_pnr_find(code, strlen(code), NULL, NULL))
             return hub_error_set(err, HUB_EDISTRICT, "unknown district code %s", code);
         return hub_error_set(err, HUB_EDISTRICT,
                              "district code is not one (lowercase a-z, 0-9, "

@@ -21,21 +21,6 @@ static int two_digits(const char *s)
     return (s[0] - '0') * 10 + (s[1] - '0');
 }
 
-int hub_pnr_luhn_digit(const char *nine_digits)
-{
-    int sum = 0;
-
-    if (!nine_digits)
-        return -1;
-    for (int i = 0; i < 9; i++) {
-        if (!is_digit(nine_digits[i]))
-            return -1;
-        int v = (nine_digits[i] - '0') * (i % 2 == 0 ? 2 : 1);
-        sum += v > 9 ? v - 9 : v;
-    }
-    return (10 - sum % 10) % 10;
-}
-
 /* True when `s[0..n)` are all digits except possibly position `sep_at` (-1 for none). */
 static bool digits_except(const char *s, size_t n, int sep_at)
 {

@@ -9,8 +9,10 @@
 #define HUB_PNR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "hub/core/date.h"
+#include "hub/core/pnrscan.h" /* hub_pnr_luhn_digit, hub_pnr_find */
 #include "hub/core/err.h"
 
 /* Legal sex as recorded in the number: the 9th digit of the 10-digit form, odd = male. */
@@ -37,11 +39,5 @@ struct hub_pnr {
  */
 HUB_MUST_CHECK int hub_pnr_parse(const char *in, const struct hub_date *today_or_null,
                                  struct hub_pnr *out, struct hub_error *err);
-
-/*
- * The Luhn check digit (0..9) for the first nine digits of the 10-digit form, read from
- * `nine_digits` (at least nine characters). Returns -1 if any of them is not an ASCII digit.
- */
-int hub_pnr_luhn_digit(const char *nine_digits);
 
 #endif

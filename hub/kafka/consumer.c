@@ -2,6 +2,7 @@
  * consumer.c — consume, batch, dead-letter, commit in PostgreSQL, seek on assignment.
  */
 #include "hub/kafka/consumer.h"
+#include "hub/domain/event_privacy.h"
 #include "hub/core/app.h"
 #include "hub/kafka/kafka.h"
 #include "hub/core/log.h"
@@ -497,7 +498,14 @@ static int send_dead_letters(hub_consumer_t *c, struct hub_error *err)
         rd_kafka_header_add(hd, "hub.source.partition", -1, part, -1);
         rd_kafka_header_add(hd, "hub.source.offset", -1, off, -1);
         rd_kafka_header_add(hd, "hub.consumer", -1, c->group, -1);
-        int rc = hub_producer_send(c->dlq, c->dlq_topic, m->key, m->key_len, m->payload, m->len, hd,
+        /* A message refused for carrying what must not leave the district is not copied onto
+         * one more topic: its dead letter names where the original is, not what it holds. */
+        bool withhold = strcmp(c->why[i].reason, HUB_REASON_IDENTITY) == 0 ||
+                        strcmp(c->why[i].reason, HUB_REASON_NO_GROUND) == 0;
+        if (withhold)
+            rd_kafka_header_add(hd, "hub.value", -1, "withheld", -1);
+        int rc = hub_producer_send(c->dlq, c->dlq_topic, m->key, m->key_len,
+                                   withhold ? NULL : m->payload, withhold ? 0 : m->len, hd,
                                    (void *)(uintptr_t)i, err);
         if (rc) {
             rd_kafka_headers_destroy(hd);

@@ -21,6 +21,9 @@
  * rejects in prepare() goes to dlq.<name> with its original key and value and the headers
  * hub.reason, hub.detail, hub.source.topic, hub.source.partition, hub.source.offset,
  * hub.consumer. The dead letter is acknowledged before the batch (and so its offset) commits.
+ * A dead letter with reason HUB_REASON_IDENTITY or HUB_REASON_NO_GROUND
+ * (hub/domain/event_privacy.h) carries no value (header hub.value=withheld): what must not leave
+ * the district is not copied onto one more topic.
  *
  * When the database goes away (commit() returns HUB_EPG_CONNECT), every assigned partition is
  * paused, the consumer stays in its group, and the same batch is retried with exponential back-off

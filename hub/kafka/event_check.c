@@ -2,6 +2,7 @@
 #include "hub/kafka/event_check.h"
 #include "hub/core/date.h"
 #include "hub/kafka/kafka.h"
+#include "hub/domain/event_privacy.h"
 #include "hub/domain/event_valid.h"
 #include "hub/crypto/sign.h"
 
@@ -56,6 +57,11 @@ int hub_event_check_message(const struct hub_event_check *c, const rd_kafka_mess
         (rc = hub_consumer_check_signer(c->consumer, c->districts, signer, err)) != 0) {
         hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
         return fail(reason, "signer", rc);
+    }
+    const char *why = NULL;
+    if ((rc = hub_event_privacy_check(ev, &why, err)) != 0) {
+        hub_error_prefix(err, "event_id=%s: ", ev->common.event_id);
+        return fail(reason, why, rc);
     }
     if ((rc = hub_event_validate(ev, err)) != 0)
         return fail(reason, "invalid", rc);

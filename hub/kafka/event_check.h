@@ -8,7 +8,10 @@
  *   district      the district did not exist on the (Stockholm) day the event happened
  *   signer        the verified signer is not the event's district (or the one it merged into);
  *                 a receipt must be signed by the hub itself (HUB_SIGN_HUB)
+ *   identity_in_clear  a free-text field holds a personnummer (hub/domain/event_privacy.h)
+ *   no_legal_ground    a handover carries sealed content with legal_ground `none`
  *   invalid       a value no event may carry (hub/domain/event_valid.h)
+ * The dead letters of identity_in_clear and no_legal_ground carry no value (hub/kafka/consumer.h).
  * The signature itself was verified by hub/consumer before prepare() runs.
  */
 #ifndef HUB_EVENT_CHECK_H

@@ -2,6 +2,7 @@
  * audit.c — the hash-chained disclosure log (see audit.h).
  */
 #include "hub/notify/audit.h"
+#include "hub/core/strbuf.h"
 #include "hub/pg/pg.h"
 
 #include <errno.h>
@@ -47,50 +48,23 @@ static int unhex(const char *s, uint8_t *out, size_t n)
     return 0;
 }
 
-struct buf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void field_str(struct buf *b, const char *name, const char *v)
+static void field_str(struct hub_strbuf *b, const char *name, const char *v)
 {
     char num[32];
-    put(b, name, strlen(name));
-    put(b, "=", 1);
+    hub_strbuf_add(b, name, strlen(name));
+    hub_strbuf_add(b, "=", 1);
     if (!v) {
-        put(b, "-", 1);
+        hub_strbuf_add(b, "-", 1);
     } else {
         size_t n = strlen(v);
         int k = snprintf(num, sizeof num, "%zu:", n);
-        put(b, num, (size_t)k);
-        put(b, v, n);
+        hub_strbuf_add(b, num, (size_t)k);
+        hub_strbuf_add(b, v, n);
     }
-    put(b, "\n", 1);
+    hub_strbuf_add(b, "\n", 1);
 }
 
-static void field_int(struct buf *b, const char *name, int64_t v, bool null)
+static void field_int(struct hub_strbuf *b, const char *name, int64_t v, bool null)
 {
     char num[32];
     if (null) {
@@ -103,12 +77,12 @@ static void field_int(struct buf *b, const char *name, int64_t v, bool null)
 
 int hub_audit_canonical(const struct hub_audit_row *r, char **out, size_t *len)
 {
-    struct buf b = {0};
+    struct hub_strbuf b = HUB_STRBUF_INIT;
     *out = NULL;
     *len = 0;
     if (!r->kind || !r->school_unit || !r->outcome)
         return HUB_EINVAL;
-    put(&b, CANON_HEADER, strlen(CANON_HEADER));
+    hub_strbuf_add(&b, CANON_HEADER, strlen(CANON_HEADER));
     field_int(&b, "id", r->id, false);
     field_int(&b, "at_ms", r->at_ms, false);
     field_str(&b, "kind", r->kind);
@@ -124,12 +98,12 @@ int hub_audit_canonical(const struct hub_audit_row *r, char **out, size_t *len)
     field_int(&b, "http_status", r->http_status, r->http_status == 0);
     field_str(&b, "detail", r->detail);
     field_str(&b, "body_sha256", r->body_sha256);
-    if (b.failed) {
-        free(b.p);
+    *len = b.len;
+    *out = hub_strbuf_take(&b);
+    if (!*out) {
+        *len = 0;
         return HUB_ENOMEM;
     }
-    *out = b.p;
-    *len = b.len;
     return 0;
 }
 

@@ -3,6 +3,7 @@
  */
 #include "hub/notify/notify_deliver.h"
 #include "hub/core/app.h"
+#include "hub/core/netguard.h"
 #include "hub/kafka/kafka.h"
 #include "hub/core/log.h"
 #include "hub/notify/notify_policy.h"
@@ -13,6 +14,7 @@
 #include "hub/crypto/webhook.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -37,7 +39,10 @@ struct xfer {
     char curl_err[CURL_ERROR_SIZE];
     char retry_after[64];
     bool has_retry_after;
-    int64_t started_ms; /* monotonic */
+    int64_t started_ms;               /* monotonic */
+    const struct hub_netallow *allow; /* the deliverer's, for open_socket() */
+    bool refused;                     /* open_socket() refused the address libcurl resolved */
+    char refused_why[HUB_DETAIL_STR];
     char outcome[32];
     char detail[HUB_DETAIL_STR];
     struct hub_nstore_outcome o;
@@ -70,6 +75,7 @@ struct hub_deliverer {
     int64_t backoff_base_ms, backoff_max_ms, retry_after_max_s;
     long retry_max_ms;
     bool allow_http;
+    struct hub_netallow allow; /* hub.notifier.allow_ranges */
     const char *ca_file;
 
     int inflight;
@@ -173,6 +179,11 @@ int hub_deliverer_new(const hub_config_t *cfg, const hub_codec_t *codec,
     d->retry_max_ms = hub_config_get_int(cfg, "hub.consumer.retry_max_ms");
     d->allow_http = hub_config_get_bool(cfg, "hub.notifier.allow_http");
     d->ca_file = hub_config_get(cfg, "hub.notifier.ca_file");
+    if ((rc = hub_netallow_parse(hub_config_get(cfg, "hub.notifier.allow_ranges"), &d->allow,
+                                 err)) != 0) {
+        hub_error_prefix(err, "%s: ", hub_config_origin(cfg, "hub.notifier.allow_ranges"));
+        goto fail;
+    }
     d->reconnect_backoff_ms = RECONNECT_MIN_MS;
     if (d->lease_s < 2 * d->timeout_s) {
         rc =
@@ -356,9 +367,11 @@ static void fail_now(struct xfer *x, const char *outcome, int status, bool attem
                                        attempted,         wall_ms(),  0};
 }
 
-/* Why a claimed notification cannot be sent at all, or NULL. */
-static const char *no_endpoint(const hub_deliverer_t *d, const struct hub_nstore_claim *c)
+/* Why a claimed notification cannot be sent at all, or NULL; `buf` holds a reason made here. */
+static const char *no_endpoint(const hub_deliverer_t *d, const struct hub_nstore_claim *c,
+                               char buf[HUB_DETAIL_STR])
 {
+    struct hub_error e = {0};
     if (!c->school_known)
         return "no endpoint: school unit not in the directory";
     if (c->school_removed)
@@ -373,6 +386,12 @@ static const char *no_endpoint(const hub_deliverer_t *d, const struct hub_nstore
                              : "no endpoint: webhook_url is not https";
     if (!c->body)
         return "no endpoint: nothing to send";
+    /* the directory was checked at import; a row written otherwise, or a narrower allowance
+     * since, is caught here (names are judged once resolved, in open_socket) */
+    if (hub_net_check_url(c->webhook_url, d->allow_http, &d->allow, &e) != 0) {
+        snprintf(buf, HUB_DETAIL_STR, "no endpoint: %.200s", e.msg);
+        return buf;
+    }
     return NULL;
 }
 
@@ -385,6 +404,21 @@ static bool add_header(struct xfer *x, const char *name, const char *value)
         return false;
     x->hdrs = l;
     return true;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: opens the socket only for a public address or one the operator
+ * allows (hub/netguard.h); otherwise the transfer fails with CURLE_COULDNT_CONNECT and `refused`.
+ */
+static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct xfer *x = ud;
+    struct hub_error e = {0};
+    if (purpose == CURLSOCKTYPE_IPCXN && hub_net_check_addr(&a->addr, x->allow, &e) != 0) {
+        x->refused = true;
+        snprintf(x->refused_why, sizeof x->refused_why, "endpoint refused: %.200s", e.msg);
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
 }
 
 /* Takes over the claim (*c is emptied) and prepares its request; returns the transfer ready to
@@ -406,7 +440,8 @@ static struct xfer *prepare_transfer(hub_deliverer_t *d, struct hub_nstore_claim
     x->claim = *c;
     memset(c, 0, sizeof *c);
     d->stats.attempts++;
-    const char *why = no_endpoint(d, &x->claim);
+    char why_buf[HUB_DETAIL_STR];
+    const char *why = no_endpoint(d, &x->claim, why_buf);
     if (why) {
         fail_now(x, "no_endpoint", 0, false, why);
         push_unrecorded(d, x);
@@ -454,6 +489,12 @@ static struct xfer *prepare_transfer(hub_deliverer_t *d, struct hub_nstore_claim
         curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_err);
         curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+        /* the address libcurl resolved is judged before it connects (DNS may say anything),
+         * and no proxy from the environment stands between: the check is on the school's host */
+        x->allow = &d->allow;
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
         if (d->ca_file && *d->ca_file)
             curl_easy_setopt(e, CURLOPT_CAINFO, d->ca_file);
     }
@@ -545,6 +586,10 @@ static void collect_finished(hub_deliverer_t *d)
             snprintf(oc, sizeof oc, "http_%03ld", status);
             snprintf(det, sizeof det, "HTTP %ld", status);
             schedule_retry(d, x, oc, (int)status, true, det);
+        } else if (x->refused) {
+            /* an attempt like a refused connection (the log shows it), but no byte went to
+             * that address; DNS may yet be corrected, so it is retried */
+            schedule_retry(d, x, "address_refused", 0, true, x->refused_why);
         } else {
             char det[HUB_DETAIL_STR];
             snprintf(det, sizeof det, "%s", x->curl_err[0] ? x->curl_err : curl_easy_strerror(res));

@@ -2,6 +2,7 @@
  * notify_receipts.c — POST /v1/receipts on libmicrohttpd (see notify_receipts.h).
  */
 #include "hub/notify/notify_receipts.h"
+#include "hub/core/http_guard.h"
 #include "hub/domain/ident.h"
 #include "hub/core/log.h"
 #include "hub/notify/notify_store.h"
@@ -20,15 +21,16 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define CONNECTION_LIMIT 128
-#define PER_IP_LIMIT 32
-#define CONNECTION_TIMEOUT_S 15
+/* Behind the TLS proxy every school has the proxy's address, so there is no per-address limit;
+ * slow clients are held off by hub/http_guard.h (a total deadline, eviction of the oldest). */
+#define CONNECTION_LIMIT 256
+#define REQUEST_DEADLINE_S 10
 #define CONNECTION_MEMORY (64 * 1024)
 
 struct hub_receipt_server {
     const hub_config_t *cfg;
-    struct MHD_Daemon *daemon;
-    PGconn *conn; /* used on the daemon's one thread only */
+    hub_http_guard_t *http;
+    PGconn *conn; /* used on the server's one thread only */
     int64_t max_skew_s;
     uint16_t port;
 };
@@ -276,8 +278,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* Splits "host:port" / "[v6]:port" into a socket address. */
-static int resolve_listen(const char *listen, struct sockaddr_storage *ss, bool *v6,
-                          struct hub_error *err)
+static int resolve_listen(const char *listen, struct sockaddr_storage *ss, struct hub_error *err)
 {
     char host[256], port[16];
     const char *colon;
@@ -319,7 +320,6 @@ static int resolve_listen(const char *listen, struct sockaddr_storage *ss, bool 
         goto bad;
     }
     memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-    *v6 = ai->ai_family == AF_INET6;
     freeaddrinfo(ai);
     return 0;
 bad:
@@ -331,34 +331,32 @@ int hub_receipt_server_start(const hub_config_t *cfg, const char *listen,
                              hub_receipt_server_t **out, struct hub_error *err)
 {
     struct sockaddr_storage ss;
-    bool v6 = false;
     int rc;
 
     *out = NULL;
     memset(&ss, 0, sizeof ss);
-    if ((rc = resolve_listen(listen, &ss, &v6, err)))
+    if ((rc = resolve_listen(listen, &ss, err)))
         return rc;
     hub_receipt_server_t *s = calloc(1, sizeof *s);
     if (!s)
         return hub_error_set(err, HUB_ENOMEM, "out of memory");
     s->cfg = cfg;
     s->max_skew_s = hub_config_get_int(cfg, "hub.notifier.receipt_max_skew_s");
-    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-    if (v6)
-        flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-                                 mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
-                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP_LIMIT,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
-                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
-    if (!s->daemon) {
+    struct hub_http_guard_opts o = {
+        .addr = (const struct sockaddr *)&ss,
+        .max_connections = CONNECTION_LIMIT,
+        .deadline_s = REQUEST_DEADLINE_S,
+        .memory_per_connection = CONNECTION_MEMORY,
+        .handler = on_request,
+        .handler_cls = s,
+        .completed = on_completed,
+        .logger = mhd_log,
+    };
+    if ((rc = hub_http_guard_start(&o, &s->http, err)) != 0) {
         free(s);
-        return hub_error_set(err, HUB_EIO, "hub.notifier.listen: cannot listen on %s", listen);
+        return hub_error_set(err, rc, "hub.notifier.listen: cannot listen on %s", listen);
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : 0;
+    s->port = hub_http_guard_port(s->http);
     *out = s;
     return 0;
 }
@@ -372,8 +370,7 @@ void hub_receipt_server_stop(hub_receipt_server_t *s)
 {
     if (!s)
         return;
-    if (s->daemon)
-        MHD_stop_daemon(s->daemon);
+    hub_http_guard_stop(s->http);
     PQfinish(s->conn);
     free(s);
 }

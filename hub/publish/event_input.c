@@ -7,6 +7,7 @@
  */
 #include "hub/publish/event_input.h"
 #include "hub/core/date.h"
+#include "hub/domain/event_privacy.h"
 #include "hub/domain/ident.h"
 #include "hub/domain/pnr.h"
 
@@ -73,16 +74,37 @@ static bool in_list(const char *const *list, const char *k)
     return false;
 }
 
+/* Appends the names of `list` to out[*pos..n), comma-separated. */
+static void append_names(char *out, size_t n, size_t *pos, const char *const *list)
+{
+    for (; list && *list && *pos < n; list++) {
+        int w = snprintf(out + *pos, n - *pos, "%s%s", *pos ? ", " : "", *list);
+        if (w < 0)
+            return;
+        *pos += (size_t)w;
+    }
+}
+
+/* An unknown member is named by its position, never by its name: a misplaced value (a
+ * personnummer as a key) must not come back in the error. */
 static void check_unknown(json_t *obj, const char *const *a, const char *const *b,
                           const char *where, struct hub_input_problems *pr)
 {
     const char *k;
     json_t *v;
+    size_t i = 0;
     json_object_foreach(obj, k, v)
     {
         (void)v;
-        if (!in_list(a, k) && !(b && in_list(b, k)))
-            problem(pr, HUB_EINVAL, "%s%s: unknown field", where, k);
+        i++;
+        if (!in_list(a, k) && !(b && in_list(b, k))) {
+            char list[320] = "";
+            size_t pos = 0;
+            append_names(list, sizeof list, &pos, a);
+            append_names(list, sizeof list, &pos, b);
+            problem(pr, HUB_EINVAL, "%smember %zu: unknown field (the fields are %s)", where, i,
+                    list);
+        }
     }
 }
 
@@ -184,7 +206,7 @@ static int get_enum(json_t *obj, const char *field, const char *const *symbols, 
     size_t pos = 0;
     for (size_t i = 0; i < n && pos < sizeof list; i++)
         pos += (size_t)snprintf(list + pos, sizeof list - pos, "%s%s", i ? ", " : "", symbols[i]);
-    problem(pr, HUB_EENUM, "%s: '%s' is not one of %s", field, s, list);
+    problem(pr, HUB_EENUM, "%s: not one of %s", field, list);
     return -1;
 }
 
@@ -216,7 +238,7 @@ static void get_contact(json_t *obj, const char *field, struct hub_contact *c,
         return;
     }
     char where[64];
-    snprintf(where, sizeof where, "%s.", field);
+    snprintf(where, sizeof where, "%s: ", field);
     check_unknown(v, contact_fields, NULL, where, pr);
     struct {
         const char *name;
@@ -317,6 +339,8 @@ static void parse_handover(const struct hub_input_ctx *ctx, json_t *o, struct hu
     if (content && !json_is_null(content)) {
         if (!json_is_object(content)) {
             problem(pr, HUB_EINVAL, "content: must be a JSON object");
+        } else if (json_object_get(o, "legal_ground") && h->legal_ground == HUB_GROUND_NONE) {
+            problem(pr, HUB_EINVAL, "content: %s", HUB_PRIVACY_NO_GROUND_MSG);
         } else if (!ctx->allow_content) {
             problem(pr, HUB_EINVAL,
                     "content: sealing for the receiving school is not available in this "
@@ -399,7 +423,7 @@ int hub_event_from_json(const struct hub_input_ctx *ctx, const char *json, size_
     const char *t = get_str(o, "type", false, probs);
     if (t && (hub_event_type_parse(t, &type) != 0 || type == HUB_EV_HANDOVER_RECEIPT)) {
         problem(probs, HUB_EENUM,
-                "type: '%s' is not one of placement, school_start, handover, contact_change", t);
+                "type: not one of placement, school_start, handover, contact_change");
         t = NULL;
     }
     if (!t) {
@@ -448,6 +472,10 @@ int hub_event_from_json(const struct hub_input_ctx *ctx, const char *json, size_
         if (hub_districts_check(ctx->districts, ev.common.district, day, &e) != 0)
             problem_err(probs, "district", &e);
     }
+    /* No free-text field may carry a child's identity out of the district. */
+    struct hub_error pe = {0};
+    if (hub_event_privacy_check(&ev, NULL, &pe) != 0)
+        problem(probs, HUB_EINVAL, "%s", pe.msg);
     json_decref(o);
     if (probs->n || probs->n_dropped) {
         if (content_json) {

@@ -3,8 +3,10 @@
  */
 #include "hub/publish/publisher.h"
 #include "hub/avro/codec.h"
+#include "hub/domain/event_privacy.h"
 #include "hub/directory/directory.h"
 #include "hub/domain/district.h"
+#include "hub/domain/event_valid.h"
 #include "hub/kafka/kafka.h"
 #include "hub/core/log.h"
 #include "hub/pg/pg.h"
@@ -204,6 +206,22 @@ int hub_publisher_prepare_json(hub_publisher_t *p, const char *json, size_t len,
             hub_event_clear(&ev);
             return HUB_EINVAL;
         }
+    }
+    /* The input was checked already; this guards whatever sealing added (content, ground). */
+    if ((rc = hub_event_privacy_check(&ev, NULL, &err)) != 0) {
+        probs->n = 1;
+        probs->p[0].code = rc;
+        memcpy(probs->p[0].text, err.msg, sizeof probs->p[0].text);
+        hub_event_clear(&ev);
+        return HUB_EINVAL;
+    }
+    /* What every consumer checks before using an event, checked before it is sent. */
+    if ((rc = hub_event_validate(&ev, &err)) != 0) {
+        probs->n = 1;
+        probs->p[0].code = rc;
+        snprintf(probs->p[0].text, sizeof probs->p[0].text, "event: %.400s", err.msg);
+        hub_event_clear(&ev);
+        return HUB_EINVAL;
     }
     rc = hub_codec_encode(p->codec, &ev, &msg->value, &msg->len, &err);
     if (rc) {

@@ -43,6 +43,17 @@ struct rm_stmt_def {
     const char *sql;
 };
 
+/* The newest-wins rule of hub.placements and hub.handovers, written once: the last_* columns
+ * follow the newer event, and a row changes only when the event's (occurred_at, source offset) is
+ * greater than the stored one; first_* are written on insert only. Ends an ON CONFLICT DO UPDATE
+ * SET list on table alias t. */
+#define RM_NEWEST_WINS                                                                             \
+    "    last_event_id = EXCLUDED.last_event_id, last_occurred_at = EXCLUDED.last_occurred_at,\n"  \
+    "    last_src_partition = EXCLUDED.last_src_partition,\n"                                      \
+    "    last_src_offset = EXCLUDED.last_src_offset, updated_at = now()\n"                         \
+    "WHERE (EXCLUDED.last_occurred_at, EXCLUDED.last_src_offset)\n"                                \
+    "    > (t.last_occurred_at, t.last_src_offset)"
+
 /* `to_timestamp(ms / 1000.0::float8)` is exact to the millisecond for every instant accepted:
  * to_timestamp rounds to whole microseconds. */
 static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
@@ -51,8 +62,7 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
                       "SELECT * FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::int8[])\n"
                       "ON CONFLICT (event_id) DO NOTHING\n"
                       "RETURNING event_id"},
-    /* The newer rule: replace the current state only when (occurred_at, source offset) is greater
-     * than the stored one; first_* are written on insert only. */
+    /* Newest wins (RM_NEWEST_WINS). */
     [ST_PLACEMENTS] =
         {"hub_rm_placements", "upsert hub.placements",
          "INSERT INTO hub.placements AS t (placement_id, child, district, birth_year, legal_sex,\n"
@@ -77,13 +87,7 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
          "    action = EXCLUDED.action, legal_basis = EXCLUDED.legal_basis,\n"
          "    placement_form = EXCLUDED.placement_form, start_date = EXCLUDED.start_date,\n"
          "    end_date = EXCLUDED.end_date, school_change = EXCLUDED.school_change,\n"
-         "    placement_municipality = EXCLUDED.placement_municipality,\n"
-         "    last_event_id = EXCLUDED.last_event_id, last_occurred_at = "
-         "EXCLUDED.last_occurred_at,\n"
-         "    last_src_partition = EXCLUDED.last_src_partition,\n"
-         "    last_src_offset = EXCLUDED.last_src_offset, updated_at = now()\n"
-         "WHERE (EXCLUDED.last_occurred_at, EXCLUDED.last_src_offset)\n"
-         "    > (t.last_occurred_at, t.last_src_offset)"},
+         "    placement_municipality = EXCLUDED.placement_municipality,\n" RM_NEWEST_WINS},
     [ST_SCHOOL_STARTS] =
         {"hub_rm_school_starts", "insert into hub.school_starts",
          "INSERT INTO hub.school_starts (event_id, placement_id, child, district, school_unit,\n"
@@ -95,7 +99,7 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
          "    AS u(event_id, placement_id, child, district, school_unit, school_form, start_days,\n"
          "         occurred_ms)\n"
          "ON CONFLICT (event_id) DO NOTHING"},
-    /* Same newer rule as placements. */
+    /* Newest wins, as for placements. */
     [ST_HANDOVERS] =
         {"hub_rm_handovers", "upsert hub.handovers",
          "INSERT INTO hub.handovers AS t (handover_id, placement_id, child, district,\n"
@@ -125,13 +129,7 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
          "    legal_ground = EXCLUDED.legal_ground, contact_name = EXCLUDED.contact_name,\n"
          "    contact_role = EXCLUDED.contact_role, contact_phone = EXCLUDED.contact_phone,\n"
          "    contact_email = EXCLUDED.contact_email,\n"
-         "    has_sealed_content = EXCLUDED.has_sealed_content,\n"
-         "    last_event_id = EXCLUDED.last_event_id, last_occurred_at = "
-         "EXCLUDED.last_occurred_at,\n"
-         "    last_src_partition = EXCLUDED.last_src_partition,\n"
-         "    last_src_offset = EXCLUDED.last_src_offset, updated_at = now()\n"
-         "WHERE (EXCLUDED.last_occurred_at, EXCLUDED.last_src_offset)\n"
-         "    > (t.last_occurred_at, t.last_src_offset)"},
+         "    has_sealed_content = EXCLUDED.has_sealed_content,\n" RM_NEWEST_WINS},
     [ST_RECEIPTS] =
         {"hub_rm_receipts", "insert into hub.handover_receipts",
          "INSERT INTO hub.handover_receipts (event_id, handover_id, child, district, school_unit,\n"
@@ -205,6 +203,11 @@ struct hub_rmstore {
     struct hub_rm_offset *offs;
     size_t offs_cap;
 };
+
+const char *hub_rmstore_placements_sql(void)
+{
+    return rm_stmts[ST_PLACEMENTS].sql;
+}
 
 /* ---- checking items ---- */
 

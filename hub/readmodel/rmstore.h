@@ -92,6 +92,11 @@ int hub_rmstore_apply(hub_rmstore_t *store, const struct hub_rm_item *items, siz
  * hub/domain/event_valid.h). Returns 0 or HUB_EINVAL with the field named (never its value). */
 int hub_rmstore_check_item(const struct hub_rm_item *item, struct hub_error *err) HUB_MUST_CHECK;
 
+/* The statement the store upserts hub.placements with: 18 column arrays ($1 placement_id uuid[]
+ * … $18 src_offset int8[], in the order of the table's INSERT list), newest wins. For benchmarks
+ * that time the bare statement against hub_rmstore_apply(). */
+const char *hub_rmstore_placements_sql(void);
+
 /* The stored next offset of this group on one partition, or -1 in *next_offset when none. */
 int hub_rmstore_load_offset(hub_rmstore_t *store, const char *topic, int32_t partition,
                             int64_t *next_offset, struct hub_error *err) HUB_MUST_CHECK;

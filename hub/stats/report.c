@@ -7,6 +7,7 @@
  * the city. Hidden counts read "<k" or "x"; days figures not shown are empty.
  */
 #include "hub/stats/report.h"
+#include "hub/core/csv.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -43,23 +44,6 @@ int hub_report_write(FILE *f, enum hub_report_format format, const hub_stats_t *
 
 /* ---- CSV ---- */
 
-/* Writes one field, quoted when it holds a comma, quote or line break. */
-static void csv_field(FILE *f, const char *v, bool last)
-{
-    if (strpbrk(v, ",\"\r\n")) {
-        fputc('"', f);
-        for (const char *p = v; *p; p++) {
-            if (*p == '"')
-                fputc('"', f);
-            fputc(*p, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(v, f);
-    }
-    fputs(last ? "\r\n" : ",", f);
-}
-
 static const char *const csv_header[] = {
     "period",         "district",           "district_name",   "placement_form",
     "legal_basis",    "placements_started", "children_placed", "with_school_change",
@@ -79,7 +63,7 @@ int hub_report_write_csv(FILE *f, const hub_stats_t *s, const struct hub_report_
 
     fputs("\xEF\xBB\xBF", f);
     for (size_t i = 0; i < CSV_COLUMNS; i++)
-        csv_field(f, csv_header[i], i + 1 == CSV_COLUMNS);
+        hub_csv_write_field(f, csv_header[i], i + 1 == CSV_COLUMNS ? "\r\n" : ",");
     for (size_t pi = 0; pi < np; pi++) {
         size_t p = periods[pi];
         hub_stats_period_label(o->year, p, label);
@@ -92,26 +76,26 @@ int hub_report_write_csv(FILE *f, const hub_stats_t *s, const struct hub_report_
                     struct hub_stats_key key = {p, d, fm, b, 0, 0};
                     if (hub_stats_get(s, &key, &c) != 0)
                         return hub_error_set(err, HUB_EINTERNAL, "report: no cell");
-                    csv_field(f, label, false);
-                    csv_field(f, hub_stats_district_code(s, d), false);
-                    csv_field(f, hub_stats_district_name(s, d), false);
-                    csv_field(f, hub_stats_form_code(fm), false);
-                    csv_field(f, hub_stats_basis_code(b), false);
+                    hub_csv_write_field(f, label, ",");
+                    hub_csv_write_field(f, hub_stats_district_code(s, d), ",");
+                    hub_csv_write_field(f, hub_stats_district_name(s, d), ",");
+                    hub_csv_write_field(f, hub_stats_form_code(fm), ",");
+                    hub_csv_write_field(f, hub_stats_basis_code(b), ",");
                     for (size_t i = 0; i < sizeof before_days / sizeof before_days[0]; i++) {
                         hub_report_count_text(&c, before_days[i], o->k, t);
-                        csv_field(f, t, false);
+                        hub_csv_write_field(f, t, ",");
                     }
                     bool days = c.days_mark == HUB_STATS_SHOWN;
                     hub_report_median_text(c.days_median_x10, '.', t);
-                    csv_field(f, days ? t : "", false);
+                    hub_csv_write_field(f, days ? t : "", ",");
                     snprintf(t, sizeof t, "%" PRId64, c.days_p90);
-                    csv_field(f, days ? t : "", false);
+                    hub_csv_write_field(f, days ? t : "", ",");
                     snprintf(t, sizeof t, "%" PRId64, c.days_max);
-                    csv_field(f, days ? t : "", false);
+                    hub_csv_write_field(f, days ? t : "", ",");
                     hub_report_count_text(&c, HUB_STATS_OVER_THRESHOLD, o->k, t);
-                    csv_field(f, t, false);
+                    hub_csv_write_field(f, t, ",");
                     hub_report_count_text(&c, HUB_STATS_NOT_STARTED, o->k, t);
-                    csv_field(f, t, true);
+                    hub_csv_write_field(f, t, "\r\n");
                 }
             }
         }

@@ -80,7 +80,7 @@ publish() {
 # (offsets, partitions, wall-clock times) are left out so two correct runs compare equal.
 dump_readmodel() {
     psql_hub <<'SQL'
-select 'placement', placement_id, child, district, birth_year, legal_sex, action, legal_basis,
+select 'placement', placement_id, child, district, age_group, legal_sex, action, legal_basis,
        placement_form, start_date, end_date, school_change, placement_municipality,
        last_event_id, last_occurred_at
   from hub.placements order by placement_id;

@@ -1,11 +1,12 @@
 /*
  * rmstore_bench.c — hub_rmstore_apply against a raw unnest upsert of the same placement rows.
  *
- * The raw side is the bare statement (`INSERT INTO hub.placements ... SELECT FROM unnest(...)
- * ON CONFLICT DO UPDATE ... WHERE newer`), one per batch in its own transaction, with its array
- * parameters built before the clock starts. The store does everything it does in production:
- * checks, dedupe, hub.processed_events, the upsert, offsets, all in one transaction per batch.
- * Both run an insert round (new placements) and an update round (a newer event for each).
+ * The raw side is the store's own statement (hub_rmstore_placements_sql(): `INSERT INTO
+ * hub.placements ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE ... WHERE newer`), one per batch
+ * in its own transaction, with its array parameters built before the clock starts. The store does
+ * everything it does in production: checks, dedupe, hub.processed_events, the upsert, offsets, all
+ * in one transaction per batch. Both run an insert round (new placements) and an update round (a
+ * newer event for each).
  *
  * Uses HUB_TEST_PG* like the integration tests (private database hub_rmbench_<pid>); 77 without.
  * HUB_BENCH_ROWS (default 20000), HUB_BENCH_BATCH (default 1000), HUB_BENCH_MIN_RATIO (fail
@@ -25,36 +26,6 @@
 #define COLS 18
 #define ROUNDS 3
 #define T0 INT64_C(1767225600000)
-
-static const char SQL_RAW[] =
-    "INSERT INTO hub.placements AS t (placement_id, child, district, birth_year, legal_sex,\n"
-    "    action, legal_basis, placement_form, start_date, end_date, school_change,\n"
-    "    placement_municipality, first_event_id, first_occurred_at, last_event_id,\n"
-    "    last_occurred_at, last_src_partition, last_src_offset)\n"
-    "SELECT u.placement_id, u.child, u.district, u.birth_year, u.legal_sex, u.action,\n"
-    "       u.legal_basis, u.placement_form, DATE '1970-01-01' + u.start_days,\n"
-    "       DATE '1970-01-01' + u.end_days, u.school_change, u.municipality,\n"
-    "       u.first_event_id, to_timestamp(u.first_ms / 1000.0::float8), u.last_event_id,\n"
-    "       to_timestamp(u.last_ms / 1000.0::float8), u.src_partition, u.src_offset\n"
-    "  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int4[], $5::text[], $6::text[],\n"
-    "              $7::text[], $8::text[], $9::int4[], $10::int4[], $11::bool[],\n"
-    "              $12::text[], $13::uuid[], $14::int8[], $15::uuid[], $16::int8[],\n"
-    "              $17::int4[], $18::int8[])\n"
-    "    AS u(placement_id, child, district, birth_year, legal_sex, action, legal_basis,\n"
-    "         placement_form, start_days, end_days, school_change, municipality,\n"
-    "         first_event_id, first_ms, last_event_id, last_ms, src_partition, src_offset)\n"
-    "ON CONFLICT (placement_id) DO UPDATE SET\n"
-    "    child = EXCLUDED.child, district = EXCLUDED.district,\n"
-    "    birth_year = EXCLUDED.birth_year, legal_sex = EXCLUDED.legal_sex,\n"
-    "    action = EXCLUDED.action, legal_basis = EXCLUDED.legal_basis,\n"
-    "    placement_form = EXCLUDED.placement_form, start_date = EXCLUDED.start_date,\n"
-    "    end_date = EXCLUDED.end_date, school_change = EXCLUDED.school_change,\n"
-    "    placement_municipality = EXCLUDED.placement_municipality,\n"
-    "    last_event_id = EXCLUDED.last_event_id, last_occurred_at = EXCLUDED.last_occurred_at,\n"
-    "    last_src_partition = EXCLUDED.last_src_partition,\n"
-    "    last_src_offset = EXCLUDED.last_src_offset, updated_at = now()\n"
-    "WHERE (EXCLUDED.last_occurred_at, EXCLUDED.last_src_offset)\n"
-    "    > (t.last_occurred_at, t.last_src_offset)";
 
 static double now_s(void)
 {
@@ -177,7 +148,8 @@ static double run_raw(PGconn *conn, const struct hub_rm_item *items, long rows, 
         long n = rows - b * batch < batch ? rows - b * batch : batch;
         build_raw(c, items + b * batch, n, params + b * COLS);
     }
-    if (hub_pg_prepare(conn, "prepare raw upsert", "bench_raw", SQL_RAW, &err) != 0)
+    if (hub_pg_prepare(conn, "prepare raw upsert", "bench_raw", hub_rmstore_placements_sql(),
+                       &err) != 0)
         die("prepare", &err);
     double t = now_s();
     for (long b = 0; b < nb; b++) {

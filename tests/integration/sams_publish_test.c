@@ -243,6 +243,31 @@ static void test_sams_publish_names_the_invalid_field(void **state)
     h.contact.email = "anna.example.se";
     assert_refused(sams_publish_handover(p, &h, &ticket, why, sizeof why), why, "contact.email");
 
+    /* Issue 14: a personnummer in a free-text field (with or without separator, joined to
+     * letters) is refused, and the error names the field, never the value. */
+    h = valid_handover();
+    h.contact.name = "Kalle Anka " PNR_A;
+    assert_refused(sams_publish_handover(p, &h, &ticket, why, sizeof why), why, "contact.name");
+    h = valid_handover();
+    h.contact.role = "pnr201503122382";
+    assert_refused(sams_publish_handover(p, &h, &ticket, why, sizeof why), why, "contact.role");
+    assert_null(strstr(why, "201503122382"));
+    /* ... and so is content without a legal ground, before anything else is said about it. */
+    assert_refused(
+        sams_publish_json(p,
+                          "{\"type\":\"handover\",\"event_id\":\"5b0f8f0e-2f43-4c53-9d0b-"
+                          "8b1f6a1e0c1a\",\"occurred_at\":\"2026-03-03T14:00:00+01:00\","
+                          "\"district\":\"farsta\",\"personnummer\":\"" PNR_A "\","
+                          "\"handover_id\":\"7e0d1c2b-0000-4000-8000-00000000001a\","
+                          "\"placement_id\":\"0c8e2f7a-93a4-4d55-8f51-6e3b8f1a2b11\","
+                          "\"receiving_school_unit\":\"12345678\",\"planned_start_date\":"
+                          "\"2026-03-09\",\"legal_ground\":\"none\",\"contact\":"
+                          "{\"name\":\"A\",\"role\":\"r\",\"phone\":\"1\",\"email\":"
+                          "\"a@example.se\"},\"content\":{\"needs\":\"support in reading\"}}",
+                          &ticket, why, sizeof why),
+        why, "content");
+    assert_non_null(strstr(why, "legal_ground is none"));
+
     /* Content is refused: sealing for the school is not available, and never in clear. */
     assert_refused(
         sams_publish_json(p,

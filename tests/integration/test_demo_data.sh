@@ -54,9 +54,13 @@ while read -r unit; do
     grep -q "^$unit," "$TMP/schools.csv" || fail "school unit $unit is not in schools.csv"
 done <"$TMP/units"
 
-# 5. --with-content: the publisher refuses each handover (exit 2), the rest stays valid.
+# 5. --with-content: the publisher refuses each handover with content (exit 2: no directory to
+# seal with), the rest stays valid. A handover without a legal ground carries no content.
 "$HUBCTL" demo-data --seed 1 --month 2026-03 --with-content >"$TMP/content.jsonl" 2>/dev/null
-handovers=$(grep -c '^{"type":"handover"' "$TMP/content.jsonl")
+handovers=$(grep '^{"type":"handover"' "$TMP/content.jsonl" | grep -c '"content"')
+grep '"legal_ground":"none"' "$TMP/content.jsonl" | grep -q '"content"' &&
+    fail "--with-content gave a handover without a legal ground content"
+grep -q '"legal_ground":"none"' "$TMP/content.jsonl" || fail "no handover without a legal ground"
 rc=0
 "$PUBLISH" --dry-run --config "$TMP/hub.conf" "$TMP/content.jsonl" >/dev/null 2>"$TMP/pub.err" ||
     rc=$?

@@ -6,7 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_cmd python3
 
-sock="$TMP/no \"such\" dir=x 200001012386"
+sock="$TMP/no \"such\" dir=x 200001012384"
 mkdir -p "$sock"
 head -c 32 /dev/urandom >"$TMP/pseudonym.key"
 chmod 600 "$TMP/pseudonym.key"
@@ -24,7 +24,7 @@ for format in json logfmt; do
     HUB_LOG_FORMAT=$format timeout 20 "$HUB_BUILD_DIR/consumers/hub-readmodel" --config "$TMP/hub.conf" \
         2>"$TMP/$format.log" || rc=$?
     [[ $rc == 1 ]] || fail "$format: hub-readmodel exited $rc, want 1: $(tail -n 3 "$TMP/$format.log")"
-    ! grep -q 200001012386 "$TMP/$format.log" || fail "$format: a personnummer-like run left the process"
+    ! grep -q 200001012384 "$TMP/$format.log" || fail "$format: a personnummer-like run left the process"
     python3 - "$format" "$TMP/$format.log" "$sock" <<'PY' || fail "$format: a line does not parse back"
 import json, sys
 
@@ -88,7 +88,7 @@ with open(path, encoding='utf-8') as f:
         records.append(json.loads(line) if fmt == 'json' else logfmt(line))
 errors = [r for r in records if r.get('level') == 'error']
 assert errors, 'no error record'
-want = sock.replace('200001012386', '[redacted]**')
+want = sock.replace('200001012384', '[redacted]**')
 assert any(want in r.get('error', '') for r in errors), f'the socket path is not in the error: {errors}'
 for r in records:
     for k in ('ts', 'level', 'prog', 'msg'):

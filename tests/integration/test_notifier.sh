@@ -61,10 +61,19 @@ WID1=$(psql_hub -c "select id from hub.notifier_outbox where handover_id = '$H1'
 [[ $(recv_count B "True") == 0 ]] || fail "school B was contacted"
 
 # --- 2. no legal ground: withheld, nothing sent --------------------------------------------
-out=$(notify_tool handover --config "$TMP/hub.conf" --school "$A" --legal-ground none \
-    --sealed-file "$TMP/sealed.bin") || fail "publish failed"
+out=$(notify_tool handover --config "$TMP/hub.conf" --school "$A" --legal-ground none) ||
+    fail "publish failed"
 H0=$(sed -n 's/.*handover_id=\([^ ]*\).*/\1/p' <<<"$out")
 wait_sql 30 "select state || ':' || (body is null) from hub.notifier_outbox where handover_id = '$H0'" "withheld:true"
+# ... and sealed content without a legal ground never leaves the district (issue 14): such a
+# handover is dead-lettered (no_legal_ground, value withheld), not even recorded as withheld.
+out=$(notify_tool handover --config "$TMP/hub.conf" --school "$A" --legal-ground none \
+    --sealed-file "$TMP/sealed.bin") || fail "publish failed"
+HN=$(sed -n 's/.*handover_id=\([^ ]*\).*/\1/p' <<<"$out")
+wait_for 30 bash -c "kcat -C -b '$(<"$HUB_BROKER_BOOTSTRAP_FILE")' -t dlq.notifier -o beginning -e -q -f '%h\n' 2>/dev/null | grep -q 'hub.reason=no_legal_ground'" ||
+    fail "a handover with content and legal_ground none is not in dlq.notifier"
+[[ $(psql_hub -c "select count(*) from hub.notifier_outbox where handover_id = '$HN'") == 0 ]] ||
+    fail "a handover with content and legal_ground none reached the outbox"
 
 # --- 3. no endpoint: failed at once --------------------------------------------------------
 HC=$(notify_tool handover --config "$TMP/hub.conf" --school "$C" | sed -n 's/.*handover_id=\([^ ]*\).*/\1/p')

@@ -168,10 +168,10 @@ bad_case bad_json_bare_number 'not valid JSON: ' \
 # jansson quotes the input near an error; not even the last four digits may come through.
 ! grep -qF -- "-${A:8}" "$TMP/err" || fail "bad_json_bare_number: part of the number was printed"
 bad_case not_an_object 'not a JSON object' '["placement"]'
-bad_case unknown_type "type: 'placment' is not one of" "$(placement 03 "$A" '' | sed 's/"placement"/"placment"/')"
+bad_case unknown_type "type: not one of" "$(placement 03 "$A" '' | sed 's/"placement"/"placment"/')"
 bad_case missing_field 'start_date: required' "$(placement 03 "$A" '' | sed 's/"start_date":"2026-03-02",//')"
-bad_case unknown_field 'start_datum: unknown field' "$(placement 03 "$A" ',"start_datum":"2026-03-02"')"
-bad_case unknown_contact_field 'contact.mobile: unknown field' \
+bad_case unknown_field 'member 12: unknown field (the fields are type, event_id' "$(placement 03 "$A" ',"start_datum":"2026-03-02"')"
+bad_case unknown_contact_field 'contact: member 5: unknown field (the fields are name, role' \
     "$(handover 03 "$A" '' | sed 's/"email":"anna@example.se"/&,"mobile":"070"/')"
 bad_case bad_uuid 'event_id: ' "$(placement 03 "$A" '' | sed "s/${EV}03/${EV}0/")"
 bad_case bad_placement_uuid 'placement_id: ' "$(placement 03 "$A" '' | sed "s/$PL/${PL:0:35}g/")"
@@ -192,7 +192,7 @@ bad_case end_before_start 'end_date: ' \
     "$(placement 03 "$A" ',"end_date":"2026-03-01"' | sed 's/"started"/"ended"/')"
 bad_case ended_without_end_date 'end_date: required when action is ended' \
     "$(placement 03 "$A" '' | sed 's/"started"/"ended"/')"
-bad_case bad_action "action: 'stopped' is not one of" "$(placement 03 "$A" '' | sed 's/"started"/"stopped"/')"
+bad_case bad_action "action: not one of" "$(placement 03 "$A" '' | sed 's/"started"/"stopped"/')"
 bad_case school_change_string 'school_change: ' "$(placement 03 "$A" '' | sed 's/"school_change":true/"school_change":"yes"/')"
 bad_case bad_skolenhetskod 'school_unit: ' "$(school_start 03 "$A" 1234567)"
 bad_case skolenhetskod_letters 'school_unit: ' "$(school_start 03 "$A" 1234567A)"
@@ -202,8 +202,31 @@ bad_case handover_no_contact 'contact: required' \
     "$(handover 03 "$A" '' | sed "s/,\"contact\":$CONTACT//")"
 bad_case contact_change_empty_scope 'school_units: ' "$(contact_change 03 '"school_units":[],"placements":[]')"
 bad_case contact_change_no_scope 'school_units: ' "$(contact_change 03 '"placements":[]' | sed 's/"placements":\[\],//')"
-bad_case contact_change_personnummer 'personnummer: unknown field' \
+bad_case contact_change_personnummer 'member 8: unknown field' \
     "$(contact_change 03 "\"school_units\":[\"12345678\"],\"personnummer\":\"$A\"")"
+# What every consumer refuses (hub/domain/event_valid.h) is refused before it is sent, not
+# published to be dead-lettered: a date the read model cannot hold.
+bad_case start_date_before_1900 'event: start_date: outside 1900..9999' \
+    "$(placement 03 "$B" '' | sed 's/"start_date":"2026-03-02"/"start_date":"1850-03-02"/')"
+
+# Issue 14: errors never echo a value, even one that hides a number behind letters; the forms
+# file above lists the bare numbers, so an echo of "x<number>" would be caught by no_personnummer.
+bad_case type_echo "type: not one of" "$(placement 03 "$A" '' | sed "s/\"placement\"/\"x$A\"/")"
+bad_case action_echo "action: not one of" "$(placement 03 "$A" '' | sed "s/\"started\"/\"pnr$A_DASH\"/")"
+bad_case field_name_echo 'member 12: unknown field' "$(placement 03 "$A" ",\"x$A\":1")"
+bad_case district_echo 'district: ' "$(placement 03 "$A" '' | sed "s/\"farsta\"/\"d$A\"/")"
+# ... and a personnummer in a free-text field is refused, naming the field.
+bad_case identity_in_contact_name 'contact.name: holds a personnummer' \
+    "$(handover 03 "$A" '' | sed "s/Anna Handläggare/Kalle Anka $A_DASH/")"
+bad_case identity_joined_to_letters 'contact.role: holds a personnummer' \
+    "$(handover 03 "$A" '' | sed "s/skolsamordnare/pnr$A/")"
+bad_case identity_in_new_contact 'new_contact.email: holds a personnummer' \
+    "$(contact_change 03 '"school_units":["12345678"]' | sed "s/anna@example.se/k${A:2}@example.se/2")"
+bad_case identity_in_phone 'contact.phone: holds a personnummer' \
+    "$(handover 03 "$A" '' | sed "s/08-508 000 00/${B:2:6}-${B:8}/")"
+# Content without a legal ground never leaves the district.
+bad_case content_without_ground 'content: legal_ground is none' \
+    "$(handover 03 "$A" ',"content":{"needs":"extra support in reading"}' | sed 's/"consent_guardian"/"none"/')"
 
 # A line that starts with a NUL byte is invalid, not blank: never skipped silently.
 {

@@ -34,14 +34,16 @@ A3=00000000-0000-4000-8000-0000000000a3
 A4=00000000-0000-4000-8000-0000000000a4
 expect "select count(*) from hub.placements" 4
 # a1: form and basis of the most recent event; first school start is the earliest (03-12): 10 days
-expect "select action, legal_basis, placement_form, start_date, end_date, district, birth_year, legal_sex, placement_municipality from hub.placements where placement_id='$A1'" \
-    "changed|LVU|hvb|2026-03-02||farsta|2015|female|0138"
+expect "select action, legal_basis, placement_form, start_date, end_date, district, age_group, legal_sex, placement_municipality from hub.placements where placement_id='$A1'" \
+    "changed|LVU|hvb|2026-03-02||farsta|6-12|female|0138"
 expect "select school_unit, school_start_date, days_to_school_start from hub.placement_first_school_start where placement_id='$A1'" \
     "12345678|2026-03-12|10"
 # a2: `ended` stays, the earlier `changed` that arrived later does not overwrite it; school start
-# before the placement start counts as 0 days; samordningsnummer: born 2014, male
-expect "select action, placement_form, end_date, birth_year, legal_sex from hub.placements where placement_id='$A2'" \
-    "ended|sis|2026-03-25|2014|male"
+# before the placement start counts as 0 days; samordningsnummer: born 2014 (age group 6-12), male
+expect "select action, placement_form, end_date, age_group, legal_sex from hub.placements where placement_id='$A2'" \
+    "ended|sis|2026-03-25|6-12|male"
+# issue 14: the read model keeps the age group at placement start, never the birth year
+expect "select count(*) from hub.placements where birth_year is not null" 0
 expect "select days_to_school_start from hub.placement_first_school_start where placement_id='$A2'" "0"
 # a3: no school start yet
 expect "select coalesce(days_to_school_start::text, 'none') from hub.placement_first_school_start where placement_id='$A3'" "none"

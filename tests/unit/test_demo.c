@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <openssl/rand.h>
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -459,8 +461,7 @@ static void test_demo_passes_the_publish_validator(void **state)
     uint8_t key[32];
     hub_pseudonym_t *ps = NULL;
     struct hub_error err = {0};
-    for (size_t i = 0; i < sizeof key; i++)
-        key[i] = (uint8_t)(i * 7 + 1);
+    assert_int_equal(RAND_bytes(key, sizeof key), 1); /* a counter would be refused as weak */
     assert_int_equal(hub_pseudonym_new_from_bytes(key, sizeof key, &ps, &err), 0);
     struct hub_input_ctx ctx = {districts, ps, false};
     struct hub_demo_options o = opts(3, 2026, 3, 0);

@@ -105,7 +105,9 @@ static void test_directory_reports_every_problem_with_line_and_column(void **sta
         "99018007,Http,kommunal,0180,http://school.example/hook,,,\n" /* 10 */
         "99018008,\"Efter\"x,kommunal,0180,,,,\n"                     /* 11 */
         "99018009,Fel utf8 \xc3(,kommunal,0180,,,,\n"                 /* 12 */
-        "99018010, Mellanslag,kommunal,0180,,,,\n";                   /* 13 */
+        "99018010, Mellanslag,kommunal,0180,,,,\n"                    /* 13 */
+        /* issue 14: the host is other-host; "localhost:80" is a user name and password */
+        "99018011,Ssrf,kommunal,0180,http://localhost:80@other-host/,,,\n"; /* 14 */
     static const char *const want[] = {
         "s.csv:3: skolenhetskod: '9901800' is not 8 digits",
         "s.csv:4: name: empty",
@@ -121,11 +123,13 @@ static void test_directory_reports_every_problem_with_line_and_column(void **sta
         "s.csv:8: name: a quote inside an unquoted field (quote the whole field and double the "
         "quote)",
         "s.csv:9: name: contains a control character (a line break, tab or NUL)",
-        "s.csv:10: webhook_url: http:// is allowed only for localhost, 127.0.0.1 and [::1] "
-        "(tests); a school's endpoint is https://",
+        "s.csv:10: webhook_url: http:// is allowed only for a loopback host (tests); a school's "
+        "endpoint is https://",
         "s.csv:11: name: text after the closing quote",
         "s.csv:12: name: not valid UTF-8",
         "s.csv:13: name: begins or ends with a space",
+        "s.csv:14: webhook_url: a user name or password before the host ('user@host') is not "
+        "allowed",
     };
     struct problems p;
     struct hub_error err = {0};
@@ -138,7 +142,7 @@ static void test_directory_reports_every_problem_with_line_and_column(void **sta
     assert_int_equal(p.n, sizeof want / sizeof want[0]);
     assert_int_equal(err.code, HUB_EINVAL);
     assert_non_null(strstr(err.msg, want[0]));
-    assert_non_null(strstr(err.msg, "(and 15 more problems)"));
+    assert_non_null(strstr(err.msg, "(and 16 more problems)"));
 
     /* without a callback the first problem is still in err */
     FILE *f = fmemopen((void *)csv, strlen(csv), "rb");

@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <inttypes.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,8 @@
 static void test_scrub_redacts_every_personnummer_form(void **state)
 {
     (void)state;
-    const char *forms[] = {"200001012386", "20000101-2386", "0001012386",
-                           "000101-2386",  "000101+2386",   "200001612381"};
+    const char *forms[] = {"200001012384", "20000101-2384", "0001012384",
+                           "000101-2384",  "000101+2384",   "200001612381"};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         char line[128];
         snprintf(line, sizeof line, "child=%s next", forms[i]);
@@ -29,10 +31,39 @@ static void test_scrub_redacts_every_personnummer_form(void **state)
     }
 }
 
+/* Finding (issue 14): a number joined to letters slipped through ("pnr201503122382"). */
+static void test_scrub_redacts_personnummer_joined_to_letters(void **state)
+{
+    (void)state;
+    const char *lines[] = {"why=pnr201503122382", "type: 'x201503122382' is not one of",
+                           "k=ab20150312-2382cd", "name=KalleAnka150312-2382x",
+                           "child=ab200001012384cd"};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "%s", lines[i]);
+        assert_int_equal(hub_log_scrub(line), 1);
+        assert_null(strstr(line, "2382"));
+        assert_null(strstr(line, "2384"));
+        assert_non_null(strstr(line, "[redacted]"));
+    }
+}
+
+/* The check digit keeps numbers that only look like a date: a wrong check digit, a longer run. */
+static void test_scrub_keeps_numbers_with_a_wrong_check_digit(void **state)
+{
+    (void)state;
+    char line[] = "n=201503122383 m=x1503122381y ms=1767225600123 o=2015031223820";
+    char copy[sizeof line];
+    memcpy(copy, line, sizeof line);
+    assert_int_equal(hub_log_scrub(line), 0);
+    assert_string_equal(line, copy);
+}
+
 static void test_scrub_keeps_hex_pseudonyms_offsets_and_times(void **state)
 {
     (void)state;
-    char line[] = "child=ab200001012386cd offset=123456 ts=2026-11-26T04:10:00.123Z "
+    char line[] = "child=7f3c2a10e45b9d0c1f6a8b7e2d3c4b5a6f7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c "
+                  "offset=123456 ts=2026-11-26T04:10:00.123Z "
                   "ms=1767225600123 id=7f3c2a10-0000-4000-8000-000000000001";
     char copy[sizeof line];
     memcpy(copy, line, sizeof line);
@@ -49,7 +80,7 @@ static void test_log_json_mode_makes_members_and_scrubs(void **state)
     hub_log_set_stream(f);
     hub_log_setup("test", HUB_LOG_INFO, HUB_LOG_JSON);
     hub_log(HUB_LOG_WARN, "bad \"line\"", "file=%s line=%d why=\"%s\"", "a.jsonl", 12,
-            "pnr 200001012386 wrong");
+            "pnr 200001012384 wrong");
     hub_log(HUB_LOG_DEBUG, "hidden", NULL);
     fclose(f);
     hub_log_set_stream(NULL);
@@ -209,7 +240,7 @@ static void log_hostile_record(void)
 {
     hub_log(HUB_LOG_ERROR, "connect \"failed\"",
             "error=\"%s\" path=%s n=%d empty=%s eq=%s bad=%s nl=%s pct=%s back=\"%s\" %s", PG_ERROR,
-            "/tmp/a b=c\\d\"e", 42, "", "a=b", "\xff\xc3(ok\xe2\x82", "line1\n200001012386 x",
+            "/tmp/a b=c\\d\"e", 42, "", "a=b", "\xff\xc3(ok\xe2\x82", "line1\n200001012384 x",
             "100%s %d", "\\\"", "first=true");
 }
 
@@ -258,7 +289,7 @@ static void test_log_logfmt_parses_back_whatever_the_values(void **state)
     assert_non_null(nl);
     assert_string_equal(nl + 1, ""); /* one record, one line */
     *nl = '\0';
-    assert_null(strstr(buf, "200001012386"));
+    assert_null(strstr(buf, "200001012384"));
     assert_int_equal(logfmt_parse(buf, &ps), 0);
     check_hostile_pairs(&ps);
     free(buf);
@@ -273,7 +304,7 @@ static void test_log_json_parses_back_whatever_the_values(void **state)
     assert_non_null(nl);
     assert_string_equal(nl + 1, "");
     *nl = '\0';
-    assert_null(strstr(buf, "200001012386"));
+    assert_null(strstr(buf, "200001012384"));
     assert_int_equal(json_parse(buf, &ps), 0);
     check_hostile_pairs(&ps);
     free(buf);
@@ -311,10 +342,49 @@ static void test_log_json_keeps_header_and_cuts_on_characters(void **state)
     free(buf);
 }
 
+static void log_every_conversion(void)
+{
+    hub_log(HUB_LOG_INFO, "m",
+            "a=%zu b=%lld c=%" PRId64 " d=%ld e=%u f=%c g=%.*s h=%% i=%5d j=%x k=%s l=%.1f "
+            "m=%hhd n=%-3s| o=%zd p=\"%s and %d\"",
+            (size_t)18446744073709551615u, -9000000000000000000LL, INT64_C(-42), -7L, 4000000000u,
+            'Q', 3, "abcdef", -12, 255, "last", 2.25, (signed char)-5, "x", (ssize_t)-3, "two", 2);
+}
+
+/* Every conversion takes exactly its own argument: a wrong va_arg would garble every field after
+ * it. The values come back as printf would write them. */
+static void test_log_formats_each_conversion_like_printf(void **state)
+{
+    (void)state;
+    struct pairs ps;
+    char *buf = capture(HUB_LOG_LOGFMT, log_every_conversion);
+    *strchr(buf, '\n') = '\0';
+    assert_int_equal(logfmt_parse(buf, &ps), 0);
+    assert_string_equal(pair(&ps, "a"), "18446744073709551615");
+    assert_string_equal(pair(&ps, "b"), "-9000000000000000000");
+    assert_string_equal(pair(&ps, "c"), "-42");
+    assert_string_equal(pair(&ps, "d"), "-7");
+    assert_string_equal(pair(&ps, "e"), "4000000000");
+    assert_string_equal(pair(&ps, "f"), "Q");
+    assert_string_equal(pair(&ps, "g"), "abc");
+    assert_string_equal(pair(&ps, "h"), "%");
+    assert_string_equal(pair(&ps, "i"), "  -12");
+    assert_string_equal(pair(&ps, "j"), "ff");
+    assert_string_equal(pair(&ps, "k"), "last");
+    assert_string_equal(pair(&ps, "l"), "2.2");
+    assert_string_equal(pair(&ps, "m"), "-5");
+    assert_string_equal(pair(&ps, "n"), "x  |");
+    assert_string_equal(pair(&ps, "o"), "-3");
+    assert_string_equal(pair(&ps, "p"), "two and 2");
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scrub_redacts_every_personnummer_form),
+        cmocka_unit_test(test_scrub_redacts_personnummer_joined_to_letters),
+        cmocka_unit_test(test_scrub_keeps_numbers_with_a_wrong_check_digit),
         cmocka_unit_test(test_scrub_keeps_hex_pseudonyms_offsets_and_times),
         cmocka_unit_test(test_log_json_mode_makes_members_and_scrubs),
         cmocka_unit_test(test_log_logfmt_line_has_level_and_program),
@@ -322,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_log_logfmt_parses_back_whatever_the_values),
         cmocka_unit_test(test_log_json_parses_back_whatever_the_values),
         cmocka_unit_test(test_log_json_keeps_header_and_cuts_on_characters),
+        cmocka_unit_test(test_log_formats_each_conversion_like_printf),
     };
     return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

@@ -222,6 +222,41 @@ static void test_pnr_rejects_null_input(void **state)
     assert_int_equal(err.code, HUB_EPNR_FORMAT);
 }
 
+/* The shared detector finds every written form, inside free text and joined to letters. */
+static void test_pnr_find_locates_numbers_in_free_text(void **state)
+{
+    (void)state;
+    struct {
+        const char *text;
+        size_t at, n;
+    } cases[] = {
+        {"Kalle Anka 20150312-2382", 11, 13}, {"pnr201503122382", 3, 12},
+        {"150312-2382 ringer", 0, 11},        {"x1503122382", 1, 10},
+        {"tel 150312+2382.", 4, 11},          {"samordning 200001612381", 11, 12},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t at = 99, n = 99;
+        assert_true(hub_pnr_find(cases[i].text, strlen(cases[i].text), &at, &n));
+        assert_int_equal(at, cases[i].at);
+        assert_int_equal(n, cases[i].n);
+    }
+}
+
+static void test_pnr_find_ignores_look_alikes(void **state)
+{
+    (void)state;
+    const char *texts[] = {"20150312-2383",    /* wrong check digit */
+                           "2015031223820",    /* part of a longer digit run */
+                           "08-123 456 78",    /* a phone number */
+                           "2015-03-12 23:82", /* a date and a time */
+                           "201513122382",     /* month 13 */
+                           "Anna Svensson",    "", "123456789"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        assert_false(hub_pnr_find(texts[i], strlen(texts[i]), NULL, NULL));
+    /* the length bounds the search: the number beyond it is not read */
+    assert_false(hub_pnr_find("ab 201503122382", 8, NULL, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +283,8 @@ int main(void)
         cmocka_unit_test(test_pnr_rejects_letters),
         cmocka_unit_test(test_pnr_rejects_bad_separator_position),
         cmocka_unit_test(test_pnr_rejects_null_input),
+        cmocka_unit_test(test_pnr_find_locates_numbers_in_free_text),
+        cmocka_unit_test(test_pnr_find_ignores_look_alikes),
     };
     return cmocka_run_group_tests_name("pnr", tests, NULL, NULL);
 }

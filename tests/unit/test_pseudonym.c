@@ -19,22 +19,25 @@
 #include "hub/domain/pnr.h"
 #include "hub/crypto/pseudonym.h"
 #include "hub/crypto/secret.h"
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
-/* 32-byte test key 00 01 02 ... 1f. */
-static const uint8_t test_key[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
-                                     11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
-                                     22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+/* 32-byte test key: SHA-256 of "sams-hub pseudonym test key" (a counter such as 00 01 02 … is
+ * refused as too weak, see test_pseudonym_refuses_weak_keys). */
+static const uint8_t test_key[32] = {
+    0x61, 0x94, 0x7f, 0x88, 0x10, 0x4e, 0x01, 0xa0, 0xb2, 0xaa, 0x56, 0x3f, 0x77, 0x4a, 0xed, 0xef,
+    0xa8, 0x62, 0xa0, 0xb5, 0xa3, 0x0b, 0x84, 0x66, 0x4b, 0x09, 0x70, 0xab, 0x0b, 0xb7, 0x46, 0xba};
 
 /*
  * Known answers, computed at development time with
  *   printf %s 200001012384 | openssl dgst -sha256 -mac HMAC \
- *     -macopt hexkey:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+ *     -macopt hexkey:61947f88104e01a0b2aa563f774aedefa862a0b5a30b84664b0970ab0bb746ba
  * and likewise for 190001012384.
  */
 static const char pseudonym_200001012384[] =
-    "158ac159668b73ebf82f432582c79b089c8f9f86b03046138ed178cc855fcdc6";
+    "1f6281a61087c3bdd68229ae2da8e39f74a3d5dd511c1ecc5f0277e04c8c3eca";
 static const char pseudonym_190001012384[] =
-    "490e512511fb2359f740efbf9b2a3d40e5732a30530c678889137af74814dca9";
+    "ee338b44f35729bcd6ef7e275cac99653f53456629477b28b19a0902cac8d70c";
 
 static const struct hub_date today = {2026, 3, 1};
 
@@ -190,6 +193,62 @@ static void test_pseudonym_refuses_short_key_bytes(void **state)
     assert_int_equal(hub_pseudonym_new_from_bytes(NULL, 0, &ps, &err), HUB_ECONFIG_VALUE);
 }
 
+/* Issue 14: a key of 32 zero bytes or 32 'a's was accepted. Weak keys are refused, for bytes and
+ * for key files alike, and the message never shows a byte of the key. */
+static void test_pseudonym_refuses_weak_keys(void **state)
+{
+    (void)state;
+    uint8_t weak[6][32];
+    memset(weak[0], 0, 32);   /* 32 zero bytes */
+    memset(weak[1], 'a', 32); /* 32 'a's */
+    for (size_t i = 0; i < 32; i++) {
+        weak[2][i] = (uint8_t)i;                     /* a counter 00 01 02 … */
+        weak[3][i] = (uint8_t)(i * 7 + 1);           /* any arithmetic sequence */
+        weak[4][i] = test_key[i % 16];               /* a random block, twice */
+        weak[5][i] = (uint8_t) "0123456789"[i % 10]; /* a short pattern that does not divide 32 */
+    }
+    for (size_t k = 0; k < 6; k++) {
+        hub_pseudonym_t *ps = NULL;
+        struct hub_error err = {0};
+        assert_int_equal(hub_pseudonym_new_from_bytes(weak[k], 32, &ps, &err), HUB_ECONFIG_VALUE);
+        assert_null(ps);
+        assert_non_null(strstr(err.msg, "pseudonym key: the key "));
+    }
+    /* the strength check alone: a key typed from few distinct characters */
+    struct hub_error err = {0};
+    const char *pass = "abbaabababbbaabaabbbabaababbabab"; /* no pattern, two characters */
+    assert_int_equal(hub_secret_check_strength((const uint8_t *)pass, strlen(pass), &err),
+                     HUB_ECONFIG_VALUE);
+    assert_non_null(strstr(err.msg, "too little entropy"));
+    assert_int_equal(hub_secret_check_strength(weak[1], 32, &err), HUB_ECONFIG_VALUE);
+    assert_non_null(strstr(err.msg, "repeats a 1-byte pattern"));
+}
+
+/* What deploy/run.sh and the tests make (head -c 32 /dev/urandom), and the hex or base64 text of
+ * random bytes, passes: 2,000 fresh keys of each kind. */
+static void test_pseudonym_accepts_random_keys(void **state)
+{
+    (void)state;
+    static const char hex[] = "0123456789abcdef";
+    for (int n = 0; n < 2000; n++) {
+        uint8_t raw[32];
+        char text[65];
+        struct hub_error err = {0};
+        assert_int_equal(RAND_bytes(raw, sizeof raw), 1);
+        if (hub_secret_check_strength(raw, sizeof raw, &err) != 0)
+            fail_msg("a random key was refused: %s", err.msg);
+        for (size_t i = 0; i < sizeof raw; i++) {
+            text[2 * i] = hex[raw[i] >> 4];
+            text[2 * i + 1] = hex[raw[i] & 15];
+        }
+        if (hub_secret_check_strength((const uint8_t *)text, 64, &err) != 0)
+            fail_msg("the hex text of a random key was refused: %s", err.msg);
+        assert_int_equal(EVP_EncodeBlock((unsigned char *)text, raw, sizeof raw), 44);
+        if (hub_secret_check_strength((const uint8_t *)text, 44, &err) != 0)
+            fail_msg("the base64 text of a random key was refused: %s", err.msg);
+    }
+}
+
 /* Writes `len` bytes to a new temp file with `mode`; path in `path` (caller unlinks). */
 static void write_key_file(char path[64], const void *data, size_t len, mode_t mode)
 {
@@ -285,6 +344,15 @@ static void test_pseudonym_refuses_empty_and_short_key_files(void **state)
     assert_int_equal(rc, HUB_ECONFIG_VALUE);
     assert_non_null(strstr(err.msg, "31 bytes"));
     assert_null(ps);
+
+    /* 32 'a's in a file: refused, the file named */
+    write_key_file(path, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 32, 0600);
+    rc = hub_pseudonym_load_key(path, &ps, &err);
+    unlink(path);
+    assert_int_equal(rc, HUB_ECONFIG_VALUE);
+    assert_non_null(strstr(err.msg, path));
+    assert_non_null(strstr(err.msg, "repeats a 1-byte pattern"));
+    assert_null(ps);
 }
 
 static void test_pseudonym_missing_key_file_is_eio(void **state)
@@ -343,6 +411,8 @@ int main(void)
         cmocka_unit_test(test_pseudonym_same_person_10_and_12_digit_forms_agree),
         cmocka_unit_test(test_pseudonym_refuses_unparsed_pnr),
         cmocka_unit_test(test_pseudonym_refuses_short_key_bytes),
+        cmocka_unit_test(test_pseudonym_refuses_weak_keys),
+        cmocka_unit_test(test_pseudonym_accepts_random_keys),
         cmocka_unit_test(test_pseudonym_loads_key_file_with_mode_0600),
         cmocka_unit_test(test_pseudonym_refuses_key_file_readable_by_others),
         cmocka_unit_test(test_pseudonym_refuses_symlink_to_readable_key_file),
