@@ -46,7 +46,7 @@ PY
 HID=$("$HUB_PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["handover_id"])' "$TMP/h.jsonl")
 PID=$("$HUB_PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["placement_id"])' "$TMP/h.jsonl")
 
-kafka_conf "$TMP/nt.conf" hub-notifier "hub.notifier.listen=127.0.0.1:0" \
+kafka_conf "$TMP/nt.conf" hub-notifier "hub.notifier.listen=127.0.0.1:0" "hub.notifier.allow_ranges=127.0.0.0/8" \
     "hub.notifier.listen_port_file=$TMP/notifier.port" "hub.notifier.allow_http=true" \
     "hub.notifier.poll_ms=100" "hub.notifier.timeout_s=30"
 start_notifier "$TMP/nt.conf" 1

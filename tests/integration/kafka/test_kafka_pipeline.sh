@@ -113,7 +113,7 @@ A=$((96000000 + RANDOM % 100000))
 new_secret A
 start_receiver A
 add_school "$A" "http://127.0.0.1:${RECV_PORT[A]}/hooks/sams" "$TMP/A.secret"
-kafka_conf "$TMP/nt.conf" hub-notifier "hub.notifier.listen=127.0.0.1:0" \
+kafka_conf "$TMP/nt.conf" hub-notifier "hub.notifier.listen=127.0.0.1:0" "hub.notifier.allow_ranges=127.0.0.0/8" \
     "hub.notifier.listen_port_file=$TMP/notifier.port" "hub.notifier.allow_http=true" \
     "hub.notifier.poll_ms=100" "hub.notifier.backoff_base_ms=200" "hub.notifier.backoff_max_s=1" \
     "hub.notifier.timeout_s=5" "hub.notifier.lease_s=60" "hub.consumer.batch_wait_ms=10"
