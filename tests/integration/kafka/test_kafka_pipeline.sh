@@ -55,12 +55,12 @@ A3=00000000-0000-4000-8000-0000000000a3
 A4=00000000-0000-4000-8000-0000000000a4
 OURS="placement_id in ('$A1','$A2','$A3','$A4')"
 expect "select count(*) from hub.placements where $OURS" 4
-expect "select action, legal_basis, placement_form, start_date, end_date, district, birth_year, legal_sex, placement_municipality from hub.placements where placement_id='$A1'" \
-    "changed|LVU|hvb|2026-03-02||farsta|2015|female|0138"
+expect "select action, legal_basis, placement_form, start_date, end_date, district, age_group, legal_sex, placement_municipality from hub.placements where placement_id='$A1'" \
+    "changed|LVU|hvb|2026-03-02||farsta|6-12|female|0138"
 expect "select school_unit, school_start_date, days_to_school_start from hub.placement_first_school_start where placement_id='$A1'" \
     "12345678|2026-03-12|10"
-expect "select action, placement_form, end_date, birth_year, legal_sex from hub.placements where placement_id='$A2'" \
-    "ended|sis|2026-03-25|2014|male"
+expect "select action, placement_form, end_date, age_group, legal_sex from hub.placements where placement_id='$A2'" \
+    "ended|sis|2026-03-25|6-12|male"
 expect "select days_to_school_start from hub.placement_first_school_start where placement_id='$A2'" "0"
 expect "select coalesce(days_to_school_start::text, 'none') from hub.placement_first_school_start where placement_id='$A3'" "none"
 expect "select days_to_school_start from hub.placement_first_school_start where placement_id='$A4'" "5"
