@@ -2,7 +2,15 @@
 # run.sh — the hub's main job on the embedded defaults: one command, end to end.
 #
 #   deploy/run.sh [--month YYYY-MM] [--seed N] [--children-per-district N] [--keep-running]
+#                 [--kafka]
 #   deploy/run.sh down          stop what --keep-running left up
+#
+# --kafka: the same job on a real three-broker Kafka cluster on 127.0.0.1 instead of the dev broker
+# (deploy/kafka-local.sh in <state>/kafka: KRaft, TLS, SCRAM-SHA-512, the ACLs of
+# deploy/kafka/cluster.table; needs Java, and Maven once), every program as its own user: each
+# district publishes its events as district-<code>, hub-readmodel, hub-notifier, hub-stats and
+# the directory import (hub-directory) as themselves. A cluster already running in
+# KAFKA_LOCAL_STATE is used (and left running); else one is started in <state>/kafka and stopped.
 #
 # Installs what is missing, builds, starts a local PostgreSQL (<repo>/.state/pg) and the embedded
 # dev broker, migrates, imports a demo school directory (municipal and independent schools, some
@@ -26,11 +34,16 @@ month=$(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m)
 seed=1
 per_district=40
 keep=0
+kafka=0
+# --kafka: a cluster already running in KAFKA_LOCAL_STATE (deploy/kafka-local.sh) is used and left
+# running; otherwise one is started in <state>/kafka and stopped at the end.
+KAFKA_STATE=${KAFKA_LOCAL_STATE:-$STATE/kafka}
+kafka_started=0
 
 say() { printf 'run: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-usage() { sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,23s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 stop_pidfile() { # NAME: SIGTERM the process in $RUN/NAME.pid and wait for it
     local f=$RUN/$1.pid pid
@@ -47,6 +60,9 @@ stop_pidfile() { # NAME: SIGTERM the process in $RUN/NAME.pid and wait for it
 down() {
     local p
     for p in notifier readmodel schools broker; do stop_pidfile "$p"; done
+    if ((kafka_started)); then
+        bash "$SCRIPT_DIR/kafka-local.sh" stop --state "$KAFKA_STATE" >/dev/null 2>&1 || true
+    fi
     bash "$SCRIPT_DIR/pg.sh" stop "$STATE/pg" >/dev/null 2>&1 || true
 }
 
@@ -63,6 +79,7 @@ while (($#)); do
     --seed) seed=$2; shift ;;
     --children-per-district) per_district=$2; shift ;;
     --keep-running) keep=1 ;;
+    --kafka) kafka=1 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument '$1'" ;;
     esac
@@ -95,14 +112,28 @@ bash "$SCRIPT_DIR/pg.sh" start "$STATE/pg" >"$STATE/logs/pg.log" 2>&1 ||
     die "PostgreSQL did not start: $(tail -n 3 "$STATE/logs/pg.log")"
 eval "$(bash "$SCRIPT_DIR/pg.sh" env "$STATE/pg")"
 
-say "4/10 dev broker"
-rm -f "$RUN/bootstrap"
-"$BUILD/deploy/hubctl" broker --bootstrap-file "$RUN/bootstrap" >"$STATE/logs/broker.out" \
-    2>"$STATE/logs/broker.log" &
-echo $! >"$RUN/broker.pid"
-for _ in $(seq 1 150); do [[ -s $RUN/bootstrap ]] && break; sleep 0.1; done
-[[ -s $RUN/bootstrap ]] || die "the dev broker did not start: $(tail -n 3 "$STATE/logs/broker.log")"
-say "    $(head -n 1 "$STATE/logs/broker.out") (in memory)"
+if ((kafka)); then
+    say "4/10 Kafka: three KRaft brokers with TLS, SCRAM and the table's ACLs ($KAFKA_STATE)"
+    if bash "$SCRIPT_DIR/kafka-local.sh" status --state "$KAFKA_STATE" >/dev/null 2>&1 &&
+        [[ -n ${KAFKA_LOCAL_STATE:-} ]]; then
+        say "    using the cluster running there (left running)"
+    else
+        kafka_started=1
+        bash "$SCRIPT_DIR/kafka-local.sh" start --state "$KAFKA_STATE" >"$STATE/logs/kafka.out" \
+            2>"$STATE/logs/kafka.log" || die "the Kafka cluster did not start: $(tail -n 3 "$STATE/logs/kafka.log")"
+        say "    $(grep 'started in' "$STATE/logs/kafka.log" | sed 's/^kafka-local: //')"
+    fi
+    say "    bootstrap $(sed -n 's/^KAFKA_LOCAL_BOOTSTRAP=//p' "$KAFKA_STATE/env")"
+else
+    say "4/10 dev broker"
+    rm -f "$RUN/bootstrap"
+    "$BUILD/deploy/hubctl" broker --bootstrap-file "$RUN/bootstrap" >"$STATE/logs/broker.out" \
+        2>"$STATE/logs/broker.log" &
+    echo $! >"$RUN/broker.pid"
+    for _ in $(seq 1 150); do [[ -s $RUN/bootstrap ]] && break; sleep 0.1; done
+    [[ -s $RUN/bootstrap ]] || die "the dev broker did not start: $(tail -n 3 "$STATE/logs/broker.log")"
+    say "    $(head -n 1 "$STATE/logs/broker.out") (in memory)"
+fi
 
 # Configuration: one properties file; the pseudonym key is made once and kept (mode 0600).
 if [[ ! -s $STATE/secrets/pseudonym.key ]]; then
@@ -128,6 +159,18 @@ pg.user=$PGUSER
 kafka.session.timeout.ms=6000
 kafka.heartbeat.interval.ms=500
 CONF
+
+# The config a program runs with: hub.conf, plus on the real cluster its own user's client
+# properties (bootstrap, SASL_SSL, SCRAM user and password, CA) from deploy/kafka-local.sh.
+conf_for() { # PRINCIPAL: prints the config file's path
+    if ((kafka)); then
+        mkdir -p "$STATE/conf"
+        (umask 077 && cat "$CONF" "$KAFKA_STATE/clients/$1.conf" >"$STATE/conf/$1.conf")
+        printf '%s\n' "$STATE/conf/$1.conf"
+    else
+        printf '%s\n' "$CONF"
+    fi
+}
 
 say "5/10 migrate"
 "$BUILD/deploy/hubctl" migrate --config "$CONF" 2>>"$STATE/logs/migrate.log" >&2 ||
@@ -175,7 +218,7 @@ hub.notifier.allow_ranges=127.0.0.0/8
 hub.notifier.listen=127.0.0.1:0
 hub.notifier.listen_port_file=$RUN/receipts.port
 CONF
-"$BUILD/deploy/hubctl" schools import --config "$CONF" "$SCHOOLS/directory.csv" \
+"$BUILD/deploy/hubctl" schools import --config "$(conf_for hub-directory)" "$SCHOOLS/directory.csv" \
     >>"$STATE/logs/schools.log" 2>&1 || die "schools import: $(tail -n 3 "$STATE/logs/schools.log")"
 nschools=$(awk 'END {print NR - 1}' "$SCHOOLS/directory.csv")
 say "    $nschools schools ($(awk -F, 'NR > 1 && $3 == "fristående"' "$SCHOOLS/directory.csv" | wc -l) fristående, $(awk -F, 'NR > 1 && $4 != "0180"' "$SCHOOLS/directory.csv" | wc -l) outside Stockholm) at http://127.0.0.1:$port/schools/<skolenhetskod>"
@@ -185,16 +228,28 @@ say "7/10 consumers: hub-readmodel, hub-notifier"
 : >"$STATE/logs/notifier.log"
 # --rebuild: the broker is new and empty, so offsets stored by an earlier run mean nothing; the
 # notifier's offsets likewise, while its outbox keeps every notification it ever made.
-"$BUILD/consumers/hub-readmodel" --config "$CONF" --rebuild >>"$STATE/logs/readmodel.log" 2>&1 &
+"$BUILD/consumers/hub-readmodel" --config "$(conf_for hub-readmodel)" --rebuild >>"$STATE/logs/readmodel.log" 2>&1 &
 echo $! >"$RUN/readmodel.pid"
 psql -X -q -c "delete from hub.consumer_offsets where group_id = 'hub-notifier'" >/dev/null
-"$BUILD/consumers/hub-notifier" --config "$CONF" >>"$STATE/logs/notifier.log" 2>&1 &
+"$BUILD/consumers/hub-notifier" --config "$(conf_for hub-notifier)" >>"$STATE/logs/notifier.log" 2>&1 &
 echo $! >"$RUN/notifier.pid"
 
 say "8/10 publish $month (seed $seed), signed, content sealed"
-"$BUILD/producers/hub-publish" --config "$CONF" "$EVENTS" 2>"$STATE/logs/publish.log" ||
-    die "hub-publish failed: $(tail -n 5 "$STATE/logs/publish.log")"
-say "    $(tail -n 1 "$STATE/logs/publish.log")"
+if ((kafka)); then
+    # each district publishes its own events as its own user
+    : >"$STATE/logs/publish.log"
+    for d in $(grep -o '"district":"[^"]*"' "$EVENTS" | cut -d'"' -f4 | sort -u); do
+        grep -F "\"district\":\"$d\"" "$EVENTS" >"$STATE/demo/events-$month.$d.jsonl"
+        "$BUILD/producers/hub-publish" --config "$(conf_for "district-$d")" \
+            "$STATE/demo/events-$month.$d.jsonl" 2>>"$STATE/logs/publish.log" ||
+            die "hub-publish failed for $d (as district-$d): $(tail -n 5 "$STATE/logs/publish.log")"
+    done
+    say "    $(grep -c . "$EVENTS") events acknowledged, $(grep -o '"district":"[^"]*"' "$EVENTS" | sort -u | wc -l) districts each as its own user"
+else
+    "$BUILD/producers/hub-publish" --config "$CONF" "$EVENTS" 2>"$STATE/logs/publish.log" ||
+        die "hub-publish failed: $(tail -n 5 "$STATE/logs/publish.log")"
+    say "    $(tail -n 1 "$STATE/logs/publish.log")"
+fi
 total=$(grep -c . "$EVENTS")
 handovers=$(grep -c '"type":"handover"' "$EVENTS" || true)
 
@@ -220,7 +275,7 @@ done
 echo >&2
 
 say "10/10 statistics: hub-stats publishes $month, hubctl report writes it"
-"$BUILD/consumers/hub-stats" --config "$CONF" --publish "$month" >>"$STATE/logs/stats.log" 2>&1 ||
+"$BUILD/consumers/hub-stats" --config "$(conf_for hub-stats)" --publish "$month" >>"$STATE/logs/stats.log" 2>&1 ||
     die "hub-stats failed: $(tail -n 3 "$STATE/logs/stats.log")"
 mkdir -p "$STATE/reports"
 for fmt in csv html json; do

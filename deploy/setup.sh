@@ -13,6 +13,7 @@ PACKAGES=(
     kcat python3 python3-confluent-kafka python3-avro python3-cryptography curl time
     libmicrohttpd-dev chromium fonts-dejavu-core
     systemd python3-yaml openssl file dpkg-dev
+    openjdk-17-jre-headless maven
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }

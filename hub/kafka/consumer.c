@@ -893,6 +893,15 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
         if (rc == HUB_EPG_CONNECT)
             (void)c->h.reconnect(c->h.ud, err);
     }
+    /* Every pending message's partition was revoked while the batch waited out the outage (seen
+     * on a real cluster when brokers return): no batch is left to prove the outage over, so
+     * resume now. Left paused, the partitions assigned next would stay paused for good; if the
+     * outage goes on, the next batch pauses them again. */
+    if (c->db_down) {
+        c->db_down = false;
+        set_paused(c, false);
+        hub_log(HUB_LOG_INFO, "batch revoked while retrying; partitions resumed", NULL);
+    }
     return 0;
 }
 

@@ -6,8 +6,12 @@
 #    event topics kept forever, school-directory compacted, DLQs 30 days; every command carries
 #    --bootstrap-server and --command-config.
 # 2. ACLs, per principal: a district writes the four event topics and reads nothing; hub-readmodel
-#    cannot write an event topic; each consumer writes only its DLQ / output topic and reads its
-#    own group; ended districts have no user.
+#    cannot write an event topic; ended districts have no user. What each hub program may read and
+#    write is derived from its code, not written down a second time here: the topics it subscribes
+#    to (the array it hands hub_consumer_new), its dead-letter topic (dlq.<name> of that call) and
+#    the topics its modules produce to (hub_config_topic(cfg, HUB_TOPIC_...)); its Read and Write
+#    topic ACLs must be exactly those, and its group its own. (An earlier hand-written list here
+#    agreed with a table that left hub-notifier without Read on contact-change-events.)
 # 3. strimzi/*.yaml parse (python3-yaml), are what gen-strimzi.sh makes of the table (no drift),
 #    and hold exactly the topics and ACLs of the dry run — also with a topic prefix.
 # 4. Real mode against stub kafka-*.sh tools: runs the commands in order, stops at the first
@@ -67,18 +71,18 @@ for line in open(sys.argv[1]):
     if not w or w[0] != "kafka-acls.sh":
         continue
     assert "--add" in w and w[w.index("--allow-host") + 1] == "*", line
-    principal = w[w.index("--allow-principal") + 1]
-    assert principal.startswith("User:"), line
-    ops = [w[i + 1] for i, x in enumerate(w) if x == "--operation"]
-    if "--topic" in w:
-        res = "topic " + w[w.index("--topic") + 1]
-    elif "--group" in w:
-        res = "group " + w[w.index("--group") + 1]
-    else:
-        assert "--cluster" in w, line
-        res = "cluster kafka-cluster"
-    for op in ops:
-        print(principal[5:], op, res)
+    values = lambda opt: [w[i + 1] for i, x in enumerate(w) if x == opt]
+    principals = values("--allow-principal")
+    assert principals and all(p.startswith("User:") for p in principals), line
+    res = ["topic " + t for t in values("--topic")] + ["group " + g for g in values("--group")]
+    if "--cluster" in w:
+        res.append("cluster kafka-cluster")
+    assert res, line
+    # kafka-acls.sh grants every operation to every principal on every resource of the command
+    for p in principals:
+        for op in values("--operation"):
+            for r in res:
+                print(p[5:], op, r)
 PY
 acl() { grep -E -- "$1" "$TMP/acls.txt" || true; }
 [[ -n $(acl '^district-bromma Write topic placement-events$') ]] || fail "district-bromma cannot write placement-events"
@@ -96,24 +100,74 @@ n_current=$(awk -F, 'NR > 1 && $4 == "" {n++} END {print n}' "$HUB_SOURCE_DIR/sc
 ((n_districts == n_current)) || fail "$n_districts district users, but $n_current current districts"
 [[ -z $(acl '^district-norrmalm ') ]] || fail "an ended district (norrmalm) still has a user"
 
-# What each consumer may write (besides IdempotentWrite on the cluster) and must read.
-check_consumer() {
-    local who=$1 writes=$2 reads=$3 got
-    got=$(acl "^$who Write topic " | awk '{print $4}' | sort | tr '\n' ' ')
-    [[ $got == "$writes" ]] || fail "$who writes '$got', expected '$writes'"
-    for t in $reads; do
-        [[ -n $(acl "^$who Read topic $t\$") ]] || fail "$who cannot read $t"
-    done
-    [[ -n $(acl "^$who Read group $who\$") ]] || fail "$who cannot use its consumer group $who"
-    got=$(acl "^$who [^ ]+ group " | awk '{print $4}' | sort -u | tr '\n' ' ')
-    [[ $got == "$who " ]] || fail "$who has ACLs on other groups: $got"
-    [[ -z $(acl "^$who (All|Alter|Delete|Create|AlterConfigs) ") ]] || fail "$who may administer something"
+# What each hub program reads and writes, from its code: "PRINCIPAL read|write TOPIC" lines.
+python3 - "$HUB_SOURCE_DIR/hub" >"$TMP/uses.txt" 2>"$TMP/uses.err" <<'PY' ||
+import os, re, sys
+
+root = sys.argv[1]
+src = {}
+for d, _, files in os.walk(root):
+    for f in files:
+        if f.endswith((".c", ".h")):
+            src[f] = open(os.path.join(d, f)).read()
+topic = dict(re.findall(r'#define\s+(HUB_TOPIC_[A-Z_]+)\s+"([^"]+)"', src["kafka.h"]))
+assert "HUB_TOPIC_HANDOVER" in topic, "no HUB_TOPIC_* in kafka.h"
+
+def produced(text):
+    return {topic[m] for m in re.findall(r"hub_config_topic\(\s*cfg,\s*(HUB_TOPIC_[A-Z_]+)", text)}
+
+# principal -> (the module calling hub_consumer_new, other modules it links for producing)
+programs = {
+    "hub-readmodel": (["readmodel.c"], []),
+    "hub-notifier": (["notifier.c"], [f for f in src if f.startswith("notify_") and f.endswith(".c")]),
+    "hub-stats": ([], ["stats_publish.c"]),
+    "hub-directory": ([], ["directory.c"]),
 }
-check_consumer hub-readmodel "dlq.readmodel " "${EVENT_TOPICS[*]} handover-receipts"
-check_consumer hub-notifier "dlq.notifier handover-receipts " "handover-events school-directory"
-# hub-stats computes from the read model: it writes its figures and reads nothing from Kafka
-got=$(acl "^hub-stats Write topic " | awk '{print $4}' | sort | tr '\n' ' ')
-[[ $got == "monthly-stats " ]] || fail "hub-stats writes '$got', expected 'monthly-stats '"
+for principal, (consumers, producers) in sorted(programs.items()):
+    reads, writes = set(), set()
+    for f in consumers:
+        text = src[f]
+        m = re.search(r'hub_consumer_new\(\s*cfg,\s*"([a-z]+)",\s*[^,]+,\s*([a-z_]+)', text)
+        assert m, "%s: no hub_consumer_new(cfg, \"name\", group, topics, ...) call" % f
+        name, array = m.groups()
+        init = re.search(r"\b%s\[\]\s*=\s*\{([^}]*)\}" % array, text)
+        assert init, "%s: cannot find the initializer of %s[]" % (f, array)
+        names = re.findall(r"HUB_TOPIC_[A-Z_]+", init.group(1))
+        assert names, "%s: %s[] names no HUB_TOPIC_*" % (f, array)
+        reads |= {topic[n] for n in names}
+        writes.add("dlq." + name)
+        writes |= produced(text)
+    for f in producers:
+        writes |= produced(src[f])
+    assert reads or writes, principal
+    for t in sorted(reads):
+        print(principal, "read", t)
+    for t in sorted(writes):
+        print(principal, "write", t)
+PY
+    fail "cannot derive the programs' topics from hub/: $(cat "$TMP/uses.err")"
+grep -q '^hub-notifier read contact-change-events$' "$TMP/uses.txt" ||
+    fail "deriving from the code: hub-notifier does not seem to subscribe to contact-change-events: $(cat "$TMP/uses.txt")"
+
+# The table gives each program exactly the topics its code uses, and only its own group.
+for who in $(awk '{print $1}' "$TMP/uses.txt" | sort -u); do
+    for rw in read write; do
+        want=$(awk -v w="$who" -v rw="$rw" '$1 == w && $2 == rw {print $3}' "$TMP/uses.txt" | sort | tr '\n' ' ')
+        op=Read
+        [[ $rw == write ]] && op=Write
+        got=$(acl "^$who $op topic " | awk '{print $4}' | sort -u | tr '\n' ' ')
+        [[ $got == "$want" ]] || fail "$who: $op ACLs on '$got', but its code ${rw}s '$want'"
+        for t in $want; do
+            [[ -n $(acl "^$who Describe topic $t\$") ]] || fail "$who cannot describe $t (it ${rw}s it)"
+        done
+    done
+    if grep -q "^$who read " "$TMP/uses.txt"; then
+        [[ -n $(acl "^$who Read group $who\$") ]] || fail "$who cannot use its consumer group $who"
+    fi
+    got=$(acl "^$who [^ ]+ group " | awk '{print $4}' | sort -u | tr '\n' ' ')
+    [[ -z $got || $got == "$who " ]] || fail "$who has ACLs on other groups: $got"
+    [[ -z $(acl "^$who (All|Alter|Delete|Create|AlterConfigs) ") ]] || fail "$who may administer something"
+done
 [[ -z $(acl "^hub-stats (Read|All) ") ]] || fail "hub-stats may read something: $(acl '^hub-stats Read ')"
 for t in "${EVENT_TOPICS[@]}"; do
     [[ -z $(acl "^hub-readmodel Write topic $t\$") ]] || fail "hub-readmodel can write $t"
@@ -151,16 +205,14 @@ for line in open(cmds):
         want_topics[w[w.index("--topic") + 1]] = (
             int(w[w.index("--partitions") + 1]), int(w[w.index("--replication-factor") + 1]), cfg)
     elif w[0] == "kafka-acls.sh":
-        p = w[w.index("--allow-principal") + 1][len("User:"):]
-        if "--topic" in w:
-            res = ("topic", w[w.index("--topic") + 1])
-        elif "--group" in w:
-            res = ("group", w[w.index("--group") + 1])
-        else:
-            res = ("cluster", None)
-        for i, x in enumerate(w):
-            if x == "--operation":
-                want_acls.add((p,) + res + (w[i + 1],))
+        values = lambda opt: [w[i + 1] for i, x in enumerate(w) if x == opt]
+        res = [("topic", t) for t in values("--topic")] + [("group", g) for g in values("--group")]
+        if "--cluster" in w:
+            res.append(("cluster", None))
+        for p in values("--allow-principal"):
+            for r in res:
+                for op in values("--operation"):
+                    want_acls.add((p[len("User:"):],) + r + (op,))
 
 def text(v):  # YAML turned -1 into an int and false into a bool; the CLI has strings
     return str(v).lower() if isinstance(v, bool) else str(v)
