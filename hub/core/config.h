@@ -3,9 +3,10 @@
  *
  * Keys `kafka.*` go to librdkafka verbatim (prefix removed), `pg.*` form the libpq conninfo
  * (prefix removed; a key that is not one of libpq's connection keywords, PQconndefaults(), is
- * refused at load with HUB_ECONFIG_UNKNOWN), `hub.*` are ours and must appear in the key table in config.c, which holds
- * each key's type, default and documentation (the `--help-config` listing and the README come from
- * it). Lines are `key=value` (whitespace around both trimmed), `#` or `!` starts a comment line.
+ * refused at load with HUB_ECONFIG_UNKNOWN), `hub.*` are ours and must appear in the key table in
+ * config.c, which holds each key's type, default and documentation (the `--help-config` listing and
+ * the README come from it). Lines are `key=value` (whitespace around both trimmed), `#` or `!`
+ * starts a comment line.
  *
  * The environment overrides the file: HUB_KAFKA_<KEY> → kafka.<key> ('_' → '.'),
  * HUB_PG_<KEY> → pg.<key> (lowercased), and for hub.* keys HUB_<KEY> with the "hub." dropped,

@@ -55,8 +55,8 @@ const char *hub_topic_of_event(enum hub_event_type t);
 /* Builds a librdkafka configuration for `role` named `client_id` from cfg. kafka.* keys that the
  * linked librdkafka lists as the other role's (session.timeout.ms for a producer, linger.ms for a
  * consumer) are left out, so one shared configuration draws no warning; unknown keys are refused.
- * Errors name the key and where it was set. On success the caller owns *out (rd_kafka_conf_destroy, or hand it to
- * rd_kafka_new). */
+ * Errors name the key and where it was set. On success the caller owns *out (rd_kafka_conf_destroy,
+ * or hand it to rd_kafka_new). */
 int hub_kafka_conf_new(const hub_config_t *cfg, enum hub_kafka_role role, const char *client_id,
                        rd_kafka_conf_t **out, struct hub_error *err) HUB_MUST_CHECK;
 
