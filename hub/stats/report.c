@@ -74,6 +74,8 @@ int hub_report_write_csv(FILE *f, const hub_stats_t *s, const struct hub_report_
                 for (size_t b = 0; b < HUB_STATS_BASES; b++) {
                     struct hub_stats_cell c;
                     struct hub_stats_key key = {p, d, fm, b, 0, 0};
+                    if (!hub_stats_key_published(&key))
+                        continue; /* a district's month: totals only */
                     if (hub_stats_get(s, &key, &c) != 0)
                         return hub_error_set(err, HUB_EINTERNAL, "report: no cell");
                     hub_csv_write_field(f, label, ",");

@@ -105,11 +105,11 @@ static void td_count(FILE *f, const struct hub_stats_cell *c, enum hub_stats_cou
     char t[HUB_REPORT_TEXT_MAX];
     hub_report_count_text(c, which, k, t);
     switch (c->mark[which]) {
-    case HUB_STATS_SMALL:
-        fprintf(f, "<td class=\"small\">&lt;%" PRId64 "</td>", k);
-        break;
     case HUB_STATS_HIDDEN:
         fputs("<td class=\"hidden\">x</td>", f);
+        break;
+    case HUB_STATS_NOT_PUBLISHED:
+        fputs("<td class=\"na\">·</td>", f);
         break;
     default:
         fprintf(f, "<td>%s</td>", t);
@@ -121,7 +121,10 @@ static void td_days(FILE *f, const struct hub_stats_cell *c, bool median, bool p
 {
     char t[HUB_REPORT_TEXT_MAX];
     bool shown = c->days_mark == HUB_STATS_SHOWN;
-    const char *cls = c->days_mark == HUB_STATS_BASE_SMALL ? " class=\"na\"" : "";
+    const char *cls =
+        c->days_mark == HUB_STATS_DAYS_WITHHELD || c->days_mark == HUB_STATS_NOT_PUBLISHED
+            ? " class=\"na\""
+            : "";
     if (median) {
         hub_report_median_text(c->days_median_x10, ',', t);
         fprintf(f, "<td%s>%s</td>", cls, shown ? t : "–");
@@ -272,8 +275,8 @@ static int write_chart(FILE *f, const hub_stats_t *s, const struct hub_report_sc
         if (c->days_mark != HUB_STATS_SHOWN) {
             fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#777\" font-style=\"italic\">%s</text>\n",
                     CHART_LABEL_W + 6, y + 19,
-                    c->days_mark == HUB_STATS_BASE_SMALL ? "visas inte – för få har börjat skolan"
-                                                         : "ingen skolstart");
+                    c->days_mark == HUB_STATS_DAYS_WITHHELD ? "visas inte – skyddar små tal"
+                                                            : "ingen skolstart");
             continue;
         }
         int w90 = (int)(c->days_p90 * CHART_BAR_W / top);
@@ -504,14 +507,22 @@ int hub_report_write_html(FILE *f, const hub_stats_t *s, const struct hub_report
           "har börjat skolan inom så många dagar). Streckad linje: gränsen för lång väntan.</p>\n",
           f);
 
+    bool month = hub_stats_period_kind(sc->period) == HUB_STATS_MONTH;
     fprintf(f, "<h2>Per placeringsform – %s</h2>\n", title);
+    if (month)
+        fputs("<p class=\"key\">En månad redovisas per placeringsform, kön och ålder bara för "
+              "hela staden: i en stadsdel är de flesta av de talen under gränsen och skulle ändå "
+              "döljas. Stadsdelarnas fördelning finns i tertial- och årsrapporterna.</p>\n",
+              f);
     for (size_t i = 0; i < nd; i++) {
         size_t d = ds[(i + nd - 1) % nd]; /* the city (last in ds) first */
+        if (month && d != 0)
+            continue;
         if (write_forms(f, s, sc, d) != 0)
             goto bad;
     }
     fprintf(f, "<h2>Kön och ålder – %s</h2>\n", title);
-    if (write_sex_age(f, s, sc, sc->district == SIZE_MAX ? 0 : sc->district) != 0)
+    if (write_sex_age(f, s, sc, sc->district == SIZE_MAX || month ? 0 : sc->district) != 0)
         goto bad;
     if (hub_stats_period_kind(sc->period) != HUB_STATS_MONTH &&
         write_periods(f, s, sc, sc->district == SIZE_MAX ? 0 : sc->district) != 0)

@@ -46,6 +46,8 @@ static int add_measures(json_t *row, const struct hub_stats_cell *c, int64_t k)
             continue;
         }
         hub_report_count_text(c, which, k, why);
+        if (c->mark[which] == HUB_STATS_NOT_PUBLISHED)
+            snprintf(why, sizeof why, "not published");
         rc = set(row, name, json_null());
         if (rc == 0)
             rc = set(hidden, name, json_string(why));
@@ -62,11 +64,11 @@ static int add_measures(json_t *row, const struct hub_stats_cell *c, int64_t k)
             rc = set(row, "days_p90", json_null());
         if (rc == 0)
             rc = set(row, "days_max", json_null());
-        if (rc == 0 && c->days_mark == HUB_STATS_BASE_SMALL) {
-            if (c->mark[HUB_STATS_SCHOOL_STARTED] == HUB_STATS_HIDDEN)
-                snprintf(why, sizeof why, "base x");
-            else
-                snprintf(why, sizeof why, "base<%lld", (long long)k);
+        if (rc == 0 &&
+            (c->days_mark == HUB_STATS_DAYS_WITHHELD || c->days_mark == HUB_STATS_NOT_PUBLISHED)) {
+            /* one reason whatever the cause, like the counts' one symbol */
+            snprintf(why, sizeof why, "%s",
+                     c->days_mark == HUB_STATS_NOT_PUBLISHED ? "not published" : "x");
             for (size_t i = 0; i < 3 && rc == 0; i++)
                 rc = set(hidden,
                          i == 0   ? "days_median"
@@ -109,6 +111,8 @@ static int add_rows(json_t *rows, json_t *by_sex_age, const hub_stats_t *s,
             for (size_t f = 0; f < HUB_STATS_FORMS; f++) {
                 for (size_t b = 0; b < HUB_STATS_BASES; b++) {
                     struct hub_stats_cell c;
+                    if (!hub_stats_key_published(&(struct hub_stats_key){p, d, f, b, 0, 0}))
+                        continue; /* a district's month: totals only */
                     json_t *row = row_head(s, label, d);
                     /* appended first: from then on the array owns it, also on failure */
                     if (!row || json_array_append_new(rows, row) ||
@@ -122,6 +126,8 @@ static int add_rows(json_t *rows, json_t *by_sex_age, const hub_stats_t *s,
             for (size_t x = 0; x < HUB_STATS_SEXES; x++) {
                 for (size_t a = 0; a < HUB_STATS_AGES; a++) {
                     struct hub_stats_cell c;
+                    if (!hub_stats_key_published(&(struct hub_stats_key){p, d, 0, 0, x, a}))
+                        continue;
                     json_t *row = row_head(s, label, d);
                     if (!row || json_array_append_new(by_sex_age, row) ||
                         hub_stats_get(s, &(struct hub_stats_key){p, d, 0, 0, x, a}, &c) ||

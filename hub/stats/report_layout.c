@@ -34,11 +34,11 @@ void hub_report_count_text(const struct hub_stats_cell *c, enum hub_stats_count 
                            char buf[HUB_REPORT_TEXT_MAX])
 {
     switch (c->mark[which]) {
-    case HUB_STATS_SMALL:
-        snprintf(buf, HUB_REPORT_TEXT_MAX, "<%" PRId64, k);
-        break;
     case HUB_STATS_HIDDEN:
         snprintf(buf, HUB_REPORT_TEXT_MAX, "x");
+        break;
+    case HUB_STATS_NOT_PUBLISHED:
+        buf[0] = '\0';
         break;
     default:
         snprintf(buf, HUB_REPORT_TEXT_MAX, "%" PRId64, c->count[which]);

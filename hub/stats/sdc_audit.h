@@ -79,6 +79,29 @@ bool hub_sdc_audit_is_hidden(const hub_sdc_audit_t *a, size_t cell);
 int hub_sdc_audit_relation(hub_sdc_audit_t *a, size_t n, const size_t *cells, const int *coef,
                            enum hub_sdc_rel rel, int64_t rhs, struct hub_error *err) HUB_MUST_CHECK;
 
+/* A move a reader cannot see, offered as a shortcut: adding t × coef[i] to cells[i] for some t
+ * (often a hypercube of the suppression). At each run the audit finds how far t can go each way
+ * with every relation and range still holding; both ends are tables the reader cannot exclude,
+ * so they widen the known ranges and spare LPs. A move that is not invisible (it changes a shown
+ * cell or an equation) is ignored: moves never make the audit less strict. Copied. */
+int hub_sdc_audit_move(hub_sdc_audit_t *a, size_t n, const size_t *cells, const int *coef,
+                       struct hub_error *err) HUB_MUST_CHECK;
+
+/* A window: cells worth deciding together before the whole component (often the keys of one
+ * hypercube, every measure). In rule mode each run solves, for every window with an undecided
+ * small cell, the LP of the window's hidden cells with every other cell fixed at its true value:
+ * that LP allows fewer tables than the reader's, so whatever range it reaches is reachable and a
+ * cell it decides needs no LP of the whole component. Copied. */
+int hub_sdc_audit_window(hub_sdc_audit_t *a, size_t n, const size_t *cells,
+                         struct hub_error *err) HUB_MUST_CHECK;
+
+/* After a run: the relations that hold `cell` (n of them; owned by the audit, valid until the
+ * next run). */
+const size_t *hub_sdc_audit_cell_relations(const hub_sdc_audit_t *a, size_t cell, size_t *n);
+
+/* Withdraws relation r (e.g. figures that will not be published after all). */
+void hub_sdc_audit_relation_off(hub_sdc_audit_t *a, size_t r);
+
 /* The relations added so far, and the cells of relation r (n of them; owned by the audit, valid
  * until the next hub_sdc_audit_relation). */
 size_t hub_sdc_audit_relation_count(const hub_sdc_audit_t *a);
@@ -89,6 +112,32 @@ const size_t *hub_sdc_audit_relation_cells(const hub_sdc_audit_t *a, size_t r, s
  * in whoever built it), HUB_EINTERNAL when the solver fails, HUB_ENOMEM. */
 int hub_sdc_audit_run(hub_sdc_audit_t *a, int64_t k, enum hub_sdc_mode mode,
                       struct hub_sdc_result *res, struct hub_error *err) HUB_MUST_CHECK;
+
+/* Decides the rule again for the cells with focus[cell] set only (rule mode), after cells were
+ * hidden or relations withdrawn since the last run; other cells keep their earlier ranges (which
+ * can only have widened: hiding a cell or withdrawing a relation takes knowledge away). */
+int hub_sdc_audit_recheck(hub_sdc_audit_t *a, int64_t k, const bool *focus,
+                          struct hub_sdc_result *res, struct hub_error *err) HUB_MUST_CHECK;
+
+/* After a run, for a hidden `cell` that breaks the rule: the relations that bind its range (a
+ * non-zero dual of the LP that widens it: down to 0 when that would pass, else up), at most cap
+ * of them into rels. Relaxing one — hiding one of its shown cells, or withdrawing it — is what
+ * can widen the range. HUB_EINVAL before a run, HUB_EINTERNAL, HUB_ENOMEM. */
+int hub_sdc_audit_blockers(hub_sdc_audit_t *a, size_t cell, int64_t k, size_t *rels, size_t cap,
+                           size_t *n, struct hub_error *err) HUB_MUST_CHECK;
+
+/* The same, supposing the shown cells with supposed[cell] set were hidden too: what would still
+ * bind if they were given up. Hiding a cell found this way and auditing again makes progress
+ * without giving up the supposed ones (e.g. the totals a publication promises to show). */
+int hub_sdc_audit_blockers_supposing(hub_sdc_audit_t *a, size_t cell, int64_t k,
+                                     const bool *supposed, size_t *rels, size_t cap, size_t *n,
+                                     struct hub_error *err) HUB_MUST_CHECK;
+
+/* The same within the first window that holds `cell` (cells outside it fixed at their true
+ * values): cheaper, and relaxing what binds there also widens the reader's range; *n = 0 when
+ * no window holds it. */
+int hub_sdc_audit_blockers_local(hub_sdc_audit_t *a, size_t cell, int64_t k, size_t *rels,
+                                 size_t cap, size_t *n, struct hub_error *err) HUB_MUST_CHECK;
 
 /* After a run: the range derived for `cell` (a shown cell: its value twice). In RULE mode a range
  * is exact only for small cells that fail; others are at least as wide as returned. */

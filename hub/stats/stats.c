@@ -13,6 +13,7 @@
  * know which hidden values could move without making anything negative.
  */
 #include "hub/stats/stats.h"
+#include "hub/stats/stats_internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -23,10 +24,6 @@
 #include "hub/core/date.h"
 #include "hub/pg/pg.h"
 
-#define PUB_PER_PD 41 /* published cells per period and district: 8 × 3 form/basis + 17 sex/age */
-#define COORD_PER_PD (HUB_STATS_FORMS * HUB_STATS_BASES * HUB_STATS_SEXES * HUB_STATS_AGES)
-#define CITY_CODE "all"
-#define CITY_NAME "Hela staden"
 #define YEAR_MIN 1900
 #define YEAR_MAX 9998
 
@@ -45,18 +42,6 @@ static const char STATS_SQL[] =
 
 enum family { FAM_PLACEMENTS, FAM_CHILDREN, FAM_SCHOOL, FAM_OVER, FAM__COUNT };
 
-struct sdist {
-    char code[HUB_DISTRICT_CODE_MAX];
-    char name[HUB_DISTRICT_NAME_MAX];
-    const struct hub_district *ref;
-};
-
-/* Running order statistics of one published cell while rows pass by in order of days. */
-struct days_acc {
-    int64_t seen;
-    int64_t lo, hi, p90, max;
-};
-
 struct row {
     size_t d;
     int month;
@@ -64,18 +49,6 @@ struct row {
     bool change, started;
     int64_t days;
     int64_t child;
-};
-
-struct hub_stats {
-    struct hub_stats_options opt;
-    struct hub_stats_notes notes;
-    struct hub_suppress_report rep;
-    size_t nd, cap_d;
-    struct sdist *dist;
-    bool *in_period;       /* [p * nd + d] */
-    int64_t *count;        /* [coord * HUB_STATS__COUNTS + c], the full cube */
-    struct days_acc *days; /* [pub] */
-    unsigned char *state;  /* [pub * HUB_STATS__COUNTS + c]: enum hub_suppress_state */
 };
 
 static const char *const age_codes[HUB_STATS_AGES] = {"all",   "0-5",   "6-12",
@@ -222,30 +195,23 @@ int hub_stats_period_parse(const char *text, int *year, size_t *period, struct h
 
 /* ---- cube layout ---- */
 
-static size_t coord_of(const hub_stats_t *s, size_t p, size_t d, size_t f, size_t b, size_t x,
-                       size_t a)
-{
-    return ((((p * s->nd + d) * HUB_STATS_FORMS + f) * HUB_STATS_BASES + b) * HUB_STATS_SEXES + x) *
-               HUB_STATS_AGES +
-           a;
-}
-
 bool hub_stats_key_published(const struct hub_stats_key *k)
 {
-    return (k->sex == 0 && k->age == 0) || (k->form == 0 && k->basis == 0);
+    bool in_table = (k->sex == 0 && k->age == 0) || (k->form == 0 && k->basis == 0);
+    bool detail = k->form != 0 || k->basis != 0 || k->sex != 0 || k->age != 0;
+    /* A district's month is published as its totals only: its detail is mostly counts below k
+     * (consumers/STATISTICS.md §5, "Coarser cells"). */
+    return in_table &&
+           !(detail && k->district != 0 && hub_stats_period_kind(k->period) == HUB_STATS_MONTH);
 }
 
-/* Index 0..40 of a published (form, basis, sex, age) within its period and district. */
-static size_t pub_slot(size_t f, size_t b, size_t x, size_t a)
+bool hub_stats_count_published(const struct hub_stats_key *k, enum hub_stats_count c)
 {
-    if (x == 0 && a == 0)
-        return f * HUB_STATS_BASES + b;
-    return HUB_STATS_FORMS * HUB_STATS_BASES + x * HUB_STATS_AGES + a - 1;
-}
-
-static size_t pub_of(const hub_stats_t *s, size_t p, size_t d, size_t slot)
-{
-    return (p * s->nd + d) * PUB_PER_PD + slot;
+    /* The school-start family and distinct children are shown for totals only: in a form, a
+     * legal basis, a sex or an age group they are mostly below k (consumers/STATISTICS.md §5,
+     * "Coarser cells"), and distinct children equal placements there almost everywhere. */
+    bool total = k->form == 0 && k->basis == 0 && k->sex == 0 && k->age == 0;
+    return hub_stats_key_published(k) && (c == HUB_STATS_PLACEMENTS || total);
 }
 
 /* ---- accessors ---- */
@@ -263,6 +229,11 @@ const struct hub_stats_notes *hub_stats_notes_of(const hub_stats_t *s)
 const struct hub_suppress_report *hub_stats_suppression_of(const hub_stats_t *s)
 {
     return &s->rep;
+}
+
+const struct hub_stats_protection *hub_stats_protection_of(const hub_stats_t *s)
+{
+    return &s->prot;
 }
 
 size_t hub_stats_district_count(const hub_stats_t *s)
@@ -310,42 +281,53 @@ static bool key_ok(const hub_stats_t *s, const struct hub_stats_key *k)
            k->age < HUB_STATS_AGES && hub_stats_key_published(k);
 }
 
+/* One symbol for every hidden count: a reader cannot tell a small count from one hidden to
+ * protect it. */
 static enum hub_stats_mark mark_of(unsigned char st)
 {
-    switch (st) {
-    case HUB_SUPPRESS_PRIMARY:
-        return HUB_STATS_SMALL;
-    case HUB_SUPPRESS_SECONDARY:
-        return HUB_STATS_HIDDEN;
-    default:
-        return HUB_STATS_SHOWN;
-    }
+    return st == HUB_SUPPRESS_PRIMARY || st == HUB_SUPPRESS_SECONDARY ? HUB_STATS_HIDDEN
+                                                                      : HUB_STATS_SHOWN;
+}
+
+bool hub_stats_days_shown(const hub_stats_t *s, size_t pub, size_t coord)
+{
+    int64_t started = s->count[coord * HUB_STATS__COUNTS + HUB_STATS_SCHOOL_STARTED];
+    return mark_of(s->state[pub * HUB_STATS__COUNTS + HUB_STATS_SCHOOL_STARTED]) ==
+               HUB_STATS_SHOWN &&
+           started >= s->opt.k && !s->days_hidden[pub];
 }
 
 static void fill_cell(const hub_stats_t *s, const struct hub_stats_key *k, bool protect,
                       struct hub_stats_cell *out)
 {
-    size_t coord = coord_of(s, k->period, k->district, k->form, k->basis, k->sex, k->age);
-    size_t pub = pub_of(s, k->period, k->district, pub_slot(k->form, k->basis, k->sex, k->age));
+    size_t coord = hub_stats_coord(s, k->period, k->district, k->form, k->basis, k->sex, k->age);
+    size_t pub =
+        hub_stats_pub(s, k->period, k->district, hub_stats_slot(k->form, k->basis, k->sex, k->age));
     const int64_t *cnt = &s->count[coord * HUB_STATS__COUNTS];
     const struct days_acc *da = &s->days[pub];
     int64_t started = cnt[HUB_STATS_SCHOOL_STARTED];
 
     memset(out, 0, sizeof *out);
     for (size_t c = 0; c < HUB_STATS__COUNTS; c++) {
-        out->mark[c] = protect ? mark_of(s->state[pub * HUB_STATS__COUNTS + c]) : HUB_STATS_SHOWN;
+        out->mark[c] = !protect ? HUB_STATS_SHOWN
+                       : !hub_stats_count_published(k, (enum hub_stats_count)c)
+                           ? HUB_STATS_NOT_PUBLISHED
+                           : mark_of(s->state[pub * HUB_STATS__COUNTS + c]);
         out->count[c] = out->mark[c] == HUB_STATS_SHOWN ? cnt[c] : 0;
     }
-    /* The days follow their base: when the number of school starts is hidden (<k or x), so are
-     * the days — else "no data" would reveal a hidden 0, and figures would reveal a hidden >= k. */
-    if (protect && out->mark[HUB_STATS_SCHOOL_STARTED] != HUB_STATS_SHOWN)
-        out->days_mark = HUB_STATS_BASE_SMALL;
-    else if (started == 0)
+    /* The days follow their base: when the number of school starts is hidden, so are the days
+     * (else "no data" would reveal a hidden 0, and figures a hidden count of at least k); below
+     * k they are not shown; and the audit withholds them where they would narrow a hidden
+     * over_threshold. */
+    if (!protect)
+        out->days_mark = started == 0 ? HUB_STATS_NO_DATA : HUB_STATS_SHOWN;
+    else if (out->mark[HUB_STATS_SCHOOL_STARTED] == HUB_STATS_NOT_PUBLISHED)
+        out->days_mark = HUB_STATS_NOT_PUBLISHED;
+    else if (out->mark[HUB_STATS_SCHOOL_STARTED] == HUB_STATS_SHOWN && started == 0)
         out->days_mark = HUB_STATS_NO_DATA;
-    else if (protect && started < s->opt.k)
-        out->days_mark = HUB_STATS_BASE_SMALL;
     else
-        out->days_mark = HUB_STATS_SHOWN;
+        out->days_mark =
+            hub_stats_days_shown(s, pub, coord) ? HUB_STATS_SHOWN : HUB_STATS_DAYS_WITHHELD;
     if (out->days_mark == HUB_STATS_SHOWN) {
         out->days_median_x10 = (da->lo + da->hi) * 5;
         out->days_p90 = da->p90;
@@ -364,10 +346,29 @@ int hub_stats_get(const hub_stats_t *s, const struct hub_stats_key *key, struct 
 int hub_stats_get_unprotected(const hub_stats_t *s, const struct hub_stats_key *key,
                               struct hub_stats_cell *out)
 {
-    if (!key_ok(s, key))
+    /* the truth of any cell of the two tables, published or not (a district's month detail) */
+    if (!hub_stats_period_published(s, key->period) || key->district >= s->nd ||
+        key->form >= HUB_STATS_FORMS || key->basis >= HUB_STATS_BASES ||
+        key->sex >= HUB_STATS_SEXES || key->age >= HUB_STATS_AGES ||
+        !((key->sex == 0 && key->age == 0) || (key->form == 0 && key->basis == 0)))
         return HUB_EINVAL;
     fill_cell(s, key, false, out);
     return 0;
+}
+
+/* A cell of a district-month record: a detail the month does not publish for a district reads
+ * as hidden (the record's layout has every cell). */
+static void month_cell(const hub_stats_t *s, const struct hub_stats_key *k,
+                       struct hub_stats_cell *out)
+{
+    if (hub_stats_key_published(k)) {
+        fill_cell(s, k, true, out);
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    for (size_t c = 0; c < HUB_STATS__COUNTS; c++)
+        out->mark[c] = HUB_STATS_HIDDEN;
+    out->days_mark = HUB_STATS_DAYS_WITHHELD;
 }
 
 int hub_stats_district_month(const hub_stats_t *s, size_t d, int month,
@@ -381,11 +382,10 @@ int hub_stats_district_month(const hub_stats_t *s, size_t d, int month,
     out->district_name = s->dist[d].name;
     for (size_t f = 0; f < HUB_STATS_FORMS; f++)
         for (size_t b = 0; b < HUB_STATS_BASES; b++)
-            fill_cell(s, &(struct hub_stats_key){p, d, f, b, 0, 0}, true,
-                      &out->by_form_basis[f][b]);
+            month_cell(s, &(struct hub_stats_key){p, d, f, b, 0, 0}, &out->by_form_basis[f][b]);
     for (size_t x = 0; x < HUB_STATS_SEXES; x++)
         for (size_t a = 0; a < HUB_STATS_AGES; a++)
-            fill_cell(s, &(struct hub_stats_key){p, d, 0, 0, x, a}, true, &out->by_sex_age[x][a]);
+            month_cell(s, &(struct hub_stats_key){p, d, 0, 0, x, a}, &out->by_sex_age[x][a]);
     return 0;
 }
 
@@ -419,8 +419,21 @@ static int add_district(hub_stats_t *s, const char *code, const struct hub_distr
 }
 
 /* The district a placement is counted under (see hub_stats_notes). */
+static const char *map_district_noted(hub_stats_t *s, const hub_districts_t *t, const char *code,
+                                      int32_t start);
+
 static const char *map_district(hub_stats_t *s, const hub_districts_t *t, const char *code,
-                                int32_t start)
+                                int32_t start, bool note)
+{
+    struct hub_stats_notes keep = s->notes;
+    const char *mapped = map_district_noted(s, t, code, start);
+    if (!note)
+        s->notes = keep; /* a row outside the report period: counted, not noted */
+    return mapped;
+}
+
+static const char *map_district_noted(hub_stats_t *s, const hub_districts_t *t, const char *code,
+                                      int32_t start)
 {
     const struct hub_district *ref = hub_districts_find(t, code), *cur;
 
@@ -454,42 +467,35 @@ static int parse_i64(const char *text, int64_t *out)
     return 0;
 }
 
-static int parse_row(hub_stats_t *s, const hub_districts_t *t, const PGresult *res, int i,
-                     struct row *r, struct hub_error *err)
+/* One row of the statistics query as a hub_stats_row; the district points into res. */
+static int parse_row(const PGresult *res, int i, struct hub_stats_row *r, struct hub_error *err)
 {
     int64_t day = 0, v;
-    enum hub_placement_form form;
-    enum hub_legal_basis basis;
-    enum hub_legal_sex sex;
-    struct hub_date date;
 
+    r->district = PQgetvalue(res, i, 0);
     if (parse_i64(PQgetvalue(res, i, 1), &day) != 0 || day < INT32_MIN || day > INT32_MAX)
         return hub_error_set(err, HUB_EINVAL, "statistics query: row %d: bad start date", i);
-    hub_days_to_date((int32_t)day, &date);
-    r->month = date.month;
-    if (hub_placement_form_parse(PQgetvalue(res, i, 2), &form) != 0)
+    r->start_date = (int32_t)day;
+    if (hub_placement_form_parse(PQgetvalue(res, i, 2), &r->form) != 0)
         return hub_error_set(err, HUB_EINVAL,
                              "hub.placements: placement_form '%.40s' is not a known form",
                              PQgetvalue(res, i, 2));
-    r->f = (size_t)form + 1;
-    if (hub_legal_basis_parse(PQgetvalue(res, i, 3), &basis) != 0)
+    if (hub_legal_basis_parse(PQgetvalue(res, i, 3), &r->basis) != 0)
         return hub_error_set(err, HUB_EINVAL,
                              "hub.placements: legal_basis '%.40s' is not SoL or LVU",
                              PQgetvalue(res, i, 3));
-    r->b = (size_t)basis + 1;
-    if (hub_legal_sex_parse(PQgetvalue(res, i, 4), &sex) != 0)
+    if (hub_legal_sex_parse(PQgetvalue(res, i, 4), &r->sex) != 0)
         return hub_error_set(err, HUB_EINVAL,
                              "hub.placements: legal_sex '%.40s' is not female or male",
                              PQgetvalue(res, i, 4));
-    r->x = (size_t)sex + 1;
-    r->a = 0;
+    r->age_group = 0;
     for (size_t a = 1; a < HUB_STATS_AGES; a++)
         if (strcmp(PQgetvalue(res, i, 5), age_codes[a]) == 0)
-            r->a = a;
-    if (r->a == 0)
+            r->age_group = a;
+    if (r->age_group == 0)
         return hub_error_set(err, HUB_EINVAL, "hub.stats_placements: unknown age group '%.20s'",
                              PQgetvalue(res, i, 5));
-    r->change = strcmp(PQgetvalue(res, i, 6), "t") == 0;
+    r->school_change = strcmp(PQgetvalue(res, i, 6), "t") == 0;
     r->started = !PQgetisnull(res, i, 7);
     r->days = 0;
     if (r->started && (parse_i64(PQgetvalue(res, i, 7), &v) != 0 || v < 0))
@@ -498,7 +504,31 @@ static int parse_row(hub_stats_t *s, const hub_districts_t *t, const PGresult *r
         r->days = v;
     if (parse_i64(PQgetvalue(res, i, 8), &r->child) != 0)
         return hub_error_set(err, HUB_EINVAL, "statistics query: row %d: bad child rank", i);
-    const char *code = map_district(s, t, PQgetvalue(res, i, 0), (int32_t)day);
+    return 0;
+}
+
+/* A hub_stats_row into the cube's coordinates. */
+static int place_row(hub_stats_t *s, const hub_districts_t *t, size_t i,
+                     const struct hub_stats_row *in, bool note, struct row *r,
+                     struct hub_error *err)
+{
+    struct hub_date date;
+
+    if ((unsigned)in->form >= HUB_FORM__COUNT || (unsigned)in->basis >= HUB_BASIS__COUNT ||
+        (unsigned)in->sex >= HUB_SEX__COUNT || in->age_group < 1 ||
+        in->age_group >= HUB_STATS_AGES || in->days < 0 || !in->district)
+        return hub_error_set(err, HUB_EINVAL, "statistics: row %zu: a value out of range", i);
+    hub_days_to_date(in->start_date, &date);
+    r->month = date.month;
+    r->f = (size_t)in->form + 1;
+    r->b = (size_t)in->basis + 1;
+    r->x = (size_t)in->sex + 1;
+    r->a = in->age_group;
+    r->change = in->school_change;
+    r->started = in->school_change && in->started;
+    r->days = r->started ? in->days : 0;
+    r->child = in->child;
+    const char *code = map_district(s, t, in->district, in->start_date, note);
     return add_district(s, code, hub_districts_find(t, code), &r->d, err);
 }
 
@@ -523,7 +553,7 @@ static void count_row(hub_stats_t *s, const struct row *r, int64_t *last_child)
                     for (size_t xi = 0; xi < 2; xi++)
                         for (size_t ai = 0; ai < 2; ai++) {
                             size_t coord =
-                                coord_of(s, ps[pi], ds[di], fs[fi], bs[bi], xs[xi], as[ai]);
+                                hub_stats_coord(s, ps[pi], ds[di], fs[fi], bs[bi], xs[xi], as[ai]);
                             int64_t *c = &s->count[coord * HUB_STATS__COUNTS];
                             c[HUB_STATS_PLACEMENTS]++;
                             if (last_child[coord] != r->child) {
@@ -566,10 +596,11 @@ static void rank_row(hub_stats_t *s, const struct row *r)
     for (size_t pi = 0; pi < 3; pi++)
         for (size_t di = 0; di < 2; di++)
             for (size_t j = 0; j < n; j++) {
-                size_t coord =
-                    coord_of(s, ps[pi], ds[di], slot[j][0], slot[j][1], slot[j][2], slot[j][3]);
-                size_t pub = pub_of(s, ps[pi], ds[di],
-                                    pub_slot(slot[j][0], slot[j][1], slot[j][2], slot[j][3]));
+                size_t coord = hub_stats_coord(s, ps[pi], ds[di], slot[j][0], slot[j][1],
+                                               slot[j][2], slot[j][3]);
+                size_t pub =
+                    hub_stats_pub(s, ps[pi], ds[di],
+                                  hub_stats_slot(slot[j][0], slot[j][1], slot[j][2], slot[j][3]));
                 int64_t total = s->count[coord * HUB_STATS__COUNTS + HUB_STATS_SCHOOL_STARTED];
                 struct days_acc *da = &s->days[pub];
                 int64_t rank = ++da->seen;
@@ -606,6 +637,52 @@ static enum hub_stats_count family_count(enum family fam, size_t m)
     }
 }
 
+/* Keeps the hypercubes of one family as moves for the audit (pub * counts + count, sign). */
+static int keep_moves(hub_stats_t *s, const hub_suppress_t *sup, enum family fam, size_t nm,
+                      struct hub_error *err)
+{
+    for (size_t i = 0; i < hub_suppress_cube_count(sup); i++) {
+        const int *sign;
+        size_t n;
+        const size_t *cell = hub_suppress_cube(sup, i, &sign, &n);
+        if (s->nmove + 2 > s->cap_move) {
+            size_t cap = s->cap_move ? 2 * s->cap_move : 1024;
+            size_t *st = realloc(s->move_start, (cap + 1) * sizeof *st);
+            if (!st)
+                return hub_error_set(err, HUB_ENOMEM, "out of memory");
+            s->move_start = st;
+            s->cap_move = cap;
+            if (s->nmove == 0)
+                s->move_start[0] = 0;
+        }
+        if (s->move_nnz + n > s->cap_move_nnz) {
+            size_t cap = s->cap_move_nnz ? 2 * s->cap_move_nnz : 8192;
+            while (cap < s->move_nnz + n)
+                cap *= 2;
+            size_t *c = realloc(s->move_cell, cap * sizeof *c);
+            if (c)
+                s->move_cell = c;
+            int *g = realloc(s->move_sign, cap * sizeof *g);
+            if (g)
+                s->move_sign = g;
+            if (!c || !g)
+                return hub_error_set(err, HUB_ENOMEM, "out of memory");
+            s->cap_move_nnz = cap;
+        }
+        for (size_t j = 0; j < n; j++) {
+            size_t coord = cell[j] / nm, m = cell[j] % nm, rest = coord % COORD_PER_PD;
+            size_t a = rest % HUB_STATS_AGES, x = rest / HUB_STATS_AGES % HUB_STATS_SEXES;
+            size_t b = rest / (HUB_STATS_AGES * HUB_STATS_SEXES) % HUB_STATS_BASES;
+            size_t f = rest / (HUB_STATS_AGES * HUB_STATS_SEXES * HUB_STATS_BASES);
+            size_t pub = coord / COORD_PER_PD * PUB_PER_PD + hub_stats_slot(f, b, x, a);
+            s->move_cell[s->move_nnz] = pub * HUB_STATS__COUNTS + family_count(fam, m);
+            s->move_sign[s->move_nnz++] = sign[j];
+        }
+        s->move_start[++s->nmove] = s->move_nnz;
+    }
+    return 0;
+}
+
 /* Suppresses one family of counts over the full cube and stores the outcome per published cell. */
 static int suppress_family(hub_stats_t *s, enum family fam, struct hub_error *err)
 {
@@ -638,11 +715,14 @@ static int suppress_family(hub_stats_t *s, enum family fam, struct hub_error *er
         size_t f = coord / (HUB_STATS_AGES * HUB_STATS_SEXES * HUB_STATS_BASES) % HUB_STATS_FORMS;
         size_t pd = coord / COORD_PER_PD;
         struct hub_stats_key k = {pd / s->nd, pd % s->nd, f, b, x, a};
-        enum hub_suppress_state st =
-            !hub_stats_key_published(&k) || !hub_stats_period_published(s, k.period)
-                ? HUB_SUPPRESS_UNPUBLISHED
-            : s->in_period[pd] ? HUB_SUPPRESS_PUBLISHED
-                               : HUB_SUPPRESS_FIXED;
+        enum hub_suppress_state st = !hub_stats_count_published(&k, family_count(fam, 0))
+                                         ? HUB_SUPPRESS_UNPUBLISHED
+                                     : s->in_period[pd] ? HUB_SUPPRESS_PUBLISHED
+                                                        : HUB_SUPPRESS_FIXED;
+        if (fam == FAM_PLACEMENTS && st == HUB_SUPPRESS_PUBLISHED && k.district != 0 &&
+            k.form == 0 && k.basis == 0 && k.sex == 0 && k.age == 0 &&
+            s->count[coord * HUB_STATS__COUNTS] >= s->opt.k)
+            hub_suppress_keep(sup, coord); /* a district's total stays shown if at all possible */
         for (size_t m = 0; m < nm; m++)
             hub_suppress_set(sup, coord * nm + m,
                              s->count[coord * HUB_STATS__COUNTS + family_count(fam, m)], st);
@@ -656,7 +736,7 @@ static int suppress_family(hub_stats_t *s, enum family fam, struct hub_error *er
         size_t f = rest / (HUB_STATS_AGES * HUB_STATS_SEXES * HUB_STATS_BASES);
         if (!((x == 0 && a == 0) || (f == 0 && b == 0)))
             continue;
-        size_t pub = pd * PUB_PER_PD + pub_slot(f, b, x, a);
+        size_t pub = pd * PUB_PER_PD + hub_stats_slot(f, b, x, a);
         for (size_t m = 0; m < nm; m++)
             s->state[pub * HUB_STATS__COUNTS + family_count(fam, m)] =
                 (unsigned char)hub_suppress_state(sup, coord * nm + m);
@@ -666,6 +746,7 @@ static int suppress_family(hub_stats_t *s, enum family fam, struct hub_error *er
     s->rep.hypercubes += rep.hypercubes;
     s->rep.interval_fallbacks += rep.interval_fallbacks;
     s->rep.classic_fixes += rep.classic_fixes;
+    rc = keep_moves(s, sup, fam, nm, err);
 out:
     hub_suppress_destroy(sup);
     free(dparent);
@@ -678,7 +759,7 @@ static int fetch(PGconn *conn, const hub_stats_t *s, PGresult **res, struct hub_
     char a[HUB_DATE_ISO_LEN], b[HUB_DATE_ISO_LEN], c[HUB_DATE_ISO_LEN];
 
     *res = NULL;
-    hub_stats_period_range(s->opt.year, s->opt.period, &first, &last);
+    hub_stats_period_range(s->opt.year, 0, &first, &last); /* the year: see build_cube */
     if (s->opt.as_of < last)
         last = s->opt.as_of;
     if (last < first)
@@ -710,35 +791,48 @@ static int check_options(const struct hub_stats_options *o, struct hub_error *er
     return 0;
 }
 
-static int build_cube(hub_stats_t *s, const hub_districts_t *t, PGresult *res,
-                      struct hub_error *err)
+static int build_cube(hub_stats_t *s, const hub_districts_t *t, const struct hub_stats_row *in,
+                      size_t nin, struct hub_error *err)
 {
-    size_t nrows = res ? (size_t)PQntuples(res) : 0;
     struct row *rows = NULL, **started = NULL;
     int64_t *last_child = NULL;
-    size_t nstarted = 0, ncoord;
+    size_t nstarted = 0, ncoord, nrows = 0;
+    int32_t first, last;
     int rc = 0;
 
-    if (nrows && !(rows = calloc(nrows, sizeof *rows)))
+    /* The whole year up to the as-of date: a month, its tertial and its year are protected as
+     * one publication, whichever of them the report shows (a reader holds them all). */
+    hub_stats_period_range(s->opt.year, 0, &first, &last);
+    if (s->opt.as_of < last)
+        last = s->opt.as_of;
+    int32_t rfirst, rlast;
+    hub_stats_period_range(s->opt.year, s->opt.period, &rfirst, &rlast);
+    if (nin && !(rows = calloc(nin, sizeof *rows)))
         return hub_error_set(err, HUB_ENOMEM, "out of memory");
-    for (size_t i = 0; i < nrows; i++) {
-        if ((rc = parse_row(s, t, res, (int)i, &rows[i], err)) != 0)
+    for (size_t i = 0; i < nin; i++) {
+        if (in[i].start_date < first || in[i].start_date > last)
+            continue; /* outside the period or after the as-of date */
+        bool note = in[i].start_date >= rfirst && in[i].start_date <= rlast;
+        if ((rc = place_row(s, t, i, &in[i], note, &rows[nrows], err)) != 0)
             goto out;
-        if (i > 0 && rows[i].child < rows[i - 1].child) {
-            rc = hub_error_set(err, HUB_EINTERNAL, "statistics query: rows not in child order");
+        if (nrows > 0 && rows[nrows].child < rows[nrows - 1].child) {
+            rc = hub_error_set(err, HUB_EINTERNAL, "statistics: rows not in child order");
             goto out;
         }
-        nstarted += rows[i].started;
+        nstarted += rows[nrows].started;
+        s->notes.placements += note;
+        nrows++;
     }
-    s->notes.placements = nrows;
     ncoord = HUB_STATS_PERIODS * s->nd * COORD_PER_PD;
     s->count = calloc(ncoord * HUB_STATS__COUNTS, sizeof *s->count);
     s->days = calloc(HUB_STATS_PERIODS * s->nd * PUB_PER_PD, sizeof *s->days);
     s->state = calloc(HUB_STATS_PERIODS * s->nd * PUB_PER_PD * HUB_STATS__COUNTS, 1);
     s->in_period = calloc(HUB_STATS_PERIODS * s->nd, sizeof *s->in_period);
+    s->days_hidden = calloc(HUB_STATS_PERIODS * s->nd * PUB_PER_PD, sizeof *s->days_hidden);
     last_child = malloc(ncoord * sizeof *last_child);
     started = malloc((nstarted ? nstarted : 1) * sizeof *started);
-    if (!s->count || !s->days || !s->state || !s->in_period || !last_child || !started) {
+    if (!s->count || !s->days || !s->state || !s->in_period || !s->days_hidden || !last_child ||
+        !started) {
         rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
         goto out;
     }
@@ -756,22 +850,24 @@ static int build_cube(hub_stats_t *s, const hub_districts_t *t, PGresult *res,
     /* Which districts belong in which period: valid then (or today, with current districts),
      * or with placements then. */
     for (size_t p = 0; p < HUB_STATS_PERIODS; p++) {
-        int32_t first, last;
-        hub_stats_period_range(s->opt.year, p, &first, &last);
+        int32_t pfirst, plast;
+        hub_stats_period_range(s->opt.year, p, &pfirst, &plast);
         for (size_t d = 0; d < s->nd; d++) {
             const struct hub_district *ref = s->dist[d].ref;
-            bool in = d == 0;
+            bool inp = d == 0;
             if (ref && s->opt.current_districts)
-                in = in || hub_district_valid_on(ref, s->opt.as_of);
+                inp = inp || hub_district_valid_on(ref, s->opt.as_of);
             else if (ref)
-                in = in || (ref->valid_from <= last && ref->valid_to >= first);
-            size_t coord = coord_of(s, p, d, 0, 0, 0, 0);
-            in = in || s->count[coord * HUB_STATS__COUNTS + HUB_STATS_PLACEMENTS] > 0;
-            s->in_period[p * s->nd + d] = in;
+                inp = inp || (ref->valid_from <= plast && ref->valid_to >= pfirst);
+            size_t coord = hub_stats_coord(s, p, d, 0, 0, 0, 0);
+            inp = inp || s->count[coord * HUB_STATS__COUNTS + HUB_STATS_PLACEMENTS] > 0;
+            s->in_period[p * s->nd + d] = inp;
         }
     }
     for (int fam = 0; fam < FAM__COUNT && rc == 0; fam++)
         rc = suppress_family(s, (enum family)fam, err);
+    if (rc == 0)
+        rc = hub_stats_protect(s, err);
 out:
     free(started);
     free(last_child);
@@ -779,11 +875,11 @@ out:
     return rc;
 }
 
-int hub_stats_build(PGconn *conn, const hub_districts_t *districts,
-                    const struct hub_stats_options *opt, hub_stats_t **out, struct hub_error *err)
+/* A cube with the city and the period's districts, nothing counted yet. */
+static int new_cube(const hub_districts_t *districts, const struct hub_stats_options *opt,
+                    hub_stats_t **out, struct hub_error *err)
 {
     hub_stats_t *s = NULL;
-    PGresult *res = NULL;
     int32_t first, last;
     int rc;
 
@@ -805,14 +901,61 @@ int hub_stats_build(PGconn *conn, const hub_districts_t *districts,
         if (in && (rc = add_district(s, d->code, d, NULL, err)) != 0)
             goto fail;
     }
+    *out = s;
+    return 0;
+fail:
+    hub_stats_destroy(s);
+    return rc;
+}
+
+int hub_stats_build_rows(const hub_districts_t *districts, const struct hub_stats_options *opt,
+                         const struct hub_stats_row *rows, size_t n, hub_stats_t **out,
+                         struct hub_error *err)
+{
+    hub_stats_t *s = NULL;
+    int rc;
+
+    *out = NULL;
+    if ((rc = new_cube(districts, opt, &s, err)) != 0)
+        return rc;
+    if ((rc = build_cube(s, districts, rows, n, err)) != 0) {
+        hub_stats_destroy(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int hub_stats_build(PGconn *conn, const hub_districts_t *districts,
+                    const struct hub_stats_options *opt, hub_stats_t **out, struct hub_error *err)
+{
+    hub_stats_t *s = NULL;
+    PGresult *res = NULL;
+    struct hub_stats_row *rows = NULL;
+    size_t n = 0;
+    int rc;
+
+    *out = NULL;
+    if ((rc = new_cube(districts, opt, &s, err)) != 0)
+        return rc;
     if ((rc = fetch(conn, s, &res, err)) != 0)
         goto fail;
-    if ((rc = build_cube(s, districts, res, err)) != 0)
+    n = res ? (size_t)PQntuples(res) : 0;
+    if (n && !(rows = calloc(n, sizeof *rows))) {
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
         goto fail;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((rc = parse_row(res, (int)i, &rows[i], err)) != 0)
+            goto fail;
+    if ((rc = build_cube(s, districts, rows, n, err)) != 0)
+        goto fail;
+    free(rows);
     PQclear(res);
     *out = s;
     return 0;
 fail:
+    free(rows);
     PQclear(res);
     hub_stats_destroy(s);
     return rc;
@@ -827,5 +970,9 @@ void hub_stats_destroy(hub_stats_t *s)
     free(s->count);
     free(s->days);
     free(s->state);
+    free(s->days_hidden);
+    free(s->move_start);
+    free(s->move_cell);
+    free(s->move_sign);
     free(s);
 }

@@ -34,6 +34,7 @@
 #include "hub/domain/district.h"
 #include "hub/core/err.h"
 #include "hub/domain/event.h"
+#include "hub/stats/stats_audit.h"
 #include "hub/stats/suppress.h"
 
 /* Bumped whenever a definition in consumers/STATISTICS.md changes meaning. */
@@ -65,11 +66,15 @@ enum hub_stats_count {
 };
 
 enum hub_stats_mark {
-    HUB_STATS_SHOWN,      /* the value is exact */
-    HUB_STATS_SMALL,      /* a count from 1 to k-1, shown as "<k" */
-    HUB_STATS_HIDDEN,     /* hidden to protect another cell, shown as "x" */
-    HUB_STATS_NO_DATA,    /* days: no school start in the cell */
-    HUB_STATS_BASE_SMALL, /* days: not shown, their base (school starts) is below k or hidden */
+    HUB_STATS_SHOWN,         /* the value is exact */
+    HUB_STATS_HIDDEN,        /* hidden, shown as "x": a count from 1 to k-1 or one hidden to protect
+                                such counts (one symbol, so a reader cannot tell which) */
+    HUB_STATS_NO_DATA,       /* days: no school start in the cell */
+    HUB_STATS_NOT_PUBLISHED, /* not published at this level: the school-start family, distinct
+                                children and the days only for totals (form, basis, sex and age
+                                all) */
+    HUB_STATS_DAYS_WITHHELD, /* days: not shown — their base (school starts) is hidden, or they
+                                would narrow a hidden over_threshold */
 };
 
 struct hub_stats_options {
@@ -115,12 +120,36 @@ int hub_stats_build(PGconn *conn, const hub_districts_t *districts,
                     const struct hub_stats_options *opt, hub_stats_t **out,
                     struct hub_error *err) HUB_MUST_CHECK;
 
+/* One placement as the statistics read it (a row of the query in consumers/STATISTICS.md §6),
+ * for building a cube without a database (tests, benchmarks). */
+struct hub_stats_row {
+    const char *district; /* as recorded; mapped like the query's rows */
+    int32_t start_date;   /* days since 1970-01-01 */
+    enum hub_placement_form form;
+    enum hub_legal_basis basis;
+    enum hub_legal_sex sex;
+    size_t age_group;   /* 1..5: 0-5, 6-12, 13-15, 16-17, 18+ */
+    bool school_change; /* with a change of school */
+    bool started;       /* a first school start on or before the as-of date */
+    int64_t days;       /* days to that school start (>= 0) */
+    int64_t child;      /* the child, as a number; rows in ascending order of it */
+};
+
+/* hub_stats_build over rows instead of the read model. Rows outside the period or after the
+ * as-of date are left out, as the query does. Errors as hub_stats_build, HUB_EINTERNAL for rows
+ * not in order of child. */
+int hub_stats_build_rows(const hub_districts_t *districts, const struct hub_stats_options *opt,
+                         const struct hub_stats_row *rows, size_t n, hub_stats_t **out,
+                         struct hub_error *err) HUB_MUST_CHECK;
+
 void hub_stats_destroy(hub_stats_t *s);
 
 const struct hub_stats_options *hub_stats_options_of(const hub_stats_t *s);
 const struct hub_stats_notes *hub_stats_notes_of(const hub_stats_t *s);
 /* The suppression summed over the four tables (placements, children, school, over threshold). */
 const struct hub_suppress_report *hub_stats_suppression_of(const hub_stats_t *s);
+/* What protection cost (information loss) and what the release audit found. */
+const struct hub_stats_protection *hub_stats_protection_of(const hub_stats_t *s);
 
 /* Districts: index 0 is the city ("all", "Hela staden"); then the districts valid at some day of
  * the period (or, with current_districts, on as_of) in reference-table order, then any other
@@ -151,6 +180,10 @@ int hub_stats_get_unprotected(const hub_stats_t *s, const struct hub_stats_key *
 
 /* True when the key's form, basis, sex and age lie in a published table. */
 bool hub_stats_key_published(const struct hub_stats_key *key);
+
+/* True when count c is published at a published key: placements_started at every one; the
+ * other counts and the days only at totals (form, basis, sex and age all). */
+bool hub_stats_count_published(const struct hub_stats_key *key, enum hub_stats_count c);
 
 /*
  * The unit a statistics consumer publishes (topic monthly-stats, key "<district>|YYYY-MM"): one

@@ -54,9 +54,8 @@ static const char *count_flag(enum hub_stats_mark m, bool *ok)
     switch (m) {
     case HUB_STATS_SHOWN:
         return "shown";
-    case HUB_STATS_SMALL:
-        return "below_k";
     case HUB_STATS_HIDDEN:
+    case HUB_STATS_NOT_PUBLISHED: /* the record has no flag of its own for it */
         return "suppressed";
     default:
         *ok = false;
@@ -71,7 +70,8 @@ static const char *days_flag(enum hub_stats_mark m, bool *ok)
         return "shown";
     case HUB_STATS_NO_DATA:
         return "no_data";
-    case HUB_STATS_BASE_SMALL:
+    case HUB_STATS_DAYS_WITHHELD:
+    case HUB_STATS_NOT_PUBLISHED:
         return "base_below_k";
     default:
         *ok = false;

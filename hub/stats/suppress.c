@@ -28,18 +28,22 @@
  */
 #include "hub/stats/suppress.h"
 
+#include "hub/stats/sdc_audit.h"
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* A new hidden cell costs this much on top of its value: fewer, smaller cells are preferred. */
 #define NEW_CELL_COST 8
-/* ...and a hidden zero this much more: readers know an "x" is 0 or at least k, so a zero next to
- * a small count gives the count away; zeros are complements of last resort. */
+/* ...and a hidden zero this much more: a zero corner cannot go down, so it rarely widens a small
+ * count's range; zeros are complements of last resort. */
 #define ZERO_CELL_COST 40
-/* A hypercube that leaves a primary cell exposed to interval reasoning ("x" is 0 or >= k) costs
- * as much as hiding this many more mid-sized cells: preferred against, but not at any price
- * (the price would be hiding the city totals). */
+/* ...and a cell the caller asked to keep shown (hub_suppress_keep) this much more. */
+#define KEEP_COST 100000
+/* A hypercube whose move leaves the target's range short of the protection rule costs as much as
+ * hiding this many more mid-sized cells: preferred against, but not at any price. The audit of
+ * the whole publication (hub/stats/stats_audit.c) repairs what such a cube leaves. */
 #define INTERVAL_PENALTY (6 * (NEW_CELL_COST + 20))
 #define COST_INVALID INT64_MAX
 /* Rounds of coordinate descent when choosing a hypercube. */
@@ -78,8 +82,13 @@ struct hub_suppress {
     int64_t *value;
     unsigned char *state;
     unsigned char *protected_; /* 1 once a cell lies on an applied hypercube */
-    uint16_t *lines;           /* bit 2d: the cell's line along d as total is fully published;
-                                  bit 2d+1: its line along d as a part is fully published */
+    unsigned char *keep;       /* 1: hide only as a last resort (hub_suppress_keep) */
+    /* the applied hypercubes' published corners: cube i at [cube_start[i], [i+1]) */
+    size_t ncube, cap_cube, cube_nnz, cap_cube_nnz;
+    size_t *cube_start, *cube_cell;
+    int *cube_sign;
+    uint16_t *lines; /* bit 2d: the cell's line along d as total is fully published;
+                        bit 2d+1: its line along d as a part is fully published */
     bool ran;
 };
 
@@ -184,8 +193,9 @@ int hub_suppress_new(size_t ndims, const struct hub_suppress_dim *dims, hub_supp
     s->value = calloc(s->ncells, sizeof *s->value);
     s->state = calloc(s->ncells, 1);
     s->protected_ = calloc(s->ncells, 1);
+    s->keep = calloc(s->ncells, 1);
     s->lines = calloc(s->ncells, sizeof *s->lines);
-    if (!s->value || !s->state || !s->protected_ || !s->lines) {
+    if (!s->value || !s->state || !s->protected_ || !s->keep || !s->lines) {
         rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
         goto fail;
     }
@@ -205,6 +215,10 @@ void hub_suppress_destroy(hub_suppress_t *s)
     free(s->value);
     free(s->state);
     free(s->protected_);
+    free(s->keep);
+    free(s->cube_start);
+    free(s->cube_cell);
+    free(s->cube_sign);
     free(s->lines);
     free(s);
 }
@@ -237,6 +251,12 @@ void hub_suppress_set(hub_suppress_t *s, size_t cell, int64_t value, enum hub_su
 int64_t hub_suppress_value(const hub_suppress_t *s, size_t cell)
 {
     return s->value[cell];
+}
+
+void hub_suppress_keep(hub_suppress_t *s, size_t cell)
+{
+    if (cell < s->ncells)
+        s->keep[cell] = 1;
 }
 
 enum hub_suppress_state hub_suppress_state(const hub_suppress_t *s, size_t cell)
@@ -447,33 +467,41 @@ static size_t gen_patterns(struct sdim *d, size_t c)
 
 /* ---- hypercube evaluation ---- */
 
-/* Whether value v with state st may become v + delta and still agree with what is shown. */
-static bool corner_ok(unsigned char st, int64_t v, int64_t delta, int64_t k)
-{
-    int64_t w = v + delta;
-    if (st == HUB_SUPPRESS_PRIMARY)
-        return w >= 1 && w <= k - 1;
-    return w >= k; /* PUBLISHED (to be SECONDARY) or SECONDARY: the reader knows 0 or >= k */
-}
-
 struct cube_eval {
     int64_t cost;  /* COST_INVALID when not a valid hypercube (or over the bound) */
-    bool interval; /* t = +1 or t = -1 keeps every corner in its known range */
+    bool interval; /* the target keeps the protection rule's range on this hypercube alone */
+    /* How far the move t x (hypercube) can go with every corner staying >= 0, the reader's
+     * knowledge of a hidden cell: t in [-plus, +minus], plus = smallest value on a +1 corner
+     * (the target included), minus = smallest on a -1 corner (UNBOUNDED when none). */
+    int64_t plus, minus;
 };
+
+/* Whether the corner of value v and sign `sign` (the target's is +1) keeps a range that passes
+ * the protection rule when the hypercube moves within [-plus, +minus]. */
+static bool corner_protected(int64_t v, int sign, int64_t plus, int64_t minus, int64_t k)
+{
+    int64_t down = sign > 0 ? plus : minus, up = sign > 0 ? minus : plus;
+    int64_t hi = up == HUB_SDC_UNBOUNDED ? HUB_SDC_UNBOUNDED : v + up;
+    return hub_sdc_audit_rule_holds(v, v - down, hi, k);
+}
 
 /*
  * Evaluates the hypercube made of one pattern per dimension. Invalid when a corner is FIXED or
  * when, along a degenerate dimension, a published corner lies on a fully published line (unless
  * `heuristic`, which only sums costs). Stops early once the cost reaches `bound`.
+ *
+ * The reader knows of a hidden cell only that it is at least 0 (one symbol for every hidden
+ * cell), so the hypercube can move by t as long as no corner goes below 0: the target then
+ * ranges over [v - plus, v + minus], and the cube is "interval-safe" when that range passes the
+ * protection rule (hub_sdc_audit_rule_holds).
  */
 static struct cube_eval evaluate(const hub_suppress_t *s, const struct pattern *const *pat,
-                                 int64_t k, int64_t bound, bool heuristic)
+                                 size_t target, int64_t k, int64_t bound, bool heuristic)
 {
-    struct cube_eval r = {0, true};
+    struct cube_eval r = {0, true, INT64_MAX, HUB_SDC_UNBOUNDED};
     size_t idx[HUB_SUPPRESS_MAX_DIMS] = {0};
     size_t nd = s->ndims;
     uint16_t degenerate = 0;
-    bool up_ok = true, down_ok = true;
 
     for (size_t d = 0; d < nd; d++)
         if (pat[d]->len == 1)
@@ -493,13 +521,16 @@ static struct cube_eval evaluate(const hub_suppress_t *s, const struct pattern *
                 return r;
             }
             if (st == HUB_SUPPRESS_PUBLISHED)
-                r.cost += NEW_CELL_COST + (v == 0 ? ZERO_CELL_COST : v);
+                r.cost +=
+                    NEW_CELL_COST + (v == 0 ? ZERO_CELL_COST : v) + (s->keep[cell] ? KEEP_COST : 0);
             if (r.cost >= bound) {
                 r.cost = COST_INVALID;
                 return r;
             }
-            up_ok = up_ok && corner_ok(st, v, sign, k);
-            down_ok = down_ok && corner_ok(st, v, -sign, k);
+            if (sign > 0 && v < r.plus)
+                r.plus = v;
+            if (sign < 0 && v < r.minus)
+                r.minus = v;
         }
         size_t d = nd;
         while (d-- > 0) {
@@ -510,7 +541,7 @@ static struct cube_eval evaluate(const hub_suppress_t *s, const struct pattern *
         if (d == (size_t)-1)
             break;
     }
-    r.interval = up_ok || down_ok;
+    r.interval = corner_protected(s->value[target], 1, r.plus, r.minus, k);
     if (!r.interval)
         r.cost += INTERVAL_PENALTY;
     if (r.cost >= bound)
@@ -518,22 +549,83 @@ static struct cube_eval evaluate(const hub_suppress_t *s, const struct pattern *
     return r;
 }
 
-/* Hides every published corner; marks all corners protected when the hypercube also survives
- * interval reasoning (else only the target, whose equations it does protect). */
-static size_t apply(hub_suppress_t *s, const struct pattern *const *pat, bool mark_all,
-                    size_t target)
+/* Keeps a published corner of the hypercube being applied (best effort: a cube not kept is only
+ * a shortcut the audit does without). */
+static void keep_corner(hub_suppress_t *s, size_t cell, int sign, bool first)
+{
+    if (first) {
+        if (s->ncube + 2 > s->cap_cube) {
+            size_t cap = s->cap_cube ? 2 * s->cap_cube : 256;
+            size_t *st = realloc(s->cube_start, (cap + 1) * sizeof *st);
+            if (!st)
+                return;
+            s->cube_start = st;
+            s->cap_cube = cap;
+            if (s->ncube == 0)
+                s->cube_start[0] = 0;
+        }
+        s->ncube++;
+        s->cube_start[s->ncube] = s->cube_nnz;
+    }
+    if (s->cube_nnz == s->cap_cube_nnz) {
+        size_t cap = s->cap_cube_nnz ? 2 * s->cap_cube_nnz : 4096;
+        size_t *c = realloc(s->cube_cell, cap * sizeof *c);
+        if (c)
+            s->cube_cell = c;
+        int *g = realloc(s->cube_sign, cap * sizeof *g);
+        if (g)
+            s->cube_sign = g;
+        if (!c || !g)
+            return;
+        s->cap_cube_nnz = cap;
+    }
+    s->cube_cell[s->cube_nnz] = cell;
+    s->cube_sign[s->cube_nnz++] = sign;
+    s->cube_start[s->ncube] = s->cube_nnz;
+}
+
+size_t hub_suppress_cube_count(const hub_suppress_t *s)
+{
+    return s->ncube;
+}
+
+const size_t *hub_suppress_cube(const hub_suppress_t *s, size_t i, const int **signs, size_t *n)
+{
+    if (i >= s->ncube) {
+        *n = 0;
+        *signs = NULL;
+        return NULL;
+    }
+    *n = s->cube_start[i + 1] - s->cube_start[i];
+    *signs = &s->cube_sign[s->cube_start[i]];
+    return &s->cube_cell[s->cube_start[i]];
+}
+
+/* Hides every published corner; marks protected the target and every other small corner whose
+ * own range on this hypercube passes the rule. */
+static size_t apply(hub_suppress_t *s, const struct pattern *const *pat, const struct cube_eval *ev,
+                    size_t target, int64_t k)
 {
     size_t idx[HUB_SUPPRESS_MAX_DIMS] = {0}, nd = s->ndims, hidden = 0;
+    bool first = true;
 
     for (;;) {
         size_t cell = 0;
-        for (size_t d = 0; d < nd; d++)
+        int sign = 1;
+        for (size_t d = 0; d < nd; d++) {
             cell += pat[d]->node[idx[d]] * s->stride[d];
+            sign *= pat[d]->sign[idx[d]];
+        }
+        if (s->state[cell] != HUB_SUPPRESS_UNPUBLISHED) {
+            keep_corner(s, cell, sign, first);
+            first = false;
+        }
         if (s->state[cell] == HUB_SUPPRESS_PUBLISHED) {
             s->state[cell] = HUB_SUPPRESS_SECONDARY;
             hidden++;
         }
-        if (mark_all && s->state[cell] != HUB_SUPPRESS_UNPUBLISHED)
+        if (s->state[cell] != HUB_SUPPRESS_UNPUBLISHED &&
+            corner_protected(s->value[cell], sign, ev->plus, ev->minus, k))
             s->protected_[cell] = 1;
         size_t d = nd;
         while (d-- > 0) {
@@ -551,7 +643,7 @@ static size_t apply(hub_suppress_t *s, const struct pattern *const *pat, bool ma
 /* Tries every combination of patterns when there are at most EXHAUSTIVE_MAX, keeping the
  * cheapest (used when the descent found nothing interval-safe). */
 static void exhaustive(const hub_suppress_t *s, const struct pattern **pat, size_t *choice,
-                       struct cube_eval *best, int64_t k)
+                       struct cube_eval *best, size_t target, int64_t k)
 {
     size_t nd = s->ndims, total = 1, idx[HUB_SUPPRESS_MAX_DIMS] = {0};
 
@@ -563,7 +655,7 @@ static void exhaustive(const hub_suppress_t *s, const struct pattern **pat, size
     for (;;) {
         for (size_t d = 0; d < nd; d++)
             pat[d] = &s->dim[d].cand[idx[d]];
-        struct cube_eval r = evaluate(s, pat, k, best->cost, false);
+        struct cube_eval r = evaluate(s, pat, target, k, best->cost, false);
         if (r.cost < best->cost) {
             *best = r;
             memcpy(choice, idx, nd * sizeof *idx);
@@ -604,7 +696,7 @@ static void protect(hub_suppress_t *s, size_t target, int64_t k, struct hub_supp
         choice[d] = needed ? chain[d] : 0;
         for (size_t j = needed ? 1 : s->dim[d].ncand; j < s->dim[d].ncand; j++) {
             pat[d] = &s->dim[d].cand[j];
-            struct cube_eval r = evaluate(s, pat, k, best_cost, true);
+            struct cube_eval r = evaluate(s, pat, target, k, best_cost, true);
             if (r.cost < best_cost) {
                 best_cost = r.cost;
                 choice[d] = j;
@@ -613,14 +705,14 @@ static void protect(hub_suppress_t *s, size_t target, int64_t k, struct hub_supp
     }
     for (size_t d = 0; d < nd; d++)
         pat[d] = &s->dim[d].cand[choice[d]];
-    best = evaluate(s, pat, k, COST_INVALID, false);
+    best = evaluate(s, pat, target, k, COST_INVALID, false);
     if (best.cost == COST_INVALID) {
         /* Chains everywhere: valid whenever the target is not FIXED (its totals never are). */
         for (size_t d = 0; d < nd; d++) {
             choice[d] = chain[d];
             pat[d] = &s->dim[d].cand[choice[d]];
         }
-        best = evaluate(s, pat, k, COST_INVALID, false);
+        best = evaluate(s, pat, target, k, COST_INVALID, false);
     }
     /* Coordinate descent: change one dimension's pattern at a time while it lowers the cost. */
     for (int round = 0; round < SEARCH_ROUNDS; round++) {
@@ -631,7 +723,7 @@ static void protect(hub_suppress_t *s, size_t target, int64_t k, struct hub_supp
                 if (j == keep)
                     continue;
                 pat[d] = &s->dim[d].cand[j];
-                struct cube_eval r = evaluate(s, pat, k, best.cost, false);
+                struct cube_eval r = evaluate(s, pat, target, k, best.cost, false);
                 if (r.cost < best.cost) {
                     best = r;
                     choice[d] = j;
@@ -644,8 +736,8 @@ static void protect(hub_suppress_t *s, size_t target, int64_t k, struct hub_supp
             break;
     }
     if (!best.interval)
-        exhaustive(s, pat, choice, &best, k);
-    rep->secondary += apply(s, pat, best.interval, target);
+        exhaustive(s, pat, choice, &best, target, k);
+    rep->secondary += apply(s, pat, &best, target, k);
     rep->hypercubes++;
     if (!best.interval)
         rep->interval_fallbacks++;

@@ -14,8 +14,10 @@
  *   FIXED        known to the reader whatever we do (a structural zero, e.g. a district that did
  *                not exist that month); never hidden, never used to protect another cell
  * and hub_suppress_run() turns some PUBLISHED cells into
- *   PRIMARY      a count from 1 to k-1, shown as "<k"
- *   SECONDARY    hidden so that no PRIMARY cell can be worked out from the totals ("x")
+ *   PRIMARY      a count from 1 to k-1
+ *   SECONDARY    hidden so that no PRIMARY cell can be worked out from the totals
+ * Both are published with one symbol ("x"), so the reader knows of a hidden cell only that it is
+ * at least 0.
  *
  * Method (the hypercube method of GHMITER / tau-Argus): every PRIMARY cell not yet protected
  * becomes a corner of a "hypercube" — in every dimension the cell is paired with a sibling leaf
@@ -23,10 +25,12 @@
  * t, -t, ... to them keeps every line total unchanged. All PUBLISHED corners are hidden
  * (SECONDARY). Then no hidden cell is determined by the line equations: a reader cannot tell the
  * real table from the one with t added. The corners are chosen to hide little (few new cells,
- * small values, no FIXED cell), and preferably so that t = +1 or t = -1 also keeps every corner in
- * the range a reader knows it is in (PRIMARY 1..k-1, SECONDARY 0 or >= k, UNPUBLISHED >= 0), which
- * defeats the interval reasoning "x must be at least k". When no such hypercube is found the
- * best one protecting against the equations alone is used and counted in interval_fallbacks.
+ * small values, no FIXED cell, no kept cell), and with protection levels: t may range as far as
+ * no corner goes below 0, and the cube is chosen so that the target's range over that move
+ * passes the protection rule (hub_sdc_audit_rule_holds: at least k values, one outside 1..k-1).
+ * When no such hypercube is found the best one protecting against the equations alone is used
+ * and counted in interval_fallbacks; the audit of the whole publication repairs those
+ * (hub/stats/stats_audit.h).
  * Finally the classic rule is applied as a safety net: any fully published line with exactly one
  * hidden cell gets its smallest other non-zero cell hidden, repeated to a fixed point (with the
  * hypercubes this never fires; classic_fixes counts it if it ever does).
@@ -63,7 +67,7 @@ struct hub_suppress_report {
     size_t primary;            /* cells 1..k-1 */
     size_t secondary;          /* cells hidden to protect them */
     size_t hypercubes;         /* hypercubes applied */
-    size_t interval_fallbacks; /* hypercubes that protect against the equations only */
+    size_t interval_fallbacks; /* hypercubes short of the protection rule for their target */
     size_t classic_fixes;      /* cells hidden by the classic-rule safety net */
 };
 
@@ -90,6 +94,9 @@ void hub_suppress_coord(const hub_suppress_t *s, size_t cell, size_t *coord);
 /* Sets a cell's value and state (UNPUBLISHED, PUBLISHED or FIXED), before hub_suppress_run. */
 void hub_suppress_set(hub_suppress_t *s, size_t cell, int64_t value, enum hub_suppress_state st);
 
+/* Asks that a PUBLISHED cell stay shown unless no hypercube avoids it (a district's total). */
+void hub_suppress_keep(hub_suppress_t *s, size_t cell);
+
 int64_t hub_suppress_value(const hub_suppress_t *s, size_t cell);
 enum hub_suppress_state hub_suppress_state(const hub_suppress_t *s, size_t cell);
 
@@ -98,6 +105,12 @@ enum hub_suppress_state hub_suppress_state(const hub_suppress_t *s, size_t cell)
  * fixed value is negative; HUB_ENOMEM. */
 int hub_suppress_run(hub_suppress_t *s, int64_t k, struct hub_suppress_report *rep,
                      struct hub_error *err) HUB_MUST_CHECK;
+
+/* The hypercubes applied by hub_suppress_run: each as its published corners (cells) with their
+ * signs; adding t × sign to every corner changes no published line. The audit uses them as
+ * moves to try before any LP (hub_sdc_audit_move). Valid until hub_suppress_destroy. */
+size_t hub_suppress_cube_count(const hub_suppress_t *s);
+const size_t *hub_suppress_cube(const hub_suppress_t *s, size_t i, const int **signs, size_t *n);
 
 /* The number of lines whose cells are all published (PUBLISHED, FIXED, PRIMARY or SECONDARY)
  * with exactly one hidden cell: always 0 after hub_suppress_run. For tests and audits. */

@@ -458,15 +458,15 @@ static void test_stats_empty_month_and_a_month_where_every_count_is_hidden(void 
     FOR_PUBLISHED(s, period("2026-03"), key)
     {
         assert_int_equal(hub_stats_get(s, &key, &c), 0);
-        for (int i = 0; i < HUB_STATS__COUNTS; i++) {
-            assert_int_equal(c.mark[i], HUB_STATS_SHOWN);
+        /* zeros, shown or (as complements of February's and April's small counts, now that
+         * the year is one publication) hidden */
+        for (int i = 0; i < HUB_STATS__COUNTS; i++)
             assert_int_equal(c.count[i], 0);
-        }
-        assert_int_equal(c.days_mark, HUB_STATS_NO_DATA);
+        assert_true(c.days_mark != HUB_STATS_SHOWN);
         cells++;
     }
-    assert_int_equal(cells, 12 * 41); /* the city and 11 districts, 41 cells each */
-    assert_int_equal(hub_stats_suppression_of(s)->primary, 0);
+    /* a month: the city's 41 cells, each district's total */
+    assert_int_equal(cells, 41 + 11);
     hub_stats_destroy(s);
     /* February 2026 has one placement: every non-zero count anywhere is hidden, no days shown;
      * the same in the tertial report, which shows February too. */
@@ -486,10 +486,16 @@ static void test_stats_empty_month_and_a_month_where_every_count_is_hidden(void 
             assert_int_not_equal(c.days_mark, HUB_STATS_SHOWN);
             cells++;
         }
-        assert_int_equal(cells, 12 * 41);
+        assert_int_equal(cells, 41 + 11);
         hub_stats_destroy(s);
     }
 }
+
+/* Whether the line (as published) has exactly one hidden cell and it is small: the line would
+ * give it away. (One hidden cell that is not small — a zero or a complement — gives away nothing
+ * the rule protects.) */
+static bool lone_small(const hub_stats_t *s, const struct hub_stats_key *keys, size_t n, int which,
+                       int64_t k);
 
 /* Counts how many of the cells (as published) are hidden. */
 static int hidden_in(const hub_stats_t *s, const struct hub_stats_key *keys, size_t n, int which)
@@ -497,15 +503,34 @@ static int hidden_in(const hub_stats_t *s, const struct hub_stats_key *keys, siz
     int hidden = 0;
     for (size_t i = 0; i < n; i++) {
         struct hub_stats_cell c;
+        if (!hub_stats_key_published(&keys[i]))
+            return 0; /* not a line the reader has */
         assert_int_equal(hub_stats_get(s, &keys[i], &c), 0);
+        if (c.mark[which] == HUB_STATS_NOT_PUBLISHED)
+            return 0;
         hidden += c.mark[which] != HUB_STATS_SHOWN;
     }
     return hidden;
 }
 
-/* On the real cube: small counts are "<k", shown counts are exact and not small, and no line of
- * a published table (districts → city, forms → all, bases → all, sexes, ages, months → tertial →
- * year) has exactly one hidden cell. */
+static bool lone_small(const hub_stats_t *s, const struct hub_stats_key *keys, size_t n, int which,
+                       int64_t k)
+{
+    if (hidden_in(s, keys, n, which) != 1)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        struct hub_stats_cell c, r;
+        assert_int_equal(hub_stats_get(s, &keys[i], &c), 0);
+        assert_int_equal(hub_stats_get_unprotected(s, &keys[i], &r), 0);
+        if (c.mark[which] == HUB_STATS_HIDDEN)
+            return r.count[which] >= 1 && r.count[which] < k;
+    }
+    return false;
+}
+
+/* On the real cube: small counts are hidden ("x"), shown counts are exact and not small, and no
+ * line of a published table (districts → city, forms → all, bases → all, sexes, ages, months →
+ * tertial → year) has exactly one hidden cell. */
 static void check_protection(const hub_stats_t *s, int64_t k)
 {
     struct hub_stats_key key, line[32];
@@ -518,14 +543,17 @@ static void check_protection(const hub_stats_t *s, int64_t k)
             assert_int_equal(hub_stats_get(s, &key, &c), 0);
             assert_int_equal(hub_stats_get_unprotected(s, &key, &r), 0);
             for (int i = 0; i < HUB_STATS__COUNTS; i++) {
+                if (c.mark[i] == HUB_STATS_NOT_PUBLISHED)
+                    continue;
                 if (r.count[i] >= 1 && r.count[i] < k)
-                    assert_int_equal(c.mark[i], HUB_STATS_SMALL);
+                    assert_int_equal(c.mark[i], HUB_STATS_HIDDEN);
                 if (c.mark[i] == HUB_STATS_SHOWN)
                     assert_int_equal(c.count[i], r.count[i]);
             }
             /* the days follow their base: a hidden number of school starts hides the days too */
-            if (c.mark[HUB_STATS_SCHOOL_STARTED] != HUB_STATS_SHOWN)
-                assert_int_equal(c.days_mark, HUB_STATS_BASE_SMALL);
+            if (c.mark[HUB_STATS_SCHOOL_STARTED] == HUB_STATS_HIDDEN)
+                assert_int_equal(c.days_mark, HUB_STATS_DAYS_WITHHELD);
+            assert_int_equal(hub_stats_protection_of(s)->narrowed, 0);
             if (c.days_mark == HUB_STATS_NO_DATA)
                 assert_true(c.mark[HUB_STATS_SCHOOL_STARTED] == HUB_STATS_SHOWN &&
                             c.count[HUB_STATS_SCHOOL_STARTED] == 0);
@@ -538,31 +566,31 @@ static void check_protection(const hub_stats_t *s, int64_t k)
                     for (size_t d = 1; d < nd; d++)
                         if (hub_stats_district_in_period(s, p, d))
                             line[n] = key, line[n++].district = d;
-                    assert_int_not_equal(hidden_in(s, line, n, i), 1);
+                    assert_false(lone_small(s, line, n, i, k));
                 }
                 if (key.form == 0 && key.sex == 0 && key.age == 0) { /* forms → all */
                     n = 0;
                     for (size_t f = 0; f < HUB_STATS_FORMS; f++)
                         line[n] = key, line[n++].form = f;
-                    assert_int_not_equal(hidden_in(s, line, n, i), 1);
+                    assert_false(lone_small(s, line, n, i, k));
                 }
                 if (key.basis == 0 && key.sex == 0 && key.age == 0) {
                     n = 0;
                     for (size_t b = 0; b < HUB_STATS_BASES; b++)
                         line[n] = key, line[n++].basis = b;
-                    assert_int_not_equal(hidden_in(s, line, n, i), 1);
+                    assert_false(lone_small(s, line, n, i, k));
                 }
                 if (key.sex == 0 && key.form == 0 && key.basis == 0) {
                     n = 0;
                     for (size_t x = 0; x < HUB_STATS_SEXES; x++)
                         line[n] = key, line[n++].sex = x;
-                    assert_int_not_equal(hidden_in(s, line, n, i), 1);
+                    assert_false(lone_small(s, line, n, i, k));
                 }
                 if (key.age == 0 && key.form == 0 && key.basis == 0) {
                     n = 0;
                     for (size_t a = 0; a < HUB_STATS_AGES; a++)
                         line[n] = key, line[n++].age = a;
-                    assert_int_not_equal(hidden_in(s, line, n, i), 1);
+                    assert_false(lone_small(s, line, n, i, k));
                 }
                 if (hub_stats_period_kind(p) != HUB_STATS_MONTH) { /* months/tertials → total */
                     n = 0;
@@ -574,7 +602,7 @@ static void check_protection(const hub_stats_t *s, int64_t k)
                             hub_stats_district_in_period(s, q, key.district))
                             line[n] = key, line[n++].period = q;
                     }
-                    assert_int_not_equal(hidden_in(s, line, n, i), 1);
+                    assert_false(lone_small(s, line, n, i, k));
                 }
             }
             /* with school change = started + not started */
@@ -582,7 +610,10 @@ static void check_protection(const hub_stats_t *s, int64_t k)
             int h = hidden_in(s, &one, 1, HUB_STATS_WITH_SCHOOL_CHANGE) +
                     hidden_in(s, &one, 1, HUB_STATS_SCHOOL_STARTED) +
                     hidden_in(s, &one, 1, HUB_STATS_NOT_STARTED);
-            assert_int_not_equal(h, 1);
+            if (h == 1) /* the one hidden of the three is given away: it must not be small */
+                for (int i = HUB_STATS_WITH_SCHOOL_CHANGE; i <= HUB_STATS_NOT_STARTED; i++)
+                    if (i != HUB_STATS_OVER_THRESHOLD && hidden_in(s, &one, 1, i) == 1)
+                        assert_false(r.count[i] >= 1 && r.count[i] < k);
             if (c.days_mark == HUB_STATS_SHOWN)
                 assert_true(r.count[HUB_STATS_SCHOOL_STARTED] >= k);
         }
@@ -704,7 +735,8 @@ static void test_report_writers_print_only_protected_values(void **state)
     char line[512], med[HUB_REPORT_TEXT_MAX];
     char *csv, *json, *html, *one;
 
-    /* CSV: BOM, header, one row per district × form × basis for the month (12 × 8 × 3). */
+    /* CSV: BOM, header, one row per form × basis for the city's month (8 × 3), one per
+     * district (its total). */
     csv = render(s, HUB_REPORT_CSV, "2026-01", SIZE_MAX);
     assert_memory_equal(csv, "\xEF\xBB\xBF", 3);
     static const char header[] =
@@ -715,11 +747,10 @@ static void test_report_writers_print_only_protected_values(void **state)
     size_t rows = 0;
     for (const char *p = csv; (p = strstr(p, "\r\n")) != NULL; p += 2)
         rows++;
-    assert_int_equal(rows, 1 + 12 * 8 * 3);
+    assert_int_equal(rows, 1 + 8 * 3 + 11);
     /* the city row, built from the protected cell */
     assert_int_equal(
         hub_stats_get(s, &(struct hub_stats_key){period("2026-01"), 0, 0, 0, 0, 0}, &c), 0);
-    assert_int_equal(c.mark[HUB_STATS_PLACEMENTS], HUB_STATS_SHOWN);
     char t[6][HUB_REPORT_TEXT_MAX];
     for (int i = 0; i < HUB_STATS__COUNTS; i++)
         hub_report_count_text(&c, (enum hub_stats_count)i, 3, t[i]);
@@ -731,13 +762,11 @@ static void test_report_writers_print_only_protected_values(void **state)
     snprintf(line, sizeof line, "\r\n2026-01,all,Hela staden,all,all,%s,%s,%s,%s,%s,%s,%s\r\n",
              t[0], t[1], t[2], t[3], days, t[4], t[5]);
     assert_non_null(strstr(csv, line));
-    /* HVB LVU in Södermalm: 2 placements, 2 children, 2 with school change, none started (a 0,
-     * maybe hidden to protect the not-started 2), days not shown, 2 not started. */
-    const char *hvb = strstr(csv, "\r\n2026-01,sodermalm,Södermalm,hvb,LVU,<3,<3,<3,");
+    /* A district's month detail is not published; the city's HVB LVU row carries placements
+     * (2, hidden) and nothing of the school-start family, which is for totals only. */
+    assert_null(strstr(csv, ",sodermalm,Södermalm,hvb,"));
+    const char *hvb = strstr(csv, "\r\n2026-01,all,Hela staden,hvb,LVU,x,,,,,,,,\r\n");
     assert_non_null(hvb);
-    const char *end = strstr(hvb + 2, "\r\n");
-    assert_true(end - hvb > 10);
-    assert_true(strncmp(end - 8, ",,,,0,<3", 8) == 0 || strncmp(end - 8, ",,,,x,<3", 8) == 0);
     assert_null(strstr(csv, child_id(1)));
     /* a tertial: its four months and itself; one district only */
     hub_stats_t *t1 = build("2026T1", "2026-03-15", 3, false);
@@ -746,7 +775,7 @@ static void test_report_writers_print_only_protected_values(void **state)
     rows = 0;
     for (const char *p = one; (p = strstr(p, "\r\n")) != NULL; p += 2)
         rows++;
-    assert_int_equal(rows, 1 + 5 * 8 * 3);
+    assert_int_equal(rows, 1 + 8 * 3 + 4); /* the tertial's detail, each month's total */
     assert_null(strstr(one, ",kungsholmen,"));
     assert_null(strstr(one, ",all,Hela staden,"));
     free(one);
@@ -761,10 +790,12 @@ static void test_report_writers_print_only_protected_values(void **state)
     assert_string_equal(json_string_value(json_object_get(doc, "as_of")), "2026-03-15");
     assert_string_equal(json_string_value(json_object_get(doc, "definitions_version")),
                         HUB_STATS_DEFINITIONS_VERSION);
-    assert_int_equal(json_array_size(json_object_get(doc, "rows")), 12 * 8 * 3);
-    assert_int_equal(json_array_size(json_object_get(doc, "by_sex_age")), 12 * 3 * 6);
+    /* the city's month in full, each district's total */
+    assert_int_equal(json_array_size(json_object_get(doc, "rows")), 8 * 3 + 11);
+    assert_int_equal(json_array_size(json_object_get(doc, "by_sex_age")), 3 * 6 + 11);
     json_t *row0 = json_array_get(json_object_get(doc, "rows"), 0);
-    assert_int_equal(json_integer_value(json_object_get(row0, "placements_started")), 11);
+    json_t *p0 = json_object_get(row0, "placements_started"); /* 11, shown or hidden */
+    assert_true(json_is_null(p0) || json_integer_value(p0) == 11);
     if (c.days_mark == HUB_STATS_SHOWN)
         assert_true(json_real_value(json_object_get(row0, "days_median")) ==
                     (double)c.days_median_x10 / 10.0);
@@ -833,11 +864,18 @@ static void test_stats_period_parse_and_district_month(void **state)
     assert_string_equal(dm.period, "2026-01");
     assert_string_equal(dm.district, "sodermalm");
     assert_int_equal(
-        hub_stats_get(s, &(struct hub_stats_key){period("2026-01"), sod, 2, 1, 0, 0}, &c), 0);
-    assert_memory_equal(&dm.by_form_basis[2][1], &c, sizeof c);
+        hub_stats_get(s, &(struct hub_stats_key){period("2026-01"), sod, 0, 0, 0, 0}, &c), 0);
+    assert_memory_equal(&dm.by_form_basis[0][0], &c, sizeof c);
+    /* a district's month detail is not published: the record's cell reads hidden */
     assert_int_equal(
-        hub_stats_get(s, &(struct hub_stats_key){period("2026-01"), sod, 0, 0, 1, 2}, &c), 0);
-    assert_memory_equal(&dm.by_sex_age[1][2], &c, sizeof c);
+        hub_stats_get(s, &(struct hub_stats_key){period("2026-01"), sod, 2, 1, 0, 0}, &c),
+        HUB_EINVAL);
+    assert_int_equal(dm.by_form_basis[2][1].mark[HUB_STATS_PLACEMENTS], HUB_STATS_HIDDEN);
+    assert_int_equal(dm.by_sex_age[1][2].mark[HUB_STATS_PLACEMENTS], HUB_STATS_HIDDEN);
+    assert_int_equal(
+        hub_stats_get(s, &(struct hub_stats_key){period("2026-01"), 0, 2, 1, 0, 0}, &c), 0);
+    assert_int_equal(hub_stats_district_month(s, 0, 1, &dm, &err), 0);
+    assert_memory_equal(&dm.by_form_basis[2][1], &c, sizeof c);
     assert_int_equal(hub_stats_district_month(s, 0, 13, &dm, &err), HUB_EINVAL);
     assert_int_equal(hub_stats_district_month(s, 0, 2, &dm, &err), HUB_EINVAL);
     hub_stats_destroy(s);

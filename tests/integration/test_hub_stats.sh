@@ -70,7 +70,7 @@ n_feb=$(check_month 2026-02)
 [[ $(rows "") == "$n1" ]] || fail "hub.stats_published holds $(rows "") rows, $n1 published"
 grep -q 'provisional": true' "$TMP/msgs.jsonl" && fail "a closed month was published as provisional"
 # the protection did something: small counts and hidden cells are on the topic, as flags
-grep -q '"flag": "below_k"' "$TMP/msgs.jsonl" || fail "no below_k count in the records"
+grep -q '"flag": "below_k"' "$TMP/msgs.jsonl" && fail "a below_k flag: every hidden count is suppressed"
 grep -q '"flag": "suppressed"' "$TMP/msgs.jsonl" || fail "no suppressed count in the records"
 cp "$TMP/report-2026-03.json" "$TMP/before.json"
 

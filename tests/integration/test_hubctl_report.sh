@@ -80,16 +80,19 @@ expect_exit 0 report --help
 grep -q -- "--current-districts" "$TMP/out" || fail "--help lacks --current-districts"
 "$HUBCTL" --help | grep -q "^  report " || fail "hubctl --help does not list report"
 
-# CSV to stdout: BOM + header, 12 rows (city + 11 districts) × 8 forms × 3 bases for a month.
+# CSV to stdout: BOM + header; a month: the city's 8 forms × 3 bases, each district's total.
 expect_exit 0 report --config "$TMP/hub.conf" --month 2026-03 --as-of 2026-12-31
 cp "$TMP/out" "$TMP/march.csv"
 [[ $(head -c 3 "$TMP/march.csv" | od -An -tx1 | tr -d ' \n') == efbbbf ]] || fail "no UTF-8 BOM"
 head -1 "$TMP/march.csv" | tr -d '\r' | tail -c +4 | grep -qx \
     'period,district,district_name,placement_form,legal_basis,placements_started,children_placed,with_school_change,school_started,days_median,days_p90,days_max,over_threshold,not_started' ||
     fail "CSV header: $(head -1 "$TMP/march.csv")"
-(($(wc -l <"$TMP/march.csv") == 1 + 12 * 24)) || fail "CSV rows: $(wc -l <"$TMP/march.csv")"
+(($(wc -l <"$TMP/march.csv") == 1 + 24 + 11)) || fail "CSV rows: $(wc -l <"$TMP/march.csv")"
 grep -q $'^2026-03,all,Hela staden,all,all,' "$TMP/march.csv" || fail "no city total row"
-grep -q $'^2026-03,sodermalm,Södermalm,familjehem,SoL,' "$TMP/march.csv" || fail "no form row"
+grep -q $'^2026-03,all,Hela staden,familjehem,SoL,' "$TMP/march.csv" || fail "no form row"
+grep -q $'^2026-03,sodermalm,Södermalm,all,all,' "$TMP/march.csv" || fail "no district total row"
+! grep -q $'^2026-03,sodermalm,Södermalm,familjehem,' "$TMP/march.csv" ||
+    fail "a district's month detail is published"
 # no count from 1 to 4 is printed as a number
 python3 - "$TMP/march.csv" <<'PY' || fail "a small count is shown in the CSV"
 import csv, sys
@@ -99,7 +102,10 @@ cols = ['placements_started', 'children_placed', 'with_school_change', 'school_s
 for r in rows:
     for c in cols:
         v = r[c]
-        assert v in ('<5', 'x') or (v.isdigit() and not 1 <= int(v) <= 4), (r, c)
+        # one symbol for every hidden count; empty: not published at this level
+        assert v in ('x', '') or (v.isdigit() and not 1 <= int(v) <= 4), (r, c)
+        assert v != '' or c == 'placements_started' or r['placement_form'] != 'all' or \
+            r['legal_basis'] != 'all', (r, c)
     if r['days_median']:
         assert r['school_started'] in ('x',) or int(r['school_started']) >= 5, r
 print(len(rows), 'rows ok')
@@ -115,7 +121,8 @@ ls "$TMP"/t1.csv.* >/dev/null 2>&1 && fail "a temporary file was left behind"
 cut -d, -f1 "$TMP/t1.csv" | tail -n +2 | sort -u | tr '\n' ' ' | grep -qx '2026-01 2026-02 2026-03 2026-04 2026T1 ' ||
     fail "tertial periods: $(cut -d, -f1 "$TMP/t1.csv" | sort -u | tr '\n' ' ')"
 cut -d, -f2 "$TMP/t1.csv" | tail -n +2 | sort -u | grep -qx farsta || fail "other districts in --district"
-(($(wc -l <"$TMP/t1.csv") == 1 + 5 * 24)) || fail "tertial rows: $(wc -l <"$TMP/t1.csv")"
+# the tertial with its 24 form × basis rows, each month with its total only
+(($(wc -l <"$TMP/t1.csv") == 1 + 24 + 4)) || fail "tertial rows: $(wc -l <"$TMP/t1.csv")"
 
 # JSON: k and the threshold from the config, as-of, both tables.
 cat "$TMP/hub.conf" >"$TMP/k3.conf"
@@ -130,14 +137,16 @@ assert d['definitions_version'] and d['period'] == '2026' and d['period_kind'] =
 periods = [p['period'] for p in d['periods']]
 assert len(periods) == 16 and periods[-1] == '2026' and '2026T2' in periods, periods
 assert {r['period'] for r in d['rows']} == set(periods)
-assert len(d['by_sex_age']) == len(d['rows']) // 24 * 18
+# each period × district: 24 form × basis rows and 18 sex × age rows, a district's month 1 and 1
+full = len({(r['period'], r['district']) for r in d['rows'] if r['placement_form'] != 'all'})
+assert len(d['by_sex_age']) == full * 18 + (len(d['rows']) - full * 24), (len(d['by_sex_age']), full)
 city = [r for r in d['rows'] if r['period'] == '2026' and r['district'] == 'all'
         and r['placement_form'] == 'all' and r['legal_basis'] == 'all'][0]
 assert city['placements_started'] == 400, city
 for r in d['rows'] + d['by_sex_age']:
     for c in ('placements_started', 'children_placed', 'not_started', 'over_threshold'):
         v = r[c]
-        assert (v is None and r['hidden'][c] in ('<3', 'x')) or not 1 <= v <= 2, (r, c)
+        assert (v is None and r['hidden'][c] in ('x', 'not published')) or not 1 <= v <= 2, (r, c)
 print('json ok')
 PY
 no_child "$TMP/year.json"

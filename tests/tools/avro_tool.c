@@ -126,10 +126,9 @@ static int cmd_decode(hub_codec_t *c, const char *path)
 /* A monthly_stats record (not an event: hub/stats/stats_record.h) whose cells take every mark. */
 static int encode_sample_monthly_stats(long v)
 {
-    static const enum hub_stats_mark count_marks[] = {HUB_STATS_SHOWN, HUB_STATS_SMALL,
-                                                      HUB_STATS_HIDDEN};
+    static const enum hub_stats_mark count_marks[] = {HUB_STATS_SHOWN, HUB_STATS_HIDDEN};
     static const enum hub_stats_mark days_marks[] = {HUB_STATS_SHOWN, HUB_STATS_NO_DATA,
-                                                     HUB_STATS_BASE_SMALL};
+                                                     HUB_STATS_DAYS_WITHHELD};
     struct hub_error err = {0};
     struct hub_stats_district_month dm;
     struct hub_stats_record_meta meta = {20454 + (int32_t)v, v % 2 == 1, 5 + v % 3, 14 + v};
@@ -156,7 +155,7 @@ static int encode_sample_monthly_stats(long v)
     for (i = 0; i < sizeof cells / sizeof cells[0]; i++) {
         struct hub_stats_cell *c = cells[i];
         for (size_t k = 0; k < HUB_STATS__COUNTS; k++) {
-            c->mark[k] = count_marks[(i + k + (size_t)v) % 3];
+            c->mark[k] = count_marks[(i + k + (size_t)v) % 2];
             c->count[k] = c->mark[k] == HUB_STATS_SHOWN ? (int64_t)(i * 7 + k + (size_t)v) : 0;
         }
         c->days_mark = days_marks[(i + (size_t)v) % 3];

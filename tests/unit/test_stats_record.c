@@ -63,12 +63,12 @@ static void sample(struct hub_stats_district_month *dm)
         for (size_t a = 0; a < HUB_STATS_AGES; a++)
             shown(&dm->by_sex_age[x][a], (int64_t)(7 * x + a));
     struct hub_stats_cell *c = &dm->by_form_basis[HUB_STATS_ALL][HUB_STATS_ALL];
-    c->mark[HUB_STATS_CHILDREN] = HUB_STATS_SMALL;
+    c->mark[HUB_STATS_CHILDREN] = HUB_STATS_HIDDEN;
     c->count[HUB_STATS_CHILDREN] = 0;
     c->mark[HUB_STATS_OVER_THRESHOLD] = HUB_STATS_HIDDEN;
     c->count[HUB_STATS_OVER_THRESHOLD] = 0;
     c = &dm->by_form_basis[1][2];
-    c->days_mark = HUB_STATS_BASE_SMALL;
+    c->days_mark = HUB_STATS_DAYS_WITHHELD;
     c->days_median_x10 = c->days_p90 = c->days_max = 0;
     c = &dm->by_sex_age[2][5];
     c->days_mark = HUB_STATS_NO_DATA;
@@ -114,7 +114,7 @@ static void test_marks_become_values_and_flags(void **state)
                         HUB_STATS_DEFINITIONS_VERSION);
     /* the record's own figures are the all/all cell */
     assert_count(rec, "placements_started", 0, "shown");
-    assert_count(rec, "children_placed", 0, "below_k");
+    assert_count(rec, "children_placed", 0, "suppressed");
     assert_count(rec, "over_threshold", 0, "suppressed");
     assert_count(rec, "not_started", 5, "shown");
     assert_true(json_real_value(json_object_get(rec, "days_median")) == 4.5);
@@ -229,7 +229,7 @@ static void test_content_hash_ignores_the_as_of_date_only(void **state)
     d2.by_form_basis[2][0].mark[HUB_STATS_PLACEMENTS] = HUB_STATS_HIDDEN;
     d2.by_form_basis[2][0].count[HUB_STATS_PLACEMENTS] = 0;
     struct hub_stats_district_month d3 = d2;
-    d3.by_form_basis[2][0].mark[HUB_STATS_PLACEMENTS] = HUB_STATS_SMALL;
+    d3.by_form_basis[2][0].mark[HUB_STATS_PLACEMENTS] = HUB_STATS_SHOWN; /* shown 0 */
     uint8_t h2[HUB_STATS_HASH_LEN];
     rec = build(&d2, &meta);
     hash_of(rec, h);

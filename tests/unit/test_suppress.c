@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/stats/sdc_audit.h"
 #include "hub/stats/suppress.h"
 
 #define MAXD 6
@@ -321,7 +322,7 @@ static void test_suppress_small_counts_are_primary_and_zero_stays_shown(void **s
     assert_int_equal(rep.primary, 1);
     assert_int_equal(hub_suppress_state(t.s, 2), HUB_SUPPRESS_PRIMARY);
     assert_int_equal(hub_suppress_state(t.s, 1), HUB_SUPPRESS_PUBLISHED);
-    /* the 3 needs a partner that keeps it in 1..4 when moved by one: the 8 (8-1 >= 5) */
+    /* the 3 must reach 0 and k-1 = 4: a partner that can give 1 — the 8 (a zero cannot give) */
     assert_int_equal(hub_suppress_state(t.s, 3), HUB_SUPPRESS_SECONDARY);
     assert_int_equal(hub_suppress_state(t.s, 4), HUB_SUPPRESS_PUBLISHED);
     assert_int_equal(hub_suppress_state(t.s, 0), HUB_SUPPRESS_PUBLISHED);
@@ -330,21 +331,24 @@ static void test_suppress_small_counts_are_primary_and_zero_stays_shown(void **s
     hub_suppress_destroy(t.s);
 }
 
-static void test_suppress_partner_equal_to_k_is_skipped_for_interval_safety(void **state)
+static void test_suppress_partner_too_small_for_the_protection_level_is_passed_over(void **state)
 {
     (void)state;
-    /* 1 and 5 in a row of total 20: "<5" + "x" = 6 would give 1 and 5 away (x >= 5), so the
-     * hidden partner must be the 6 (then 1..2 and 5..6 both fit). */
+    /* A reader knows of a hidden count only that it is 0 or more. The 1 in a row of total 20
+     * must be able to reach 0 and k-1 = 4, so its partner must be able to give 3: the 2 cannot
+     * (1 + 2 hidden would range over 0..3, four values), the 8 can. */
     struct table t = {.nd = 1, .dim = {flat(4)}, .k = 5};
     struct hub_suppress_report rep;
     table_open(&t);
-    const int64_t v[] = {20, 1, 5, 6, 8};
+    const int64_t v[] = {20, 1, 2, 8, 9};
     for (size_t i = 0; i < 5; i++)
         hub_suppress_set(t.s, i, v[i], HUB_SUPPRESS_PUBLISHED);
     run_table(&t, &rep);
     assert_int_equal(hub_suppress_state(t.s, 1), HUB_SUPPRESS_PRIMARY);
-    assert_int_equal(hub_suppress_state(t.s, 2), HUB_SUPPRESS_PUBLISHED);
+    assert_int_equal(hub_suppress_state(t.s, 2), HUB_SUPPRESS_PRIMARY);
+    /* both small ones share the 8: 1 + 2 + 8 = 11 hidden, each small one reaches 0 and >= 4 */
     assert_int_equal(hub_suppress_state(t.s, 3), HUB_SUPPRESS_SECONDARY);
+    assert_int_equal(hub_suppress_state(t.s, 4), HUB_SUPPRESS_PUBLISHED);
     assert_int_equal(rep.interval_fallbacks, 0);
     check_properties(&t);
     hub_suppress_destroy(t.s);
@@ -476,10 +480,8 @@ static void test_suppress_two_linked_margins_with_unpublished_interior(void **st
 static bool reader_allows(const struct table *t, size_t cell, int64_t v)
 {
     enum hub_suppress_state st = hub_suppress_state(t->s, cell);
-    if (st == HUB_SUPPRESS_PRIMARY)
-        return v >= 1 && v < t->k;
-    if (st == HUB_SUPPRESS_SECONDARY)
-        return v == 0 || v >= t->k;
+    if (st == HUB_SUPPRESS_PRIMARY || st == HUB_SUPPRESS_SECONDARY)
+        return v >= 0; /* one symbol for every hidden count: "0 or more" */
     return v == hub_suppress_value(t->s, cell);
 }
 
@@ -579,7 +581,8 @@ static void test_suppress_tiny_tables_keep_every_primary_ambiguous_within_ranges
             assert_true(nsol >= 2);
             for (size_t c = 0; c < hub_suppress_cell_count(t.s); c++)
                 if (hub_suppress_state(t.s, c) == HUB_SUPPRESS_PRIMARY)
-                    assert_true(maxs[c] > mins[c]);
+                    assert_true(hub_sdc_audit_rule_holds(hub_suppress_value(t.s, c), mins[c],
+                                                         maxs[c], t.k));
             checked++;
         }
         hub_suppress_destroy(t.s);
@@ -615,7 +618,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_suppress_small_counts_are_primary_and_zero_stays_shown),
-        cmocka_unit_test(test_suppress_partner_equal_to_k_is_skipped_for_interval_safety),
+        cmocka_unit_test(test_suppress_partner_too_small_for_the_protection_level_is_passed_over),
         cmocka_unit_test(test_suppress_total_below_k_hides_its_only_part_too),
         cmocka_unit_test(test_suppress_fixed_cells_are_never_hidden),
         cmocka_unit_test(test_suppress_random_2d_tables_leave_no_hidden_cell_determined),
