@@ -279,7 +279,7 @@ say "10/10 statistics: hub-stats publishes $month, hubctl report writes it"
     die "hub-stats failed: $(tail -n 3 "$STATE/logs/stats.log")"
 mkdir -p "$STATE/reports"
 for fmt in csv html json; do
-    "$BUILD/deploy/hubctl" report --config "$CONF" --month "$month" --format "$fmt" \
+    "$BUILD/deploy/hubctl" report --config "$CONF" --month "$month" --provisional --format "$fmt" \
         --output "$STATE/reports/report-$month.$fmt" 2>>"$STATE/logs/report.log" ||
         die "hubctl report failed: $(tail -n 3 "$STATE/logs/report.log")"
 done

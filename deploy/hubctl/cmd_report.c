@@ -25,6 +25,7 @@
 #include "hub/pg/pg.h"
 #include "hub/stats/report.h"
 #include "hub/stats/stats.h"
+#include "hub/stats/stats_ledger.h"
 #include "hubctl.h"
 
 #define REPORT_PATH_MAX 4096
@@ -51,6 +52,8 @@ static void report_usage(FILE *f)
             "  --as-of YYYY-MM-DD   the state on that day (default: today in Stockholm); later "
             "placements and\n"
             "                       school starts do not count\n"
+            "  --provisional        allow a period that is not over on the as-of date (its "
+            "figures will change)\n"
             "  --current-districts  count merged districts under today's successor instead of "
             "as they were\n"
             "  --format FORMAT      csv (default, for Excel), json (for BI) or html (for "
@@ -66,7 +69,7 @@ static void report_usage(FILE *f)
 struct report_args {
     const char *config, *period_text, *district, *as_of, *format, *output;
     enum hub_stats_period_kind want_kind;
-    bool current_districts;
+    bool current_districts, provisional;
 };
 
 static int64_t now_ms(void)
@@ -124,6 +127,7 @@ static int parse_args(int argc, char **argv, struct report_args *a)
         {"district", required_argument, NULL, 'd'},
         {"as-of", required_argument, NULL, 'a'},
         {"current-districts", no_argument, NULL, 'C'},
+        {"provisional", no_argument, NULL, 'P'},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -155,6 +159,9 @@ static int parse_args(int argc, char **argv, struct report_args *a)
             break;
         case 'C':
             a->current_districts = true;
+            break;
+        case 'P':
+            a->provisional = true;
             break;
         case 'f':
             a->format = optarg;
@@ -194,6 +201,7 @@ int hubctl_cmd_report(int argc, char **argv)
     hub_config_t *cfg = NULL;
     hub_districts_t *districts = NULL;
     hub_stats_t *stats = NULL;
+    hub_stats_ledger_t *ledger = NULL;
     PGconn *conn = NULL;
     int rc, version = 0;
 
@@ -224,6 +232,22 @@ int hubctl_cmd_report(int argc, char **argv)
     } else {
         opt.as_of = hub_days_stockholm_from_ms(now_ms());
     }
+    int32_t first, last;
+    char day[HUB_DATE_ISO_LEN];
+    hub_stats_period_range(opt.year, scope.period, &first, &last);
+    if (hub_date_format(opt.as_of, day) != 0)
+        snprintf(day, sizeof day, "?");
+    if (first > opt.as_of) {
+        hub_log_plain("hubctl report: %s has not begun on the as-of date %s: nothing to report",
+                      a.period_text, day);
+        return HUBCTL_EXIT_USAGE;
+    }
+    if (last > opt.as_of && !a.provisional) {
+        hub_log_plain("hubctl report: %s is not over on the as-of date %s: its figures will still "
+                      "change; add --provisional to report it anyway",
+                      a.period_text, day);
+        return HUBCTL_EXIT_USAGE;
+    }
     if (hub_app_start("hubctl", a.config, &cfg) != HUB_EXIT_OK)
         return HUBCTL_EXIT_USAGE;
     opt.period = scope.period;
@@ -246,6 +270,12 @@ int hubctl_cmd_report(int argc, char **argv)
                       version, SCHEMA_VERSION_NEEDED);
         goto out;
     }
+    /* what the monthly-stats topic already published about the year is respected */
+    if (hub_stats_ledger_load(conn, opt.year, &ledger, &err) != 0) {
+        hub_log_plain("hubctl report: %s", err.msg);
+        goto out;
+    }
+    opt.ledger = ledger;
     if (hub_stats_build(conn, districts, &opt, &stats, &err) != 0) {
         hub_log_plain("hubctl report: %s", err.msg);
         goto out;
@@ -267,15 +297,18 @@ int hubctl_cmd_report(int argc, char **argv)
         hub_log_plain("hubctl report: %s", err.msg);
         goto out;
     }
-    const struct hub_suppress_report *sup = hub_stats_suppression_of(stats);
+    const struct hub_stats_protection *pr = hub_stats_protection_of(stats);
     hub_log(HUB_LOG_INFO, "report written",
-            "period=%s format=%s placements=%zu primary=%zu secondary=%zu "
-            "interval_fallbacks=%zu",
-            a.period_text, a.format, hub_stats_notes_of(stats)->placements, sup->primary,
-            sup->secondary, sup->interval_fallbacks);
+            "period=%s format=%s placements=%zu counts=%zu hidden=%zu hidden_share=%.3f "
+            "placements_in_hidden_cells=%.3f audit_narrowed=%zu audit_repaired=%zu audit_ms=%.0f",
+            a.period_text, a.format, hub_stats_notes_of(stats)->placements, pr->cells, pr->hidden,
+            pr->cells ? (double)pr->hidden / (double)pr->cells : 0.0,
+            pr->placements ? (double)pr->placements_hidden / (double)pr->placements : 0.0,
+            pr->narrowed, pr->repaired, pr->ms);
     rc = HUBCTL_EXIT_OK;
 out:
     hub_stats_destroy(stats);
+    hub_stats_ledger_destroy(ledger);
     PQfinish(conn);
     hub_districts_destroy(districts);
     hub_config_destroy(cfg);

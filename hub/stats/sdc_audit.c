@@ -918,6 +918,15 @@ out:
     return rc;
 }
 
+static void add_once(size_t *rels, size_t cap, size_t *n, size_t r)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (rels[i] == r)
+            return;
+    if (*n < cap)
+        rels[(*n)++] = r;
+}
+
 /* The relations binding `cell` at the optimum of l (the LP that widens it: down to 0 when that
  * alone passes the rule, else up); column j is the cell's. */
 static int binding_in(hub_sdc_audit_t *a, struct lp *l, size_t j, size_t cell, int64_t k,
@@ -937,17 +946,17 @@ static int binding_in(hub_sdc_audit_t *a, struct lp *l, size_t j, size_t cell, i
         return rc; /* unbounded: nothing binds */
     /* The rows and the column bounds with a non-zero dual bind the optimum: relaxing one of
      * them (hiding one of its shown cells) is what can widen the range. */
-    for (size_t r = 0; r < l->nrow && *nout < cap; r++)
+    for (size_t r = 0; r < l->nrow; r++)
         if (fabs(glp_get_row_dual(l->lp, (int)r + 1)) > LP_EPS)
-            rels[(*nout)++] = l->row_rel[r];
-    for (size_t c = 0; c < l->n && *nout < cap; c++) {
+            add_once(rels, cap, nout, l->row_rel[r]);
+    for (size_t c = 0; c < l->n; c++) {
         if (fabs(glp_get_col_dual(l->lp, (int)c + 1)) <= LP_EPS)
             continue;
         int stat = glp_get_col_stat(l->lp, (int)c + 1);
-        if ((stat == GLP_NL || stat == GLP_NS) && l->lo_rel[c] != SIZE_MAX && *nout < cap)
-            rels[(*nout)++] = l->lo_rel[c];
-        if ((stat == GLP_NU || stat == GLP_NS) && l->hi_rel[c] != SIZE_MAX && *nout < cap)
-            rels[(*nout)++] = l->hi_rel[c];
+        if ((stat == GLP_NL || stat == GLP_NS) && l->lo_rel[c] != SIZE_MAX)
+            add_once(rels, cap, nout, l->lo_rel[c]);
+        if ((stat == GLP_NU || stat == GLP_NS) && l->hi_rel[c] != SIZE_MAX)
+            add_once(rels, cap, nout, l->hi_rel[c]);
     }
     return 0;
 }

@@ -14,6 +14,7 @@
  */
 #include "hub/stats/stats.h"
 #include "hub/stats/stats_internal.h"
+#include "hub/stats/stats_ledger.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -753,6 +754,35 @@ out:
     return rc;
 }
 
+/* What was published before (stats_ledger.h): hidden stays hidden; shown with the same value is
+ * known to the reader, so it stays shown and the audit takes it as a constant. */
+static void apply_ledger(hub_stats_t *s)
+{
+    for (size_t i = 0; i < hub_stats_ledger_count(s->opt.ledger); i++) {
+        const struct hub_stats_ledger_cell *lc = hub_stats_ledger_at(s->opt.ledger, i);
+        size_t d = hub_stats_district_find(s, lc->district), p = (size_t)(3 + lc->month);
+        struct hub_stats_key key = lc->key;
+        key.period = p;
+        key.district = d;
+        if (d == SIZE_MAX || !hub_stats_count_published(&key, lc->count))
+            continue; /* a district or a cell this publication does not have */
+        size_t coord = hub_stats_coord(s, p, d, key.form, key.basis, key.sex, key.age);
+        size_t pub = hub_stats_pub(s, p, d, hub_stats_slot(key.form, key.basis, key.sex, key.age));
+        size_t at = pub * HUB_STATS__COUNTS + lc->count;
+        unsigned char *st = &s->state[at];
+        if (*st == HUB_SUPPRESS_FIXED || *st == HUB_SUPPRESS_UNPUBLISHED)
+            continue;
+        if (lc->hidden) {
+            if (*st == HUB_SUPPRESS_PUBLISHED)
+                *st = HUB_SUPPRESS_SECONDARY; /* hidden once, hidden again */
+        } else if (s->count[coord * HUB_STATS__COUNTS + lc->count] == lc->value) {
+            s->known[at] = true;
+            if (*st == HUB_SUPPRESS_SECONDARY)
+                *st = HUB_SUPPRESS_PUBLISHED; /* the reader knows it: hiding protects nothing */
+        }
+    }
+}
+
 static int fetch(PGconn *conn, const hub_stats_t *s, PGresult **res, struct hub_error *err)
 {
     int32_t first, last;
@@ -829,10 +859,11 @@ static int build_cube(hub_stats_t *s, const hub_districts_t *t, const struct hub
     s->state = calloc(HUB_STATS_PERIODS * s->nd * PUB_PER_PD * HUB_STATS__COUNTS, 1);
     s->in_period = calloc(HUB_STATS_PERIODS * s->nd, sizeof *s->in_period);
     s->days_hidden = calloc(HUB_STATS_PERIODS * s->nd * PUB_PER_PD, sizeof *s->days_hidden);
+    s->known = calloc(HUB_STATS_PERIODS * s->nd * PUB_PER_PD * HUB_STATS__COUNTS, sizeof *s->known);
     last_child = malloc(ncoord * sizeof *last_child);
     started = malloc((nstarted ? nstarted : 1) * sizeof *started);
-    if (!s->count || !s->days || !s->state || !s->in_period || !s->days_hidden || !last_child ||
-        !started) {
+    if (!s->count || !s->days || !s->state || !s->in_period || !s->days_hidden || !s->known ||
+        !last_child || !started) {
         rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
         goto out;
     }
@@ -866,6 +897,8 @@ static int build_cube(hub_stats_t *s, const hub_districts_t *t, const struct hub
     }
     for (int fam = 0; fam < FAM__COUNT && rc == 0; fam++)
         rc = suppress_family(s, (enum family)fam, err);
+    if (rc == 0)
+        apply_ledger(s);
     if (rc == 0)
         rc = hub_stats_protect(s, err);
 out:
@@ -971,6 +1004,7 @@ void hub_stats_destroy(hub_stats_t *s)
     free(s->days);
     free(s->state);
     free(s->days_hidden);
+    free(s->known);
     free(s->move_start);
     free(s->move_cell);
     free(s->move_sign);

@@ -77,6 +77,8 @@ enum hub_stats_mark {
                                 would narrow a hidden over_threshold */
 };
 
+typedef struct hub_stats_ledger hub_stats_ledger_t; /* hub/stats/stats_ledger.h */
+
 struct hub_stats_options {
     int year;               /* 1900..9998 */
     size_t period;          /* the report period: 0 the year, 1..3 a tertial, 4..15 a month */
@@ -84,6 +86,8 @@ struct hub_stats_options {
     int64_t k;              /* >= HUB_STATS_K_MIN */
     int64_t threshold_days; /* >= 0 */
     bool current_districts; /* map every district to its successor valid on as_of */
+    /* what was published before about the year (NULL: nothing); borrowed for the build */
+    const hub_stats_ledger_t *ledger;
 };
 
 /* A cell as it may be published. Counts are 0 unless their mark is SHOWN; the days figures are 0

@@ -456,6 +456,7 @@ static int pick(struct aud *u, const size_t *rels, size_t nrels, bool last_resor
             size_t c = cells[j], pub = u->pub_of[c / NM];
             if (hub_sdc_audit_is_hidden(u->a, c) ||
                 u->s->state[pub * NM + c % NM] == HUB_SUPPRESS_FIXED ||
+                u->s->known[pub * NM + c % NM] || /* published before: the reader has it */
                 (u->keep[c] && !last_resort))
                 continue;
             int64_t v = u->s->count[coord_of_pub(u->s, pub) * NM + c % NM];

@@ -38,6 +38,7 @@ struct hub_stats {
     struct days_acc *days; /* [pub] */
     unsigned char *state;  /* [pub * HUB_STATS__COUNTS + c]: enum hub_suppress_state */
     bool *days_hidden; /* [pub]: days withheld by the audit (they would narrow over_threshold) */
+    bool *known; /* [pub * HUB_STATS__COUNTS + c]: shown before with this value (the ledger) */
     /* the hypercubes of the suppression, as moves for the audit: move i is the counts
      * move_cell[move_start[i]..[i+1]) (pub * HUB_STATS__COUNTS + count) with their signs */
     size_t nmove, cap_move, move_nnz, cap_move_nnz;

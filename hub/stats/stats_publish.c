@@ -4,6 +4,8 @@
  */
 #include "hub/stats/stats_publish.h"
 
+#include "hub/stats/stats_ledger.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -448,12 +450,18 @@ static int publish_month(hub_stats_publisher_t *p, struct month_job *j,
 {
     struct hub_stats_options opt = {0};
     hub_stats_t *s = NULL;
+    hub_stats_ledger_t *ledger = NULL;
     size_t matched = 0, unacked;
     int rc;
 
     hub_stats_period_label(j->year, (size_t)(3 + j->month), j->period);
     if ((rc = ensure_conn(p, err)) != 0)
         return rc;
+    /* what the topic already carries about the year: kept as it was where the data did not
+     * change (stats_ledger.h) */
+    if ((rc = hub_stats_ledger_load(p->conn, j->year, &ledger, err)) != 0)
+        return rc;
+    opt.ledger = ledger;
     opt.year = j->year;
     opt.period = (size_t)(3 + j->month);
     opt.as_of = j->as_of;
@@ -521,6 +529,7 @@ static int publish_month(hub_stats_publisher_t *p, struct month_job *j,
                            j->period, unacked, j->n_items);
 out:
     hub_stats_destroy(s);
+    hub_stats_ledger_destroy(ledger);
     if (rc == HUB_EPG_CONNECT && p->conn && PQstatus(p->conn) != CONNECTION_OK) {
         PQfinish(p->conn);
         p->conn = NULL;

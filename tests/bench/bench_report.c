@@ -108,8 +108,8 @@ static const char SCHOOL_SQL[] =
 static double run_report(PGconn *conn, const hub_districts_t *districts, const char *period,
                          size_t *placements)
 {
-    struct hub_stats_options opt = {0,    0, 0, HUB_STATS_K_DEFAULT, HUB_STATS_THRESHOLD_DEFAULT,
-                                    false};
+    struct hub_stats_options opt = {.k = HUB_STATS_K_DEFAULT,
+                                    .threshold_days = HUB_STATS_THRESHOLD_DEFAULT};
     struct hub_error err = {0};
     struct hub_date asof = {2026, 1, 31};
     hub_stats_t *s = NULL;

@@ -127,7 +127,8 @@ static int32_t day(const char *iso)
 
 static hub_stats_t *build(const char *per, const char *as_of, int64_t k, bool current)
 {
-    struct hub_stats_options o = {0, 0, day(as_of), k, 14, current};
+    struct hub_stats_options o = {
+        .as_of = day(as_of), .k = k, .threshold_days = 14, .current_districts = current};
     struct hub_error err = {0};
     hub_stats_t *s = NULL;
     if (hub_stats_period_parse(per, &o.year, &o.period, &err) != 0 ||

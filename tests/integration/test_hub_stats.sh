@@ -43,7 +43,7 @@ read_topic() {
 }
 
 report() { # month out-file
-    "$HUBCTL" report --config "$TMP/hub.conf" --month "$1" --as-of "$NOW" --format json \
+    "$HUBCTL" report --config "$TMP/hub.conf" --month "$1" --as-of "$NOW" --provisional --format json \
         --output "$2" 2>>"$TMP/report.log" || fail "hubctl report --month $1 failed"
 }
 

@@ -68,6 +68,12 @@ expect_exit 2 report --config "$TMP/hub.conf" --month 2026T1
 expect_exit 2 report --config "$TMP/hub.conf" --tertial 2026T4
 expect_exit 2 report --config "$TMP/hub.conf" --month 2026-01 --format pdf
 expect_exit 2 report --config "$TMP/hub.conf" --month 2026-01 --as-of 2026-02-30
+# a period that has not begun: a clear error, nothing written
+expect_exit 2 report --config "$TMP/hub.conf" --month 2027-01 --as-of 2026-12-31
+grep -q "2027-01 has not begun on the as-of date 2026-12-31" "$TMP/err" || fail "future month: $(<"$TMP/err")"
+[[ ! -s $TMP/out ]] || fail "a future month wrote something"
+expect_exit 2 report --config "$TMP/hub.conf" --month 2026-12 --as-of 2026-12-06
+grep -q "not over" "$TMP/err" || fail "a month in progress: $(<"$TMP/err")"
 expect_exit 2 report --config "$TMP/hub.conf" --month 2026-01 --district atlantis
 expect_exit 2 report --config "$TMP/hub.conf" --month 2026-01 --district rinkeby-kista
 expect_exit 2 report --config "$TMP/hub.conf" --month 2026-01 --bogus
@@ -152,7 +158,10 @@ PY
 no_child "$TMP/year.json"
 
 # As-of: nothing after it counts.
-expect_exit 0 report --config "$TMP/hub.conf" --year 2026 --as-of 2026-01-31 --format json
+expect_exit 2 report --config "$TMP/hub.conf" --year 2026 --as-of 2026-01-31 --format json
+grep -q "2026 is not over on the as-of date 2026-01-31.*--provisional" "$TMP/err" ||
+    fail "a year in progress without --provisional: $(<"$TMP/err")"
+expect_exit 0 report --config "$TMP/hub.conf" --year 2026 --as-of 2026-01-31 --format json --provisional
 python3 -c "
 import json, sys
 d = json.load(open('$TMP/out'))

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -346,6 +347,121 @@ static void test_audit_matches_brute_force_on_small_tables(void **state)
     }
 }
 
+/* A move the reader cannot see (+1 on one part, -1 on the other) decides the rule without any LP;
+ * a move that changes a shown cell is not a move, and the LP decides instead. */
+static void test_audit_moves_decide_without_lps_and_bad_moves_are_ignored(void **state)
+{
+    (void)state;
+    hub_sdc_audit_t *a = NULL;
+    struct hub_error err = {0};
+    struct hub_sdc_result res;
+    enum { T, A, B, S };
+    size_t parts[] = {A, B, S};
+    assert_int_equal(hub_sdc_audit_new(4, &a, &err), 0);
+    hub_sdc_audit_shown(a, T, 20);
+    hub_sdc_audit_hidden(a, A, 2, 0, UNB);
+    hub_sdc_audit_hidden(a, B, 8, 0, UNB);
+    hub_sdc_audit_shown(a, S, 10);
+    sum_rel(a, T, 3, parts);
+    size_t mv[] = {A, B};
+    int co[] = {1, -1};
+    assert_int_equal(hub_sdc_audit_move(a, 2, mv, co, &err), 0);
+    assert_int_equal(hub_sdc_audit_run(a, K, HUB_SDC_RULE, &res, &err), 0);
+    assert_int_equal(res.narrowed, 0);
+    assert_int_equal(res.lps, 0); /* the move alone: A over 0..10 */
+    range_is(a, A, 0, 10);
+    hub_sdc_audit_destroy(a);
+
+    /* the same table with a move through the shown S: ignored, the LP finds 0..10 */
+    assert_int_equal(hub_sdc_audit_new(4, &a, &err), 0);
+    hub_sdc_audit_shown(a, T, 20);
+    hub_sdc_audit_hidden(a, A, 2, 0, UNB);
+    hub_sdc_audit_hidden(a, B, 8, 0, UNB);
+    hub_sdc_audit_shown(a, S, 10);
+    sum_rel(a, T, 3, parts);
+    size_t bad[] = {A, S};
+    assert_int_equal(hub_sdc_audit_move(a, 2, bad, co, &err), 0);
+    assert_int_equal(hub_sdc_audit_run(a, K, HUB_SDC_EXACT, &res, &err), 0);
+    assert_true(res.lps > 0);
+    range_is(a, A, 0, 10);
+    hub_sdc_audit_destroy(a);
+}
+
+/* A line 6 = a(1, hidden) + b(5, shown): a is pinned. The blockers name the line; hiding its shown
+ * cell b and re-checking a only lets a range over 0..6. The same with b "kept": supposing b were
+ * hidden, what binds is still the line, so the caller learns that only b (or the total) helps. */
+static void test_audit_blockers_and_recheck_repair_a_pinned_cell(void **state)
+{
+    (void)state;
+    hub_sdc_audit_t *a = NULL;
+    struct hub_error err = {0};
+    struct hub_sdc_result res;
+    enum { T, A, B, LONE };
+    size_t parts[] = {A, B}, rels[8], n;
+    bool focus[4] = {false, true, false, false}, suppose[4] = {false, false, true, false};
+    assert_int_equal(hub_sdc_audit_new(4, &a, &err), 0);
+    hub_sdc_audit_shown(a, T, 6);
+    hub_sdc_audit_hidden(a, A, 1, 0, UNB);
+    hub_sdc_audit_shown(a, B, 5);
+    hub_sdc_audit_hidden(a, LONE, 7, 0, UNB); /* alone: in no relation */
+    sum_rel(a, T, 2, parts);
+    assert_int_equal(hub_sdc_audit_run(a, K, HUB_SDC_RULE, &res, &err), 0);
+    assert_int_equal(res.narrowed, 1);
+    assert_true(hub_sdc_audit_narrowed(a, A));
+    assert_int_equal(hub_sdc_audit_blockers(a, A, K, rels, 8, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(rels[0], 0);
+    assert_int_equal(hub_sdc_audit_blockers_supposing(a, A, K, suppose, rels, 8, &n, &err), 0);
+    assert_int_equal(n, 1); /* even with b free the line still bounds a (by the total) */
+    hub_sdc_audit_hidden(a, B, 5, 0, UNB);
+    assert_int_equal(hub_sdc_audit_recheck(a, K, focus, &res, &err), 0);
+    assert_int_equal(res.narrowed, 0);
+    assert_int_equal(hub_sdc_audit_run(a, K, HUB_SDC_EXACT, &res, &err), 0);
+    range_is(a, A, 0, 6);
+    hub_sdc_audit_destroy(a);
+}
+
+/* A window (the cells of one small block) decides its cells with the rest of the table fixed at
+ * the truth: a restriction of the reader's problem, so its range is never wider than the LP's. */
+static void test_audit_window_range_is_within_the_full_range(void **state)
+{
+    (void)state;
+    hub_sdc_audit_t *a = NULL;
+    struct hub_error err = {0};
+    struct hub_sdc_result res;
+    /* a 2 x 3 table, all interior hidden, margins shown */
+    enum { R0, R1, C0, C1, C2, X00, X01, X02, X10, X11, X12, NW };
+    const int64_t v[] = {0, 0, 0, 0, 0, 2, 6, 3, 7, 1, 9};
+    assert_int_equal(hub_sdc_audit_new(NW, &a, &err), 0);
+    for (size_t c = X00; c < NW; c++)
+        hub_sdc_audit_hidden(a, c, v[c], 0, UNB);
+    hub_sdc_audit_shown(a, R0, 11);
+    hub_sdc_audit_shown(a, R1, 17);
+    hub_sdc_audit_shown(a, C0, 9);
+    hub_sdc_audit_shown(a, C1, 7);
+    hub_sdc_audit_shown(a, C2, 12);
+    size_t r0[] = {X00, X01, X02}, r1[] = {X10, X11, X12}, c0[] = {X00, X10}, c1[] = {X01, X11},
+           c2[] = {X02, X12};
+    sum_rel(a, R0, 3, r0);
+    sum_rel(a, R1, 3, r1);
+    sum_rel(a, C0, 2, c0);
+    sum_rel(a, C1, 2, c1);
+    sum_rel(a, C2, 2, c2);
+    size_t w[] = {X00, X01, X10, X11}; /* X02, X12 fixed at their truth inside the window */
+    assert_int_equal(hub_sdc_audit_window(a, 4, w, &err), 0);
+    assert_int_equal(hub_sdc_audit_run(a, K, HUB_SDC_RULE, &res, &err), 0);
+    /* within the window X00 + X01 = 8, X00 + X10 = 9, X11 = X00 - 1: X00 over 1..8 and X11 over
+     * 0..7; the full table lets X00 reach 0 and 9 */
+    assert_int_equal(res.narrowed, 0);
+    int64_t lo, hi;
+    hub_sdc_audit_range(a, X11, &lo, &hi); /* decided: at least as wide as the rule needs */
+    assert_true(hub_sdc_audit_rule_holds(1, lo, hi, K));
+    assert_true(lo >= 0 && (hi == UNB || hi <= 7)); /* never wider than the truth, 0..7 */
+    assert_int_equal(hub_sdc_audit_run(a, K, HUB_SDC_EXACT, &res, &err), 0);
+    range_is(a, X00, 0, 9);
+    hub_sdc_audit_destroy(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +474,9 @@ int main(void)
         cmocka_unit_test(test_audit_rejects_a_system_the_truth_breaks),
         cmocka_unit_test(test_audit_rule_by_hand),
         cmocka_unit_test(test_audit_matches_brute_force_on_small_tables),
+        cmocka_unit_test(test_audit_moves_decide_without_lps_and_bad_moves_are_ignored),
+        cmocka_unit_test(test_audit_blockers_and_recheck_repair_a_pinned_cell),
+        cmocka_unit_test(test_audit_window_range_is_within_the_full_range),
     };
     return cmocka_run_group_tests_name("sdc_audit", tests, NULL, NULL);
 }
