@@ -27,6 +27,8 @@
 #include "hub/core/date.h"
 #include "hub/domain/district.h"
 #include "hub/stats/stats.h"
+#include "hub/stats/stats_ledger.h"
+#include "hub/stats/stats_record.h"
 
 static hub_districts_t *districts(void)
 {
@@ -165,11 +167,106 @@ static void test_protect_month_tertial_and_year_are_one_publication(void **state
     hub_districts_destroy(t);
 }
 
+/* Every district-month of a cube into a ledger, as hub-stats records them. */
+static hub_stats_ledger_t *ledger_of(const hub_stats_t *s)
+{
+    struct hub_error err = {0};
+    hub_stats_ledger_t *l = NULL;
+    struct hub_stats_record_meta meta = {0, false, 5, 14};
+    assert_int_equal(hub_stats_ledger_new(&l, &err), 0);
+    for (int month = 1; month <= 12; month++)
+        for (size_t d = 0; d < hub_stats_district_count(s); d++) {
+            struct hub_stats_district_month dm;
+            json_t *rec = NULL;
+            if (!hub_stats_district_in_period(s, (size_t)(3 + month), d))
+                continue;
+            assert_int_equal(hub_stats_district_month(s, d, month, &dm, &err), 0);
+            assert_int_equal(hub_stats_record_build(&dm, &meta, &rec, &err), 0);
+            char *text = json_dumps(rec, JSON_COMPACT);
+            assert_non_null(text);
+            assert_int_equal(hub_stats_ledger_add(l, dm.district, dm.period, text, &err), 0);
+            free(text);
+            json_decref(rec);
+        }
+    return l;
+}
+
+/* A republication after two late placements in two districts, built with the ledger of the first
+ * publication: the months and districts whose data did not change read exactly as before, every
+ * count hidden before is hidden again, and the audit still passes. */
+static void test_protect_late_events_do_not_rearrange_unchanged_districts(void **state)
+{
+    (void)state;
+    hub_districts_t *t = districts();
+    struct hub_stats_row *rows = NULL;
+    int32_t as_of = hub_date_to_days(&(struct hub_date){2027, 2, 10});
+    size_t n = synth_year(t, 2026, as_of, 35, 11, &rows);
+    hub_stats_t *first = build(t, rows, n, "2026", 5);
+    hub_stats_ledger_t *ledger = ledger_of(first);
+
+    /* two late placements in October, in the first two districts: copies of rows there */
+    struct hub_stats_row *late = malloc((n + 2) * sizeof *late);
+    assert_non_null(late);
+    memcpy(late, rows, n * sizeof *rows);
+    const char *changed[2] = {NULL, NULL};
+    size_t added = 0;
+    int32_t oct = hub_date_to_days(&(struct hub_date){2026, 10, 1});
+    for (size_t i = 0; i < n && added < 2; i++)
+        if (rows[i].start_date >= oct && rows[i].start_date < oct + 28 &&
+            (added == 0 || strcmp(rows[i].district, changed[0]) != 0)) {
+            late[n + added] = rows[i];
+            late[n + added].child = rows[n - 1].child + 1 + (int64_t)added;
+            changed[added++] = rows[i].district;
+        }
+    assert_int_equal(added, 2);
+
+    struct hub_error err = {0};
+    struct hub_stats_options opt = {.k = 5, .threshold_days = 14, .as_of = as_of, .ledger = ledger};
+    assert_int_equal(hub_stats_period_parse("2026", &opt.year, &opt.period, &err), 0);
+    hub_stats_t *again = NULL;
+    if (hub_stats_build_rows(t, &opt, late, n + 2, &again, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(hub_stats_protection_of(again)->narrowed, 0);
+
+    size_t same = 0, hidden_again = 0;
+    for (int month = 1; month <= 12; month++)
+        for (size_t d = 1; d < hub_stats_district_count(first); d++) {
+            const char *code = hub_stats_district_code(first, d);
+            struct hub_stats_district_month a, b;
+            size_t d2 = hub_stats_district_find(again, code);
+            if (!hub_stats_district_in_period(first, (size_t)(3 + month), d))
+                continue;
+            assert_int_equal(hub_stats_district_month(first, d, month, &a, &err), 0);
+            assert_int_equal(hub_stats_district_month(again, d2, month, &b, &err), 0);
+            for (size_t c = 0; c < HUB_STATS__COUNTS; c++)
+                if (a.by_form_basis[0][0].mark[c] == HUB_STATS_HIDDEN) {
+                    assert_int_equal(b.by_form_basis[0][0].mark[c], HUB_STATS_HIDDEN);
+                    hidden_again++;
+                }
+            if (month == 10 && (strcmp(code, changed[0]) == 0 || strcmp(code, changed[1]) == 0))
+                continue;
+            assert_memory_equal(&a.by_form_basis[0][0], &b.by_form_basis[0][0],
+                                sizeof a.by_form_basis[0][0]);
+            same++;
+        }
+    print_message("republication: %zu unchanged district-months identical, %zu hidden counts "
+                  "hidden again\n",
+                  same, hidden_again);
+    assert_true(same > 100 && hidden_again > 0);
+    hub_stats_destroy(again);
+    hub_stats_ledger_destroy(ledger);
+    hub_stats_destroy(first);
+    free(late);
+    free(rows);
+    hub_districts_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_protect_realistic_years_leave_no_small_count_narrowed),
         cmocka_unit_test(test_protect_month_tertial_and_year_are_one_publication),
+        cmocka_unit_test(test_protect_late_events_do_not_rearrange_unchanged_districts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
