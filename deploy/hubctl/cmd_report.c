@@ -56,7 +56,9 @@ static void report_usage(FILE *f)
             "figures will change)\n"
             "  --current-districts  count merged districts under today's successor instead of "
             "as they were\n"
-            "  --format FORMAT      csv (default, for Excel), json (for BI) or html (for "
+            "  --format FORMAT      csv (default: comma, decimal point), csv-sv (for a Swedish "
+            "Excel:\n"
+            "                       semicolon, decimal comma), json (for BI) or html (for "
             "reading and printing)\n"
             "  --output FILE        write to FILE (replaced atomically) instead of standard "
             "output\n"
@@ -213,7 +215,7 @@ int hubctl_cmd_report(int argc, char **argv)
     }
     rc = HUBCTL_EXIT_USAGE;
     if (hub_report_format_parse(a.format, &fmt) != 0) {
-        hub_log_plain("hubctl report: --format '%s': expected csv, json or html", a.format);
+        hub_log_plain("hubctl report: --format '%s': expected csv, csv-sv, json or html", a.format);
         return HUBCTL_EXIT_USAGE;
     }
     if (hub_stats_period_parse(a.period_text, &opt.year, &scope.period, &err) != 0 ||

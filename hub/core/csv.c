@@ -8,7 +8,7 @@
 void hub_csv_write_field(FILE *f, const char *v, const char *after)
 {
     v = v ? v : "";
-    if (strpbrk(v, ",\"\r\n")) {
+    if (strpbrk(v, ",;\"\r\n")) { /* quoted for either separator */
         fputc('"', f);
         for (const char *p = v; *p; p++) {
             if (*p == '"')

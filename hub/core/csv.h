@@ -19,8 +19,8 @@
 
 #include "hub/core/err.h"
 
-/* Writes field `v` (NULL: empty) to f, then `after` ("," between fields, the line end after the
- * last: "\n", or "\r\n" for Excel). */
+/* Writes field `v` (NULL: empty) to f, then `after` ("," or ";" between fields, the line end after
+ * the last: "\n", or "\r\n" for Excel). A field holding ',', ';', '"' or a line end is quoted. */
 void hub_csv_write_field(FILE *f, const char *v, const char *after);
 
 struct hub_csv_reader {

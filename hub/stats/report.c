@@ -2,9 +2,11 @@
  * report.c — the report entry point (format, scope check, dispatch) and the CSV writer.
  *
  * CSV for Excel: UTF-8 with a byte-order mark (without it Excel reads Å, Ä, Ö as two characters
- * each), comma separated, CRLF line ends (RFC 4180), one header row, then one row per period ×
- * district × placement form × legal basis, "all" rows for every total and district "all" for
- * the city. Hidden counts read "<k" or "x"; days figures not shown are empty.
+ * each), comma separated with a decimal point, or (csv-sv, for a Swedish Excel) semicolon
+ * separated with a decimal comma; CRLF line ends (RFC 4180), one header row, then one row per
+ * period × district × placement form × legal basis, "all" rows for every total and district
+ * "all" for the city (a district's month: its total only). Hidden counts read "x"; counts not
+ * published at a level and days figures not shown are empty.
  */
 #include "hub/stats/report.h"
 #include "hub/core/csv.h"
@@ -16,6 +18,8 @@ int hub_report_format_parse(const char *text, enum hub_report_format *out)
 {
     if (strcmp(text, "csv") == 0)
         *out = HUB_REPORT_CSV;
+    else if (strcmp(text, "csv-sv") == 0)
+        *out = HUB_REPORT_CSV_SV;
     else if (strcmp(text, "json") == 0)
         *out = HUB_REPORT_JSON;
     else if (strcmp(text, "html") == 0)
@@ -33,7 +37,8 @@ int hub_report_write(FILE *f, enum hub_report_format format, const hub_stats_t *
         return hub_error_set(err, HUB_EINVAL, "report: the scope is not the cube's period");
     switch (format) {
     case HUB_REPORT_CSV:
-        return hub_report_write_csv(f, s, scope, err);
+    case HUB_REPORT_CSV_SV:
+        return hub_report_write_csv(f, s, scope, format == HUB_REPORT_CSV_SV, err);
     case HUB_REPORT_JSON:
         return hub_report_write_json(f, s, scope, err);
     case HUB_REPORT_HTML:
@@ -52,8 +57,10 @@ static const char *const csv_header[] = {
 #define CSV_COLUMNS (sizeof csv_header / sizeof csv_header[0])
 
 int hub_report_write_csv(FILE *f, const hub_stats_t *s, const struct hub_report_scope *scope,
-                         struct hub_error *err)
+                         bool swedish, struct hub_error *err)
 {
+    const char *sep = swedish ? ";" : ",";
+    char point = swedish ? ',' : '.';
     const struct hub_stats_options *o = hub_stats_options_of(s);
     size_t periods[HUB_STATS_PERIODS], np = hub_report_periods(scope, periods);
     static const enum hub_stats_count before_days[] = {HUB_STATS_PLACEMENTS, HUB_STATS_CHILDREN,
@@ -63,7 +70,7 @@ int hub_report_write_csv(FILE *f, const hub_stats_t *s, const struct hub_report_
 
     fputs("\xEF\xBB\xBF", f);
     for (size_t i = 0; i < CSV_COLUMNS; i++)
-        hub_csv_write_field(f, csv_header[i], i + 1 == CSV_COLUMNS ? "\r\n" : ",");
+        hub_csv_write_field(f, csv_header[i], i + 1 == CSV_COLUMNS ? "\r\n" : sep);
     for (size_t pi = 0; pi < np; pi++) {
         size_t p = periods[pi];
         hub_stats_period_label(o->year, p, label);
@@ -78,24 +85,24 @@ int hub_report_write_csv(FILE *f, const hub_stats_t *s, const struct hub_report_
                         continue; /* a district's month: totals only */
                     if (hub_stats_get(s, &key, &c) != 0)
                         return hub_error_set(err, HUB_EINTERNAL, "report: no cell");
-                    hub_csv_write_field(f, label, ",");
-                    hub_csv_write_field(f, hub_stats_district_code(s, d), ",");
-                    hub_csv_write_field(f, hub_stats_district_name(s, d), ",");
-                    hub_csv_write_field(f, hub_stats_form_code(fm), ",");
-                    hub_csv_write_field(f, hub_stats_basis_code(b), ",");
+                    hub_csv_write_field(f, label, sep);
+                    hub_csv_write_field(f, hub_stats_district_code(s, d), sep);
+                    hub_csv_write_field(f, hub_stats_district_name(s, d), sep);
+                    hub_csv_write_field(f, hub_stats_form_code(fm), sep);
+                    hub_csv_write_field(f, hub_stats_basis_code(b), sep);
                     for (size_t i = 0; i < sizeof before_days / sizeof before_days[0]; i++) {
                         hub_report_count_text(&c, before_days[i], o->k, t);
-                        hub_csv_write_field(f, t, ",");
+                        hub_csv_write_field(f, t, sep);
                     }
                     bool days = c.days_mark == HUB_STATS_SHOWN;
-                    hub_report_median_text(c.days_median_x10, '.', t);
-                    hub_csv_write_field(f, days ? t : "", ",");
+                    hub_report_median_text(c.days_median_x10, point, t);
+                    hub_csv_write_field(f, days ? t : "", sep);
                     snprintf(t, sizeof t, "%" PRId64, c.days_p90);
-                    hub_csv_write_field(f, days ? t : "", ",");
+                    hub_csv_write_field(f, days ? t : "", sep);
                     snprintf(t, sizeof t, "%" PRId64, c.days_max);
-                    hub_csv_write_field(f, days ? t : "", ",");
+                    hub_csv_write_field(f, days ? t : "", sep);
                     hub_report_count_text(&c, HUB_STATS_OVER_THRESHOLD, o->k, t);
-                    hub_csv_write_field(f, t, ",");
+                    hub_csv_write_field(f, t, sep);
                     hub_report_count_text(&c, HUB_STATS_NOT_STARTED, o->k, t);
                     hub_csv_write_field(f, t, "\r\n");
                 }

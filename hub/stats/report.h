@@ -23,9 +23,11 @@
 #include "hub/stats/report_layout.h"
 #include "hub/stats/stats.h"
 
-enum hub_report_format { HUB_REPORT_CSV, HUB_REPORT_JSON, HUB_REPORT_HTML };
+enum hub_report_format { HUB_REPORT_CSV, HUB_REPORT_CSV_SV, HUB_REPORT_JSON, HUB_REPORT_HTML };
 
-/* Parses "csv", "json" or "html"; HUB_EINVAL otherwise. */
+/* Parses "csv", "csv-sv", "json" or "html"; HUB_EINVAL otherwise. "csv" is comma separated with
+ * a decimal point (RFC 4180, what most tools read); "csv-sv" the dialect a Swedish Excel opens
+ * with a double click: semicolon separated, decimal comma. */
 int hub_report_format_parse(const char *text, enum hub_report_format *out) HUB_MUST_CHECK;
 
 /* Writes the report in `format` to `f`. HUB_EINVAL for a scope whose period is not the cube's
@@ -34,7 +36,7 @@ int hub_report_write(FILE *f, enum hub_report_format format, const hub_stats_t *
                      const struct hub_report_scope *scope, struct hub_error *err) HUB_MUST_CHECK;
 
 int hub_report_write_csv(FILE *f, const hub_stats_t *s, const struct hub_report_scope *scope,
-                         struct hub_error *err) HUB_MUST_CHECK;
+                         bool swedish, struct hub_error *err) HUB_MUST_CHECK;
 int hub_report_write_json(FILE *f, const hub_stats_t *s, const struct hub_report_scope *scope,
                           struct hub_error *err) HUB_MUST_CHECK;
 int hub_report_write_html(FILE *f, const hub_stats_t *s, const struct hub_report_scope *scope,

@@ -460,7 +460,10 @@ int hub_report_write_html(FILE *f, const hub_stats_t *s, const struct hub_report
     nd = overview_districts(s, sc, sc->period, ds);
     period_title(o->year, sc->period, false, title, sizeof title);
     hub_date_format(o->as_of, asof);
-    if (hub_timestamp_format_rfc3339(sc->generated_ms, generated) != 0)
+    /* Stockholm time, which the office reads (CET/CEST from the hub's own rules) */
+    int offset_min = hub_stockholm_utc_offset_minutes(sc->generated_ms);
+    if (hub_timestamp_format_rfc3339(sc->generated_ms + (int64_t)offset_min * 60000, generated) !=
+        0)
         generated[0] = '\0';
     generated[16] = '\0'; /* YYYY-MM-DDTHH:MM */
     if (generated[10] == 'T')
@@ -483,16 +486,22 @@ int hub_report_write_html(FILE *f, const hub_stats_t *s, const struct hub_report
             "<section class=\"info\" id=\"om\">\n<p><strong>Uppgifterna avser läget den "
             "<span id=\"as-of\">%s</span>.</strong> Skolstarter daterade efter den dagen räknas "
             "inte.</p>\n<ul>\n"
-            "<li><strong>Små tal visas inte.</strong> Antal från 1 till %" PRId64
-            " visas som <strong>&lt;%" PRId64 "</strong> (k&nbsp;=&nbsp;<span id=\"k\">%" PRId64
-            "</span>). Uppgifter som annars skulle kunna räknas fram ur summorna är dolda och "
-            "visas som <strong>x</strong>.</li>\n"
+            "<li><strong>Små tal visas inte.</strong> Ett dolt tal visas som <strong>x</strong>"
+            ": antingen är det mellan 1 och %" PRId64 " (k&nbsp;=&nbsp;<span id=\"k\">%" PRId64
+            "</span>) eller så är det dolt för att ett sådant tal annars skulle kunna räknas "
+            "fram ur summorna, i den här rapporten eller tillsammans med månads-, tertial- och "
+            "årsrapporterna. Vilket det är går inte att se, och det är meningen: före "
+            "publicering prövas varje tal som en läsare skulle kunna räkna fram.</li>\n"
+            "<li>En stadsdels månad redovisas som totalsiffror; uppdelningen på placeringsform, "
+            "kön och ålder finns per stadsdel i tertial- och årsrapporterna. Skolstarter, dagar "
+            "och antal barn redovisas för totaler (<span class=\"na\">·</span> = redovisas "
+            "inte på den nivån).</li>\n"
             "<li>Median, 90:e percentil och längsta tid visas bara när minst %" PRId64
-            " barn har börjat skolan; annars står –.</li>\n"
+            " barn har börjat skolan och antalet visas; annars står –.</li>\n"
             "<li>Dagar till skolstart räknas för placeringar med skolbyte: första skoldagen "
             "minus placeringens startdag (en skolstart före placeringen räknas som 0). Gränsen "
             "för lång väntan är %" PRId64 " dagar.</li>\n",
-            asof, o->k - 1, o->k, o->k, o->k, o->threshold_days);
+            asof, o->k - 1, o->k, o->k, o->threshold_days);
     district_note(f, s, sc);
     fputs("<li>Rapporten innehåller inga uppgifter om enskilda barn.</li>\n</ul>\n</section>\n", f);
 
@@ -527,11 +536,12 @@ int hub_report_write_html(FILE *f, const hub_stats_t *s, const struct hub_report
     if (hub_stats_period_kind(sc->period) != HUB_STATS_MONTH &&
         write_periods(f, s, sc, sc->district == SIZE_MAX ? 0 : sc->district) != 0)
         goto bad;
-    fprintf(f,
-            "<footer>Definitioner version %s (consumers/STATISTICS.md i hubbens källkod). "
-            "Ålder = startår minus födelseår. Skapad %s UTC av hubctl report.</footer>\n"
-            "</body>\n</html>\n",
-            HUB_STATS_DEFINITIONS_VERSION, generated);
+    fprintf(
+        f,
+        "<footer>Definitioner version %s (consumers/STATISTICS.md i hubbens källkod). "
+        "Ålder = startår minus födelseår. Skapad %s svensk tid (%s) av hubctl report.</footer>\n"
+        "</body>\n</html>\n",
+        HUB_STATS_DEFINITIONS_VERSION, generated, offset_min == 120 ? "CEST" : "CET");
     if (ferror(f))
         return hub_error_set(err, HUB_EIO, "report: writing the HTML failed");
     return 0;

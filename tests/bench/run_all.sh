@@ -3,7 +3,7 @@
 #
 #   tests/bench/run_all.sh            (HUB_BUILD_DIR defaults to <repo>/build; build it first)
 #
-# Runs the codec, publish, read-model, verification, notify and report benchmarks (each starts
+# Runs the codec, publish, read-model, verification, notify, statistics-audit and report benchmarks (each starts
 # its own dev broker and PostgreSQL), then the main job (deploy/run.sh) to read each consumer's
 # peak resident memory, and prints one table: every row is a ratio against a ceiling measured in
 # the same run, or an absolute figure marked as such. Full outputs go to $OUT (printed at the end).
@@ -31,6 +31,8 @@ say "backlog memory"
 bash "$B/bench_backlog.sh" "${HUB_BENCH_BACKLOG_N:-200000}" >"$OUT/backlog.txt" 2>&1
 say "restart to assignment"
 bash "$B/bench_restart.sh" 3 >"$OUT/restart.txt" 2>&1
+say "statistics audit and information loss (a synthetic year)"
+HUB_SOURCE_DIR=$REPO "$HUB_BUILD_DIR/tests/bench/bench_protect" >"$OUT/protect.txt" 2>&1
 say "report (generates the placements straight into PostgreSQL)"
 (
     HUB_TEST_NAME=bench_report
@@ -67,6 +69,8 @@ notify=$(g notify.txt 's/.*publish -> received by the school  *p50 *\([0-9.]*\) 
 backlog=$(g backlog.txt 's/.*ratio peak RSS new\/old \([0-9.]*\) *ratio rate new\/old \([0-9.]*\).*/\1 (peak), \2 (rate)/p')
 restart=$(g restart.txt 's/.*after SIGTERM:.*ratio \([0-9.]*\).*/\1 after SIGTERM/p')
 report=$(g report.txt 's/.*month [0-9-]* (\([0-9]*\) placements): \([0-9.]*\) s.*/\2 s for a month (\1 placements)/p')
+protect=$(g protect.txt 's/.*year audit \([0-9.]*\) ms against the \([0-9]*\) ms target: ratio \([0-9.]*\).*/\3 (\1 ms)/p')
+loss=$(g protect.txt 's/^2026 .*loss: [0-9]* of [0-9]* counts hidden (\([0-9.]*\) %).*cells [0-9]* of [0-9]* (\([0-9.]*\) %).*/\1 % of counts, \2 % of placements/p')
 report_n=$(g report.txt 's/.*generated \([0-9]*\) placements.*/\1/p')
 
 printf '\n%-44s %-40s %s\n' "benchmark" "result" "kind"
@@ -81,5 +85,7 @@ printf '%-44s %-40s %s\n' "notify latency, publish → school" "$notify" "absolu
 printf '%-44s %-40s %s\n' "backlog: peak RSS / rate, new ÷ old prefetch" "$backlog" "ratio, same backlog, same run"
 printf '%-44s %-40s %s\n' "restart → partitions, static ÷ dynamic" "$restart" "ratio, same run (dev broker)"
 printf '%-44s %-40s %s\n' "report over $report_n placements" "$report" "absolute (target 1 s)"
+printf '%-44s %-40s %s\n' "disclosure audit of a year ÷ 10 s target" "$protect" "ratio (bench_protect, ~35/district-month)"
+printf '%-44s %-40s %s\n' "information loss of that year" "$loss" "hidden share (counts; placements in cells)"
 printf '%-44s %-40s %s\n' "peak RSS hub-readmodel / notifier / stats" "$rss_readmodel / $rss_notifier / $rss_stats MiB" "absolute, during the main job"
 printf '\nfull outputs: %s\n' "$OUT"

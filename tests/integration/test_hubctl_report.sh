@@ -117,6 +117,19 @@ for r in rows:
 print(len(rows), 'rows ok')
 PY
 no_child "$TMP/march.csv"
+# the Swedish dialect: the same rows, semicolons and a decimal comma, which Excel in Swedish opens
+expect_exit 0 report --config "$TMP/hub.conf" --month 2026-03 --as-of 2026-12-31 --format csv-sv
+cp "$TMP/out" "$TMP/march-sv.csv"
+python3 - "$TMP/march.csv" "$TMP/march-sv.csv" <<'PY' || fail "csv-sv differs from csv beyond the dialect"
+import csv, sys
+en = list(csv.reader(open(sys.argv[1], encoding='utf-8-sig', newline='')))
+sv = list(csv.reader(open(sys.argv[2], encoding='utf-8-sig', newline=''), delimiter=';'))
+assert len(en) == len(sv) and en[0] == sv[0], (len(en), len(sv))
+for a, b in zip(en, sv):
+    assert [x.replace('.', ',') if x.replace('.', '').isdigit() else x for x in a] == b, (a, b)
+assert any(',' in x for row in sv for x in row) or not any('.' in x for row in en for x in row)
+print('csv-sv ok')
+PY
 
 # A tertial: its four months and itself; one district only; to a file, atomically.
 expect_exit 0 report --config "$TMP/hub.conf" --tertial 2026T1 --district farsta --as-of 2026-12-31 \

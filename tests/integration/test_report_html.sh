@@ -51,6 +51,11 @@ CHILD=$(psql_hub -d "$DB" -c "SELECT child FROM hub.placements LIMIT 1")
 [[ -s $TMP/report.html ]] || fail "no HTML written"
 ! grep -q "$CHILD" "$TMP/report.html" || fail "a pseudonym is in the report"
 ! grep -qiE '<script|https?://[a-z]' "$TMP/report.html" || fail "the page is not self-contained"
+# the footer's time is Stockholm's: the hour written equals the hour in Europe/Stockholm now
+# (or a minute later), with CET or CEST
+hour=$(TZ=Europe/Stockholm date +%H)
+grep -qE "Skapad [0-9-]+ ($hour|$(TZ=Europe/Stockholm date -d '+1 min' +%H)):[0-9]{2} svensk tid \(CES?T\)" \
+    "$TMP/report.html" || fail "the footer's time is not Stockholm time: $(grep -o 'Skapad[^<]*' "$TMP/report.html")"
 
 CHROMIUM_ARGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
     --disable-background-networking --disable-component-update --disable-sync)
