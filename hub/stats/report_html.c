@@ -375,6 +375,64 @@ static int write_sex_age(FILE *f, const hub_stats_t *s, const struct hub_report_
     return 0;
 }
 
+/* A month report's trend: every district's placements, month by month since January, as bars
+ * (protected like everything else: the year is one publication; a hidden month has no bar). */
+#define TREND_BAR_W 26
+#define TREND_BAR_H 34
+static int write_trend(FILE *f, const hub_stats_t *s, const struct hub_report_scope *sc,
+                       const size_t *ds, size_t nd)
+{
+    const struct hub_stats_options *o = hub_stats_options_of(s);
+    int last = hub_stats_period_month(sc->period);
+    int64_t top = 1;
+
+    for (size_t i = 0; i < nd; i++)
+        for (int m = 1; m <= last; m++) {
+            struct hub_stats_cell c;
+            if (ds[i] != 0 && hub_stats_get_month_total(s, m, ds[i], &c) == 0 &&
+                c.mark[HUB_STATS_PLACEMENTS] == HUB_STATS_SHOWN &&
+                c.count[HUB_STATS_PLACEMENTS] > top)
+                top = c.count[HUB_STATS_PLACEMENTS];
+        }
+    fputs("<table class=\"trend\"><thead><tr><th>Stadsdel</th><th>Påbörjade placeringar per "
+          "månad, januari till och med rapportmånaden</th></tr></thead><tbody>\n",
+          f);
+    for (size_t i = 0; i < nd; i++) {
+        if (ds[i] == 0)
+            continue; /* the city's scale would flatten the districts */
+        fputs("<tr><td>", f);
+        esc(f, hub_stats_district_name(s, ds[i]));
+        fprintf(f, "</td><td><svg width=\"%d\" height=\"%d\" role=\"img\">", last * TREND_BAR_W,
+                TREND_BAR_H + 14);
+        for (int m = 1; m <= last; m++) {
+            struct hub_stats_cell c;
+            char t[HUB_REPORT_TEXT_MAX];
+            int x = (m - 1) * TREND_BAR_W;
+            if (hub_stats_get_month_total(s, m, ds[i], &c) != 0)
+                return -1;
+            hub_report_count_text(&c, HUB_STATS_PLACEMENTS, o->k, t);
+            if (c.mark[HUB_STATS_PLACEMENTS] == HUB_STATS_SHOWN) {
+                int h = (int)(c.count[HUB_STATS_PLACEMENTS] * TREND_BAR_H / top);
+                fprintf(f,
+                        "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\">"
+                        "<title>%s: %s</title></rect>",
+                        x + 3, TREND_BAR_H - h, TREND_BAR_W - 6, h > 0 ? h : 0,
+                        m == last ? "#1f5f8b" : "#9cc1dc", month_names[m - 1], t);
+            }
+            fprintf(f,
+                    "<text class=\"trend-n\" x=\"%d\" y=\"%d\" font-size=\"9\" "
+                    "text-anchor=\"middle\" fill=\"#444\">%s</text>",
+                    x + TREND_BAR_W / 2, TREND_BAR_H + 11, t);
+        }
+        fputs("</svg></td></tr>\n", f);
+    }
+    fputs("</tbody></table>\n<p class=\"key\">Staplarna visar antalet påbörjade placeringar "
+          "per månad (mörk: rapportmånaden); under varje stapel står talet, x där det är dolt. "
+          "Samma månad förra året finns i förra årets rapporter.</p>\n",
+          f);
+    return 0;
+}
+
 /* For a tertial or a year: one row per month and tertial for district d (the city by default). */
 static int write_periods(FILE *f, const hub_stats_t *s, const struct hub_report_scope *sc, size_t d)
 {
@@ -517,6 +575,11 @@ int hub_report_write_html(FILE *f, const hub_stats_t *s, const struct hub_report
           f);
 
     bool month = hub_stats_period_kind(sc->period) == HUB_STATS_MONTH;
+    if (month && hub_stats_period_month(sc->period) > 1) {
+        fprintf(f, "<h2>Utveckling under året – %s</h2>\n", title);
+        if (write_trend(f, s, sc, ds, nd) != 0)
+            goto bad;
+    }
     fprintf(f, "<h2>Per placeringsform – %s</h2>\n", title);
     if (month)
         fputs("<p class=\"key\">En månad redovisas per placeringsform, kön och ålder bara för "

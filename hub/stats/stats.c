@@ -344,6 +344,20 @@ int hub_stats_get(const hub_stats_t *s, const struct hub_stats_key *key, struct 
     return 0;
 }
 
+int hub_stats_get_month_total(const hub_stats_t *s, int month, size_t district,
+                              struct hub_stats_cell *out)
+{
+    int32_t first, last, rfirst, rlast;
+    if (month < 1 || month > 12 || district >= s->nd)
+        return HUB_EINVAL;
+    hub_stats_period_range(s->opt.year, (size_t)(3 + month), &first, &last);
+    hub_stats_period_range(s->opt.year, s->opt.period, &rfirst, &rlast);
+    if (first > rlast)
+        return HUB_EINVAL;
+    fill_cell(s, &(struct hub_stats_key){(size_t)(3 + month), district, 0, 0, 0, 0}, true, out);
+    return 0;
+}
+
 int hub_stats_get_unprotected(const hub_stats_t *s, const struct hub_stats_key *key,
                               struct hub_stats_cell *out)
 {

@@ -177,6 +177,13 @@ bool hub_stats_period_published(const hub_stats_t *s, size_t period);
 int hub_stats_get(const hub_stats_t *s, const struct hub_stats_key *key,
                   struct hub_stats_cell *out) HUB_MUST_CHECK;
 
+/* A district's total (form, basis, sex and age all) in any month of the cube's year, as
+ * protected: the year is one publication, so the months before a month report's own are
+ * published consistently with it (for trends). HUB_EINVAL out of range or for a month after
+ * the report period. */
+int hub_stats_get_month_total(const hub_stats_t *s, int month, size_t district,
+                              struct hub_stats_cell *out) HUB_MUST_CHECK;
+
 /* The same cell before suppression, every mark SHOWN (days: NO_DATA when none). For tests and
  * audits only: a report must never print these. */
 int hub_stats_get_unprotected(const hub_stats_t *s, const struct hub_stats_key *key,

@@ -51,6 +51,14 @@ CHILD=$(psql_hub -d "$DB" -c "SELECT child FROM hub.placements LIMIT 1")
 [[ -s $TMP/report.html ]] || fail "no HTML written"
 ! grep -q "$CHILD" "$TMP/report.html" || fail "a pseudonym is in the report"
 ! grep -qiE '<script|https?://[a-z]' "$TMP/report.html" || fail "the page is not self-contained"
+# a later month shows the year's trend per district, protected like the rest (a count from 1 to
+# k-1 never appears as a number under a bar)
+"$HUBCTL" report --config "$TMP/hub.conf" --month 2026-02 --as-of 2026-03-01 --format html \
+    --output "$TMP/feb.html" 2>"$TMP/err" || fail "report: $(<"$TMP/err")"
+grep -q "Utveckling under året" "$TMP/feb.html" || fail "no trend in a February report"
+grep -q "<title>januari: " "$TMP/feb.html" || fail "the trend has no January bar"
+grep -q 'class="trend-n"' "$TMP/feb.html" || fail "the trend has no numbers"
+! grep -qE 'class="trend-n"[^>]*>[1-4]</text>' "$TMP/feb.html" || fail "a small count is shown in the trend"
 # the footer's time is Stockholm's: the hour written equals the hour in Europe/Stockholm now
 # (or a minute later), with CET or CEST
 hour=$(TZ=Europe/Stockholm date +%H)
