@@ -5,11 +5,15 @@
  */
 #include "hub/core/metrics.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #define HIST_BUCKETS 9
 
@@ -232,6 +236,73 @@ static void put_labels(FILE *f, const struct series *s, const char *extra, doubl
     fputc('}', f);
 }
 
+/* The process metrics of the Prometheus client libraries (same names and units), from /proc,
+ * and hub_build_info: what an operator's dashboards expect of every exporter. */
+static void put_process(FILE *f)
+{
+    struct rusage ru;
+    long page = sysconf(_SC_PAGESIZE), ticks = sysconf(_SC_CLK_TCK);
+    unsigned long long vsize = 0, rss = 0, start = 0;
+    FILE *st;
+
+    fprintf(f,
+            "# HELP hub_build_info The hub's version (always 1).\n# TYPE hub_build_info gauge\n"
+            "hub_build_info{version=\"%s\"} 1\n",
+            HUB_VERSION);
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        fprintf(f,
+                "# HELP process_cpu_seconds_total Total user and system CPU time spent in "
+                "seconds.\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total "
+                "%.6f\n",
+                (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+    if ((st = fopen("/proc/self/stat", "r")) != NULL) {
+        char buf[1024];
+        size_t n = fread(buf, 1, sizeof buf - 1, st);
+        buf[n] = '\0';
+        fclose(st);
+        /* after "(comm)": state is field 3; starttime 22, vsize 23, rss 24 */
+        const char *p = strrchr(buf, ')');
+        if (p && sscanf(p + 2,
+                        "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+                        "%*d %*d %*d %llu %llu %llu",
+                        &start, &vsize, &rss) == 3) {
+            fprintf(f,
+                    "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+                    "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes "
+                    "%llu\n# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+                    "# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes "
+                    "%llu\n",
+                    rss * (unsigned long long)(page > 0 ? page : 4096), vsize);
+            FILE *up = fopen("/proc/uptime", "r");
+            double uptime = 0;
+            if (up && fscanf(up, "%lf", &uptime) == 1 && ticks > 0) {
+                struct timespec now;
+                clock_gettime(CLOCK_REALTIME, &now);
+                double boot = (double)now.tv_sec - uptime;
+                fprintf(f,
+                        "# HELP process_start_time_seconds Start time of the process since unix "
+                        "epoch in seconds.\n# TYPE process_start_time_seconds gauge\n"
+                        "process_start_time_seconds %.2f\n",
+                        boot + (double)start / (double)ticks);
+            }
+            if (up)
+                fclose(up);
+        }
+    }
+    DIR *fds = opendir("/proc/self/fd");
+    if (fds) {
+        long n = -1; /* the directory's own descriptor */
+        while (readdir(fds))
+            n++;
+        closedir(fds);
+        fprintf(f,
+                "# HELP process_open_fds Number of open file descriptors.\n# TYPE "
+                "process_open_fds gauge\nprocess_open_fds %ld\n",
+                n - 2 > 0 ? n - 2 : 0); /* less "." and ".." */
+    }
+}
+
 int hub_metrics_render(hub_metrics_t *m, char **out, size_t *len)
 {
     char *buf = NULL;
@@ -271,6 +342,7 @@ int hub_metrics_render(hub_metrics_t *m, char **out, size_t *len)
                 s->sum, s->name, (unsigned long long)s->count);
     }
     pthread_mutex_unlock(&m->mu);
+    put_process(f);
     if (fclose(f) != 0) {
         free(buf);
         return HUB_ENOMEM;

@@ -385,7 +385,7 @@ static void describe_metrics(hub_metrics_t *m)
                          "messages whose batch committed, by topic");
     hub_metrics_describe(m, "hub_dead_letters_total", "counter",
                          "messages sent to the dead-letter topic, by reason");
-    hub_metrics_describe(m, "hub_batch_size", "histogram", "messages per committed batch");
+    hub_metrics_describe(m, "hub_batch_messages", "histogram", "messages per committed batch");
     hub_metrics_describe(m, "hub_batch_seconds", "histogram",
                          "time to prepare, dead-letter and commit one batch");
     hub_metrics_describe(m, "hub_db_retries_total", "counter",
@@ -454,7 +454,7 @@ static void count_batch(hub_consumer_t *c, int64_t started_ms)
         if (c->dead[i])
             hub_metrics_add(c->metrics, "hub_dead_letters_total", "reason", c->why[i].reason, 1);
     }
-    hub_metrics_observe(c->metrics, "hub_batch_size", (double)c->n_pending);
+    hub_metrics_observe(c->metrics, "hub_batch_messages", (double)c->n_pending);
     hub_metrics_observe(c->metrics, "hub_batch_seconds", (double)(now_ms() - started_ms) / 1000.0);
 }
 

@@ -88,6 +88,32 @@ static bool is_ready(void *ud, char *why, size_t n)
     return ready_flag;
 }
 
+/* Every exporter's process metrics and the build: names and units of the Prometheus clients. */
+static void test_metrics_render_process_metrics_and_build_info(void **state)
+{
+    (void)state;
+    hub_metrics_t *m = hub_metrics_new();
+    char *out = NULL;
+    size_t len = 0;
+    assert_non_null(m);
+    assert_int_equal(hub_metrics_render(m, &out, &len), 0);
+    assert_non_null(strstr(out, "hub_build_info{version=\"" HUB_VERSION "\"} 1\n"));
+    const char *rss = strstr(out, "\nprocess_resident_memory_bytes ");
+    assert_non_null(rss);
+    assert_true(strtod(rss + strlen("\nprocess_resident_memory_bytes "), NULL) > 1e5);
+    const char *cpu = strstr(out, "# TYPE process_cpu_seconds_total counter\n");
+    assert_non_null(cpu);
+    const char *start = strstr(out, "\nprocess_start_time_seconds ");
+    assert_non_null(start);
+    double t = strtod(start + strlen("\nprocess_start_time_seconds "), NULL);
+    assert_true(t > 1.7e9 && t < 4e9); /* an epoch time, not ticks */
+    const char *fds = strstr(out, "\nprocess_open_fds ");
+    assert_non_null(fds);
+    assert_true(strtol(fds + strlen("\nprocess_open_fds "), NULL, 10) >= 3);
+    free(out);
+    hub_metrics_destroy(m);
+}
+
 static void test_ops_http_serves_metrics_health_and_readiness(void **state)
 {
     (void)state;
@@ -131,6 +157,7 @@ int main(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metrics_render_counters_gauges_and_histograms),
+        cmocka_unit_test(test_metrics_render_process_metrics_and_build_info),
         cmocka_unit_test(test_ops_http_serves_metrics_health_and_readiness),
         cmocka_unit_test(test_ops_http_refuses_a_malformed_listen_address),
     };
