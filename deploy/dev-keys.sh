@@ -21,12 +21,11 @@ chmod 700 "$DIR"
 new=$(mktemp "$TABLE.XXXXXX")
 trap 'rm -f "$new"' EXIT
 {
-    echo "key_id,district,public_key,valid_from,valid_to,revoked_at"
-    echo "# dev keys written by deploy/dev-keys.sh; the private keys are in $DIR"
+    echo "key_id,district,public_key,valid_from,valid_to,revoked_at" # plain CSV: no comments
 } >"$new"
 made=0
 while IFS=, read -r code _; do
-    [[ $code == code || -z $code ]] && continue
+    [[ $code == code || -z $code || $code == \#* ]] && continue
     id=$code-dev
     row=$(grep -m 1 "^$id," "$TABLE" 2>/dev/null || true)
     if [[ -n $row && -s $DIR/$id.pem ]]; then

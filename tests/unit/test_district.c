@@ -372,9 +372,39 @@ static void test_district_code_valid(void **state)
     assert_false(hub_district_code_valid("abcdefghijklmnopqrstuvwxyz012345")); /* 32 */
 }
 
+/* The shipped reference tables are plain CSV: no comment line a standard reader would take for a
+ * row, every row with the header's number of fields. */
+static void test_reference_tables_are_plain_csv(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"districts.csv", "district-keys.csv"};
+    const char *src = getenv("HUB_SOURCE_DIR");
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[4096], line[1024];
+        snprintf(path, sizeof path, "%s/schemas/reference/%s", src && *src ? src : HUB_SOURCE_DIR,
+                 files[i]);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        int fields = -1, rows = 0;
+        while (fgets(line, sizeof line, f)) {
+            int n = 1;
+            assert_true(line[0] != '#');
+            for (const char *p = line; *p; p++)
+                n += *p == ',';
+            if (fields < 0)
+                fields = n;
+            assert_int_equal(n, fields);
+            rows++;
+        }
+        fclose(f);
+        assert_true(rows >= 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reference_tables_are_plain_csv),
         cmocka_unit_test_setup_teardown(test_district_table_has_17_rows_in_file_order,
                                         setup_real_table, teardown_table),
         cmocka_unit_test_setup_teardown(test_district_rinkeby_kista_valid_2023_06_30_not_2023_07_01,
