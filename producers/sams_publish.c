@@ -108,6 +108,18 @@ static int publish_object(sams_publisher_t *p, json_t *o, size_t *ticket, char *
     return rc;
 }
 
+static json_t *contact(const struct sams_contact *c)
+{
+    json_t *o = json_object();
+    if (o) {
+        put(o, "name", c->name);
+        put(o, "role", c->role);
+        put(o, "phone", c->phone);
+        put(o, "email", c->email);
+    }
+    return o;
+}
+
 int sams_publish_placement(sams_publisher_t *p, const struct sams_placement *ev, size_t *ticket,
                            char *why, size_t why_len)
 {
@@ -150,14 +162,42 @@ int sams_publish_handover(sams_publisher_t *p, const struct sams_handover *ev, s
         put(o, "sending_school_unit", ev->sending_school_unit);
         put(o, "planned_start_date", ev->planned_start_date);
         put(o, "legal_ground", ev->legal_ground);
-        json_t *c = json_object();
-        if (c) {
-            put(c, "name", ev->contact.name);
-            put(c, "role", ev->contact.role);
-            put(c, "phone", ev->contact.phone);
-            put(c, "email", ev->contact.email);
-            json_object_set_new(o, "contact", c);
+        json_object_set_new(o, "contact", contact(&ev->contact));
+        if (ev->content_json) {
+            json_error_t jerr;
+            json_t *content = json_loads(ev->content_json, JSON_REJECT_DUPLICATES, &jerr);
+            if (!json_is_object(content)) {
+                json_decref(content);
+                json_decref(o);
+                say(why, why_len, "content: not one JSON object");
+                return HUB_EINVAL;
+            }
+            json_object_set_new(o, "content", content);
         }
+    }
+    return publish_object(p, o, ticket, why, why_len);
+}
+
+static json_t *strings(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, json_string(v[i] ? v[i] : ""));
+    return a;
+}
+
+int sams_publish_contact_change(sams_publisher_t *p, const struct sams_contact_change *ev,
+                                size_t *ticket, char *why, size_t why_len)
+{
+    json_t *o = common("contact_change", ev->event_id, ev->occurred_at, ev->district, NULL);
+    if (o) {
+        json_object_set_new(o, "old_contact", contact(&ev->old_contact));
+        json_object_set_new(o, "new_contact", contact(&ev->new_contact));
+        if (ev->n_school_units)
+            json_object_set_new(o, "school_units", strings(ev->school_units, ev->n_school_units));
+        if (ev->n_placements)
+            json_object_set_new(o, "placements", strings(ev->placements, ev->n_placements));
+        put(o, "effective_date", ev->effective_date);
     }
     return publish_object(p, o, ticket, why, why_len);
 }

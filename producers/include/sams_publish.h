@@ -90,6 +90,23 @@ struct sams_handover {
     const char *legal_ground; /* consent_guardian, consent_child, consent_guardian_and_child,
                                  secrecy_exception, none */
     struct sams_contact contact;
+    /* Optional: what the receiving school needs to know, as the text of one JSON object (at most
+     * 1 MiB). Never sent in clear: sealed for the receiving school alone, whose public key comes
+     * from the school directory (hub.schools.file or the hub's database); refused with
+     * legal_ground none or when the school has no key (producers/INPUT.md). */
+    const char *content_json;
+};
+
+/* A change of the contact person the schools of some placements must be told about. No child is
+ * named: no personnummer. At least one school unit or placement. */
+struct sams_contact_change {
+    const char *event_id, *occurred_at, *district;
+    struct sams_contact old_contact, new_contact;
+    const char *const *school_units; /* skolenhetskoder, n_school_units of them (may be 0) */
+    size_t n_school_units;
+    const char *const *placements; /* placement ids, n_placements of them (may be 0) */
+    size_t n_placements;
+    const char *effective_date;
 };
 
 int sams_publish_placement(sams_publisher_t *p, const struct sams_placement *ev, size_t *ticket,
@@ -98,6 +115,8 @@ int sams_publish_school_start(sams_publisher_t *p, const struct sams_school_star
                               size_t *ticket, char *why, size_t why_len);
 int sams_publish_handover(sams_publisher_t *p, const struct sams_handover *ev, size_t *ticket,
                           char *why, size_t why_len);
+int sams_publish_contact_change(sams_publisher_t *p, const struct sams_contact_change *ev,
+                                size_t *ticket, char *why, size_t why_len);
 
 /* Waits up to timeout_ms until every event has its outcome. 0 when all are ACKED; -1 when some
  * FAILED or are still PENDING (ask sams_publisher_outcome()). Blocks. */

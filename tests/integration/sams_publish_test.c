@@ -393,6 +393,75 @@ static void test_publish_event_size_limit(void **state)
     unlink(conf);
 }
 
+/* A contact change and a handover with sealed content through the C API alone: acknowledged;
+ * a personnummer in a contact, content that is not an object, content without a legal ground
+ * and content for a school without a public key are refused, naming the field. */
+static void test_sams_publish_contact_change_and_sealed_content(void **state)
+{
+    (void)state;
+    char schools[128], conf[128], text[1024], why[512] = "";
+    size_t t[2];
+    sams_publisher_t *p = NULL;
+    snprintf(schools, sizeof schools, "%s/schools-c.csv", G.dir);
+    snprintf(conf, sizeof conf, "%s/c.conf", G.dir);
+    int n = snprintf(text, sizeof text,
+                     "skolenhetskod,name,huvudman_type,kommunkod,webhook_url,public_key,"
+                     "signing_secret_ref,email\n12345678,Testskolan,kommunal,0180,,"
+                     "CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,,\n"
+                     "87654321,Utan nyckel,kommunal,0180,,,,\n");
+    assert_int_equal(write_file(schools, text, (size_t)n, 0644), 0);
+    n = snprintf(text, sizeof text,
+                 "kafka.bootstrap.servers=%s\nhub.pseudonym.key_file=%s\n"
+                 "hub.signing.required=false\nhub.schools.file=%s\n",
+                 hub_broker_bootstraps(G.broker), G.key, schools);
+    assert_int_equal(write_file(conf, text, (size_t)n, 0600), 0);
+    if (sams_publisher_open(conf, &p, why, sizeof why) != 0)
+        fail_msg("open: %s", why);
+
+    const char *units[] = {"12345678"}, *placements[] = {"0c8e2f7a-93a4-4d55-8f51-6e3b8f1a2b11"};
+    struct sams_contact_change cc = {
+        .event_id = "5b0f8f0e-2f43-4c53-9d0b-8b1f6a1e0c21",
+        .occurred_at = "2026-04-01T09:00:00+02:00",
+        .district = "farsta",
+        .old_contact = {"Anna Handläggare", "skolsamordnare", "08-508 000 00", "anna@example.se"},
+        .new_contact = {"Bo Handläggare", "skolsamordnare", "08-508 000 01", "bo@example.se"},
+        .school_units = units,
+        .n_school_units = 1,
+        .placements = placements,
+        .n_placements = 1,
+        .effective_date = "2026-04-01",
+    };
+    if (sams_publish_contact_change(p, &cc, &t[0], why, sizeof why) != 0)
+        fail_msg("contact change: %s", why);
+    struct sams_contact_change bad = cc;
+    bad.new_contact.name = PNR_A;
+    assert_refused(sams_publish_contact_change(p, &bad, NULL, why, sizeof why), why,
+                   "new_contact.name");
+
+    struct sams_handover h = valid_handover();
+    h.event_id = "5b0f8f0e-2f43-4c53-9d0b-8b1f6a1e0c22";
+    h.handover_id = "7e0d1c2b-0000-4000-8000-000000000021";
+    h.content_json = "{\"stod\":\"behöver extra anpassningar i matematik\",\"sprak\":\"sv\"}";
+    if (sams_publish_handover(p, &h, &t[1], why, sizeof why) != 0)
+        fail_msg("handover with content: %s", why);
+    struct sams_handover hb = h;
+    hb.content_json = "[1, 2]";
+    assert_refused(sams_publish_handover(p, &hb, NULL, why, sizeof why), why, "content");
+    hb = h;
+    hb.legal_ground = "none";
+    assert_refused(sams_publish_handover(p, &hb, NULL, why, sizeof why), why, "content");
+    hb = h;
+    hb.receiving_school_unit = "87654321";
+    assert_refused(sams_publish_handover(p, &hb, NULL, why, sizeof why), why, "content");
+
+    assert_int_equal(sams_publisher_flush(p, 30000), 0);
+    assert_int_equal(sams_publisher_outcome(p, t[0]), SAMS_ACKED);
+    assert_int_equal(sams_publisher_outcome(p, t[1]), SAMS_ACKED);
+    sams_publisher_close(p);
+    unlink(schools);
+    unlink(conf);
+}
+
 static void test_sams_open_names_the_missing_key(void **state)
 {
     (void)state;
@@ -415,6 +484,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sams_publish_acks_every_type),
         cmocka_unit_test(test_sams_publish_names_the_invalid_field),
+        cmocka_unit_test(test_sams_publish_contact_change_and_sealed_content),
         cmocka_unit_test(test_sams_open_names_the_missing_key),
         cmocka_unit_test(test_publish_event_size_limit),
     };
