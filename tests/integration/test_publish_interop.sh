@@ -8,7 +8,8 @@
 # the single-object header against a CRC-64-AVRO computed in Python from avro's canonical form,
 # decodes with python3-avro and the writer schema from schemas/, and compares every field and
 # key with values computed independently (HMAC-SHA256 pseudonym, birth year, legal sex, days,
-# milliseconds). Finally the raw bytes of every topic (keys and values, dumped with kcat) and
+# milliseconds). The consumer example consumers/examples/read_topic.py, written from
+# schemas/SCHEMAS.md alone, decodes the same topics. Finally the raw bytes of every topic (keys and values, dumped with kcat) and
 # everything hub-publish printed must hold no personnummer in any form.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -61,6 +62,24 @@ grep -q "^hub-publish: $n_events of $n_events events acknowledged, 0 not acknowl
 # Every field, key and header, read and decoded by independent clients.
 "$PYTHON" "$HELPER" verify "$BOOTSTRAP" "$HUB_SOURCE_DIR/schemas" "$TMP/pseudonym.key" \
     "$TMP/events.jsonl" || fail "the topics do not hold the input events (see above)"
+
+# The consumer example written from schemas/SCHEMAS.md alone decodes every event topic: as many
+# messages as the input has events of the type, with the input's event ids.
+READER=$HUB_SOURCE_DIR/consumers/examples/read_topic.py
+for tt in placement:placement-events school_start:school-start-events handover:handover-events \
+    contact_change:contact-change-events; do
+    type=${tt%%:*} topic=${tt#*:}
+    "$PYTHON" "$READER" --bootstrap "$BOOTSTRAP" --topic "$topic" --idle 4 >"$TMP/read-$topic" \
+        2>"$TMP/read.err" || fail "read_topic.py $topic: $(<"$TMP/read.err")"
+    "$PYTHON" - "$TMP/events.jsonl" "$TMP/read-$topic" "$type" <<'PY' ||
+import json, sys
+want = sorted(json.loads(l)["event_id"].lower() for l in open(sys.argv[1]) if l.strip()
+              and json.loads(l)["type"] == sys.argv[3])
+got = sorted(str(json.loads(l)["value"]["event_id"]).lower() for l in open(sys.argv[2]))
+assert want and got == want, (sys.argv[3], want[:2], got[:2])
+PY
+        fail "read_topic.py: $topic does not hold the input's $type events"
+done
 
 # The raw bytes of every partition of every topic: no personnummer in any form.
 "$PYTHON" "$HELPER" forms "$TMP/events.jsonl" >"$TMP/forms"
