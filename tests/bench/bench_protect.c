@@ -69,8 +69,25 @@ static int run(const hub_districts_t *t, const struct hub_stats_row *rows, size_
 
 int main(int argc, char **argv)
 {
-    unsigned per_month = argc > 1 ? (unsigned)atoi(argv[1]) : 35;
-    uint64_t seed = argc > 2 ? (uint64_t)atoll(argv[2]) : 1;
+    unsigned per_month = 35;
+    uint64_t seed = 1;
+    char *end = NULL;
+    if (argc > 1) {
+        unsigned long v = strtoul(argv[1], &end, 10);
+        if (!*argv[1] || *end || v < 1 || v > 100000) {
+            fprintf(stderr, "bench_protect: PER_MONTH '%s': a number 1..100000\n", argv[1]);
+            return 2;
+        }
+        per_month = (unsigned)v;
+    }
+    if (argc > 2) {
+        unsigned long long v = strtoull(argv[2], &end, 10);
+        if (!*argv[2] || *end) {
+            fprintf(stderr, "bench_protect: SEED '%s': a number\n", argv[2]);
+            return 2;
+        }
+        seed = v;
+    }
     const char *src = getenv("HUB_SOURCE_DIR");
     char path[4096];
     struct hub_error err = {0};
