@@ -3,31 +3,50 @@
 
 Reads report files written by `hubctl report --format csv|json`, writes down everything a reader
 knows (shown values, what a hidden symbol means, and the sums and inequalities that hold between
-cells by the definitions in consumers/STATISTICS.md), and for every hidden cell solves two linear
-programs with GLPK (through ctypes): the smallest and the largest value consistent with all of it.
-It uses no code of the hub, only the published files.
+cells by the definitions in consumers/STATISTICS.md §2-§3), and derives for every hidden cell the
+smallest and the largest value consistent with all of it by linear programming with GLPK
+(through ctypes). It uses no code of the hub, only the published files.
 
-    reader_attack.py [--truth FILE]... [--k K] [--same-data] [--as-of DATE]
-                     [--x-means auto|any|zero-or-k] REPORT...
+    reader_attack.py [--truth FILE]... [--k K] [--same-data] [--as-of DATE] [--exact]
+                     [--x-means auto|any|zero-or-k] [--unpublished | --check-unpublished]
+                     [--no-child-equalities] REPORT...
 
 REPORT is a CSV or JSON file. A CSV report does not say its as-of date: give it as FILE@YYYY-MM-DD
 or with --as-of. Cells of the same as-of date are the same unknowns in every file; cells of
 different as-of dates are separate unknowns unless --same-data says nothing changed between them.
 
-What a hidden cell means: `<k` is 1..k-1; `x` is "0 or more" (--x-means any), or, where the
-publication also uses `<k` (the two-symbol scheme of STATISTICS.md §5, in which every count from 1
-to k-1 is `<k`), "0 or at least k" (--x-means zero-or-k; the default `auto` picks this one when
-any file uses `<k`). The disjunction is applied by iterating: an `x` whose derived range lies in
-0..k-1 is 0, one whose range excludes 0 is at least k; both are sound, so a range found here
-always contains every value the reader cannot rule out (an integer program could only narrow it
-further; the ranges are the LP relaxation rounded inwards).
+What the reader knows. A shown count is exact. `<k` is 1..k-1; `x` is "0 or more" (--x-means
+any), or, where the publication also uses `<k` (the two-symbol scheme, in which every count from
+1 to k-1 is `<k`), "0 or at least k" (--x-means zero-or-k; `auto` picks it when any file uses
+`<k`); that disjunction is applied by iterating (an `x` that cannot reach k is 0, one that cannot
+be 0 is at least k), which is sound. Counts not published at a level (empty in the CSV, "not
+published" in the JSON) are left out with the lines through them, unless --unpublished makes them
+unknowns (a stronger reader, much slower on a year). The relations: forms and legal bases add up,
+legal sexes and age groups add up, the two tables share their (all, all), districts add up to the
+city, months to their tertial and tertials (else months) to the year, with_school_change =
+school_started + not_started, over_threshold <= school_started, with_school_change and
+children_placed <= placements_started, a cell with a placement has a child; distinct children
+of a total lie between its largest part and the sum of its parts, and equal the sum over legal
+sexes and over age groups (a child has one sex and, within a year, one age group;
+--no-child-equalities drops that); and the shown days figures bound over_threshold (the value
+at rank r exceeds the threshold iff over_threshold >= S - r + 1).
+
+How. Bound propagation to a fixed point; two-cell equations make aliases; the rest is split into
+components. Each question about a hidden cell is answered by witnesses (feasible points: the truth,
+solutions of small LPs that move a few periods of one measure family with everything else at the
+truth) and outer bounds (optima of small LPs of the relations around one district-period with the
+others free within their bounds); only what they leave open goes to the LP of the whole component.
+Without --exact only the verdict is computed (pinned counts then what was proven; a narrowed line
+shows `outer=[..]` where only an outer range was needed); --exact gives every exact range. The
+ranges are the LP relaxation rounded inwards: an integer program could only narrow them further.
 
 --truth FILE: true values of the cells (tests/integration/stats_truth.sql writes them), one file
 per as-of date. With it the protection rule is checked: a hidden cell whose true value is 1..k-1
 is *narrowed* unless its derived range spans at least k values and contains one outside 1..k-1.
 Every district's (and the city's) placements_started for all forms and both bases that is at
 least k must be shown. Every shown value must equal the truth, and the truth must satisfy every
-relation the reader uses (else the reader's model or the hub is wrong: exit 2).
+relation the reader uses (else the reader's model or the hub is wrong: exit 2). The truth also
+serves as the base point of the witnesses; it speeds the search up and changes no range.
 
 Output: one line per narrowed cell, a line per required total that is hidden, and
 `reader: hidden=N small=M narrowed=P pinned=Q` (pinned: hidden cells with a one-value range),
@@ -261,7 +280,7 @@ class Publication:
         self.cells = []        # (period, district, tab, a, b, measure, lo, hi, symbol)
         self.days = []         # (period, district, tab, a, b, S, median, p90, max)
         self.uses_below = False
-        self.uses_x = False
+        self.unpublished = False  # counts not published at a level become unknowns
 
 
 def parse_count(value, where):
@@ -319,9 +338,9 @@ def add_row(pub, period, district, tab, a, b, counts, days, where):
                 raise BadInput('%s: <%d where the file says k = %d' % (where, v, pub.k))
             pub.cells.append((period, district, tab, a, b, measure, 1, v - 1, '<'))
         elif what == 'np':
-            pub.cells.append((period, district, tab, a, b, measure, 0, INF, 'np'))
+            if pub.unpublished:
+                pub.cells.append((period, district, tab, a, b, measure, 0, INF, 'np'))
         else:
-            pub.uses_x = True
             pub.cells.append((period, district, tab, a, b, measure, 0, INF, 'x'))
     med, p90, mx = (parse_days(days[0], where + ' days_median', median=True),
                     parse_days(days[1], where + ' days_p90'), parse_days(days[2], where + ' days_max'))
@@ -333,7 +352,7 @@ def add_row(pub, period, district, tab, a, b, counts, days, where):
         pub.days.append((period, district, tab, a, b, s_shown, med, p90, mx))
 
 
-def read_csv(path, as_of):
+def read_csv(path, as_of, unpublished=False):
     if as_of is None:
         raise BadInput('%s: a CSV report does not say its as-of date: give it as %s@YYYY-MM-DD '
                        'or with --as-of' % (path, path))
@@ -345,6 +364,7 @@ def read_csv(path, as_of):
     if not rows or tuple(c.strip() for c in rows[0]) != CSV_COLUMNS:
         raise BadInput('%s: not a hubctl report CSV (header %r)' % (path, rows[0] if rows else None))
     pub = Publication(path, as_of, None)
+    pub.unpublished = unpublished
     kinds = set()
     for n, row in enumerate(rows[1:], 2):
         if not row:
@@ -361,7 +381,7 @@ def read_csv(path, as_of):
     return pub
 
 
-def read_json(path, as_of_override):
+def read_json(path, as_of_override, unpublished=False):
     try:
         with open(path, encoding='utf-8') as f:
             d = json.load(f)
@@ -377,6 +397,7 @@ def read_json(path, as_of_override):
     if not isinstance(as_of, str) or not RE_DATE.match(as_of):
         raise BadInput('%s: no as_of date' % path)
     pub = Publication(path, as_of, d.get('period_kind'))
+    pub.unpublished = unpublished
     if isinstance(d.get('k'), int):
         pub.k = d['k']
     if isinstance(d.get('threshold_days'), int):
@@ -412,7 +433,7 @@ def read_json(path, as_of_override):
     return pub
 
 
-def read_publication(arg, default_as_of):
+def read_publication(arg, default_as_of, unpublished=False):
     path, as_of = arg, None
     m = re.match(r'^(.*)@(\d{4}-\d{2}-\d{2})$', arg)
     if m and not os.path.exists(arg):
@@ -424,8 +445,8 @@ def read_publication(arg, default_as_of):
     with open(path, 'rb') as f:
         head = f.read(64).lstrip(b'\xef\xbb\xbf').lstrip()
     if head.startswith(b'{'):
-        return read_json(path, as_of)
-    return read_csv(path, as_of)
+        return read_json(path, as_of, unpublished)
+    return read_csv(path, as_of, unpublished)
 
 
 def read_truth(paths):
@@ -524,9 +545,6 @@ class Model:
                         pub.path, period, district, tab, a, b, measure,
                         'x' if sym == 'x' else ('<%d' % (hi + 1) if sym else str(lo)),
                         ', '.join(p.path for p in self.shown_in[i] + self.hidden_in[i][:-1])))
-
-    def hidden(self, i):
-        return self.shown[i] is None
 
     # --- relations ---------------------------------------------------------------------------
 
@@ -908,10 +926,6 @@ class Solver:
         col, s, c = self.find(i)
         return (col, lo - c, hi - c) if s > 0 else (col, c - hi, c - lo)
 
-    def col_to_var(self, i, lo, hi):
-        col, s, c = self.find(i)
-        return (lo + c, hi + c) if s > 0 else (c - hi, c - lo)
-
     def reduce(self, rows):
         """Make aliases of two-cell equations until none is left, rewrite the rows on columns,
         fold one-column rows into bounds, drop rows the bounds imply and duplicates."""
@@ -1141,6 +1155,11 @@ class _State:
             self.olo[j] = val if what == 'opt' else -INF
         else:
             self.ohi[j] = val if what == 'opt' else INF
+        if what == 'unbounded':  # the witnesses go as far: the range is exact on that side
+            if direction == GLP_MIN:
+                self.wlo[j] = -INF
+            else:
+                self.whi[j] = INF
         if what == 'opt':
             # every column of the optimum is a feasible point: witnesses for the open columns
             still = []
@@ -1276,6 +1295,12 @@ class _State:
                 if what == 'infeasible':
                     self.s.inconsistent('the base point does not fit (%s)'
                                         % fmt_key(self.s.m.keys[self.cols[S[0]]]))
+                if what == 'unbounded' and len(obj) == 1:
+                    j = S[next(iter(obj))]
+                    if direction == GLP_MAX:
+                        self.whi[j] = INF
+                    else:
+                        self.wlo[j] = -INF
                 if what != 'opt':
                     return
                 for n, j in enumerate(S):
@@ -1481,10 +1506,11 @@ def fmt_range(lo, hi):
 
 def analyse(pub_args, truth_paths=(), k=None, same_data=False, as_of=None, x_means='auto',
             out=sys.stdout, glpk=None, exact=False, check_unpublished=False,
-            child_equalities=True):
+            child_equalities=True, unpublished=False):
     """Returns (exit code, results dict). Raises BadInput."""
     t0 = time.monotonic()
-    pubs = [read_publication(a, as_of) for a in pub_args]
+    unpublished = unpublished or check_unpublished
+    pubs = [read_publication(a, as_of, unpublished) for a in pub_args]
     if not pubs:
         raise BadInput('no report files given')
     ks = {p.k for p in pubs if p.k is not None}
@@ -1622,10 +1648,12 @@ def analyse(pub_args, truth_paths=(), k=None, same_data=False, as_of=None, x_mea
     print('reader: hidden=%d small=%d narrowed=%d pinned=%d' % (hidden, small, narrowed, pinned),
           file=out)
     print('reader: files=%d k=%d x=%s narrowed-by-symbol=%d narrowed-beyond-symbol=%d '
-          'required-hidden=%d unpublished=%d (pinned %d, of them 1..k-1: %d%s) %s%s' % (
-              len(pubs), k, x_means, narrowed - tighter, tighter, len(required), unpub,
-              unpub_pinned, unpub_small_pinned, ', in the rule' if check_unpublished else
-              ', not in the rule', 
+          'required-hidden=%d unpublished=%s %s%s' % (
+              len(pubs), k, x_means, narrowed - tighter, tighter, len(required),
+              ('%d (pinned %d, of them 1..k-1: %d; %s)' % (
+                  unpub, unpub_pinned, unpub_small_pinned,
+                  'in the rule' if check_unpublished else 'not in the rule'))
+              if unpublished else 'left-out',
               ' '.join('%s=%d' % kv for kv in sorted(by_measure.items())),
               '' if exact else ' (without --exact: pinned and beyond-symbol count what the '
               'verdict needed; outer=[..] lines show a range the exact one lies in)'), file=out)
@@ -1678,8 +1706,12 @@ def main(argv=None):
     ap.add_argument('--x-means', choices=('auto', 'any', 'zero-or-k'), default='auto')
     ap.add_argument('--exact', action='store_true',
                     help='the exact range of every hidden cell the rule or pinned asks about')
+    ap.add_argument('--unpublished', action='store_true',
+                    help='counts not published at their level (empty in the CSV, "not published" '
+                    'in the JSON) become unknowns, so the lines through them are used too '
+                    '(a stronger reader, much slower); by default they and their lines are left out')
     ap.add_argument('--check-unpublished', action='store_true',
-                    help='apply the rule also to counts not published at their level')
+                    help='--unpublished, and the rule applies to those counts too')
     ap.add_argument('--no-child-equalities', action='store_true',
                     help='distinct children only between each part and the sum also over sexes '
                     'and age groups (by default a child has one sex and one age group a year)')
@@ -1694,7 +1726,8 @@ def main(argv=None):
     try:
         rc, _ = analyse(args.reports, args.truth, args.k, args.same_data, args.as_of, args.x_means,
                         exact=args.exact, check_unpublished=args.check_unpublished,
-                        child_equalities=not args.no_child_equalities)
+                        child_equalities=not args.no_child_equalities,
+                        unpublished=args.unpublished)
     except BadInput as e:
         print('reader: error: %s' % e, file=sys.stderr)
         return 2
