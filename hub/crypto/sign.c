@@ -723,6 +723,34 @@ static bool parse_signed_at(const struct hub_sig_input *in, int64_t *out)
     return true;
 }
 
+int hub_sig_canonical_of(const struct hub_sig_input *in, uint8_t **out, size_t *len)
+{
+    int version = sig_version(in);
+    int64_t signed_at = 0;
+    if (version == 0 || (version == 2 && !parse_signed_at(in, &signed_at)))
+        return HUB_EINVAL;
+    return version == 2 ? hub_sign_canonical_v2(signed_at, in->topic, strlen(in->topic), in->key,
+                                                in->key_len, in->value, in->value_len, out, len)
+                        : hub_sign_canonical(in->topic, strlen(in->topic), in->key, in->key_len,
+                                             in->value, in->value_len, out, len);
+}
+
+/* The signature bytes alone: the key the message names, the canonical string of its version,
+ * Ed25519. BAD for anything that cannot verify (unknown key, wrong length, bad version). */
+static enum hub_sig_crypto verify_bytes(const hub_sign_keys_t *t, const struct hub_sig_input *in)
+{
+    if (!in->sig || !in->key_id || in->sig_len != HUB_SIG_LEN)
+        return HUB_SIG_CRYPTO_BAD;
+    const struct hub_sign_key *k = hub_sign_keys_find(t, in->key_id, in->key_id_len);
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    if (!k || hub_sig_canonical_of(in, &msg, &len) != 0)
+        return HUB_SIG_CRYPTO_BAD;
+    bool ok = hub_sign_key_verify(k, msg, len, in->sig) == 0;
+    free(msg);
+    return ok ? HUB_SIG_CRYPTO_OK : HUB_SIG_CRYPTO_BAD;
+}
+
 void hub_sign_check(const hub_sign_keys_t *t, const struct hub_sig_input *in,
                     struct hub_sig_result *out)
 {
@@ -762,22 +790,9 @@ void hub_sign_check(const hub_sign_keys_t *t, const struct hub_sig_input *in,
         out->status = HUB_SIG_NOT_YET_VALID;
         return;
     }
-    if (in->sig_len != HUB_SIG_LEN) {
-        out->status = HUB_SIG_BAD;
-        return;
-    }
-    uint8_t *msg = NULL;
-    size_t len = 0;
-    int rc = version == 2 ? hub_sign_canonical_v2(signed_at, in->topic, strlen(in->topic), in->key,
-                                                  in->key_len, in->value, in->value_len, &msg, &len)
-                          : hub_sign_canonical(in->topic, strlen(in->topic), in->key, in->key_len,
-                                               in->value, in->value_len, &msg, &len);
-    if (rc != 0) {
-        out->status = HUB_SIG_BAD;
-        return;
-    }
-    out->status = hub_sign_key_verify(k, msg, len, in->sig) == 0 ? HUB_SIG_OK : HUB_SIG_BAD;
-    free(msg);
+    enum hub_sig_crypto v =
+        in->crypto != HUB_SIG_CRYPTO_UNCHECKED ? in->crypto : verify_bytes(t, in);
+    out->status = v == HUB_SIG_CRYPTO_OK ? HUB_SIG_OK : HUB_SIG_BAD;
 }
 
 struct check_job {
@@ -827,6 +842,61 @@ void hub_sign_check_many(const hub_sign_keys_t *t, const struct hub_sig_input *i
         else
             (void)check_range(&jobs[w]);
     }
+}
+
+struct ahead_job {
+    const hub_sign_keys_t *t;
+    struct hub_sig_input *in;
+    size_t n;
+};
+
+struct hub_sign_ahead {
+    size_t workers;
+    pthread_t tid[HUB_SIGN_VERIFY_THREADS_MAX];
+    bool started[HUB_SIGN_VERIFY_THREADS_MAX];
+    struct ahead_job jobs[HUB_SIGN_VERIFY_THREADS_MAX];
+};
+
+static void *ahead_range(void *arg)
+{
+    struct ahead_job *j = arg;
+    for (size_t i = 0; i < j->n; i++)
+        j->in[i].crypto = verify_bytes(j->t, &j->in[i]);
+    return NULL;
+}
+
+hub_sign_ahead_t *hub_sign_ahead_start(const hub_sign_keys_t *t, struct hub_sig_input *in, size_t n,
+                                       int threads)
+{
+    if (!t || n == 0)
+        return NULL;
+    hub_sign_ahead_t *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    size_t workers = threads > 1 ? (size_t)threads : 1;
+    if (workers > HUB_SIGN_VERIFY_THREADS_MAX)
+        workers = HUB_SIGN_VERIFY_THREADS_MAX;
+    if (workers > n / MIN_PER_THREAD)
+        workers = n / MIN_PER_THREAD > 0 ? n / MIN_PER_THREAD : 1;
+    a->workers = workers;
+    size_t per = n / workers, extra = n % workers, at = 0;
+    for (size_t w = 0; w < workers; w++) {
+        size_t cnt = per + (w < extra ? 1 : 0);
+        a->jobs[w] = (struct ahead_job){t, in + at, cnt};
+        at += cnt;
+        a->started[w] = pthread_create(&a->tid[w], NULL, ahead_range, &a->jobs[w]) == 0;
+    }
+    return a;
+}
+
+void hub_sign_ahead_join(hub_sign_ahead_t *a)
+{
+    if (!a)
+        return;
+    for (size_t w = 0; w < a->workers; w++)
+        if (a->started[w])
+            pthread_join(a->tid[w], NULL);
+    free(a);
 }
 
 const char *hub_sig_status_name(enum hub_sig_status s)

@@ -247,6 +247,14 @@ enum hub_sig_status {
     HUB_SIG_FORMAT,        /* hub.sig.v not a known version, or v2 without a good hub.sig.time */
 };
 
+/* The verdict on a message's signature bytes alone (key, canonical string, Ed25519), before the
+ * policy checks of time, validity and revocation. */
+enum hub_sig_crypto {
+    HUB_SIG_CRYPTO_UNCHECKED = 0, /* not yet known: hub_sign_check() verifies the bytes itself */
+    HUB_SIG_CRYPTO_OK,
+    HUB_SIG_CRYPTO_BAD,
+};
+
 /* What is needed to check one message; pointers borrowed. */
 struct hub_sig_input {
     const char *topic; /* full topic name as received, NUL-terminated */
@@ -264,6 +272,7 @@ struct hub_sig_input {
     size_t version_len;
     const void *signed_at; /* hub.sig.time header value, NULL when absent */
     size_t signed_at_len;
+    enum hub_sig_crypto crypto; /* set by hub_sign_ahead_start() once joined; else UNCHECKED */
 };
 
 struct hub_sig_result {
@@ -275,6 +284,11 @@ struct hub_sig_result {
  * now (the caller replaces it with a recorded first sighting). Pointers point into `m`. */
 void hub_sig_input_from_message(rd_kafka_message_t *m, struct hub_sig_input *in);
 
+/* The bytes `in`'s signature covers, by its hub.sig.v: the version 1 or version 2 canonical
+ * string. Caller frees *out. 0, HUB_EINVAL for a malformed version or hub.sig.time, or the
+ * errors of hub_sign_canonical(). */
+HUB_MUST_CHECK int hub_sig_canonical_of(const struct hub_sig_input *in, uint8_t **out, size_t *len);
+
 /* Checks one message against the table. Thread-safe; allocates only the canonical string. */
 void hub_sign_check(const hub_sign_keys_t *t, const struct hub_sig_input *in,
                     struct hub_sig_result *out);
@@ -282,6 +296,18 @@ void hub_sign_check(const hub_sign_keys_t *t, const struct hub_sig_input *in,
 /* Checks `n` messages using up to `threads` threads (1: on the caller's thread). */
 void hub_sign_check_many(const hub_sign_keys_t *t, const struct hub_sig_input *in,
                          struct hub_sig_result *out, size_t n, int threads);
+
+/*
+ * Verifying ahead: the Ed25519 work of in[0..n) on up to `threads` background threads, while the
+ * caller does something else (a consumer commits the previous batch meanwhile). Each in[i].crypto
+ * is set by the time hub_sign_ahead_join() returns; until then `in` must stay valid and untouched.
+ * A thread that cannot be started leaves its messages UNCHECKED (hub_sign_check() then verifies
+ * them). Returns NULL when there is nothing to do or no memory; join accepts NULL.
+ */
+typedef struct hub_sign_ahead hub_sign_ahead_t;
+hub_sign_ahead_t *hub_sign_ahead_start(const hub_sign_keys_t *t, struct hub_sig_input *in, size_t n,
+                                       int threads);
+void hub_sign_ahead_join(hub_sign_ahead_t *a);
 
 /* A stable one-word name of a status: "ok", "missing", "bad", "unknown_key", "expired_key",
  * "not_yet_valid", "revoked_key", "time", "format". */

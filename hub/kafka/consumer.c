@@ -62,6 +62,14 @@ struct hub_consumer {
     size_t *sig_idx;
     size_t n_pending, cap_pending;
     bool need_prepare;
+    enum hub_sig_crypto *pre; /* per pending message: its bytes' verdict from verifying ahead */
+
+    /* Verifying ahead: the next batch's first messages, taken from librdkafka's queue before the
+     * batch in hand is processed; their Ed25519 work runs on background threads meanwhile, so
+     * verification overlaps the database. Only while signatures are checked. */
+    rd_kafka_message_t **ahead;
+    struct hub_sig_input *ahead_in;
+    size_t n_ahead;
 
     struct hub_batch_msg *bmsgs;
     struct hub_batch_offset *offs;
@@ -133,17 +141,22 @@ static bool is_cooperative(rd_kafka_t *rk)
     return p && strcmp(p, "COOPERATIVE") == 0;
 }
 
-/* Drops pending messages of revoked partitions; the rest must be prepared again. */
+static bool in_list(const rd_kafka_topic_partition_list_t *parts, const rd_kafka_message_t *m)
+{
+    for (int k = 0; k < parts->cnt; k++)
+        if (parts->elems[k].partition == m->partition &&
+            strcmp(parts->elems[k].topic, rd_kafka_topic_name(m->rkt)) == 0)
+            return true;
+    return false;
+}
+
+/* Drops pending and ahead messages of revoked partitions; the rest must be prepared again. */
 static void drop_pending_of(hub_consumer_t *c, const rd_kafka_topic_partition_list_t *parts)
 {
     size_t j = 0;
     for (size_t i = 0; i < c->n_pending; i++) {
         rd_kafka_message_t *m = c->pending[i];
-        bool revoked = false;
-        for (int k = 0; k < parts->cnt && !revoked; k++)
-            revoked = parts->elems[k].partition == m->partition &&
-                      strcmp(parts->elems[k].topic, rd_kafka_topic_name(m->rkt)) == 0;
-        if (revoked) {
+        if (in_list(parts, m)) {
             rd_kafka_message_destroy(m);
         } else {
             c->pending[j] = m;
@@ -156,12 +169,25 @@ static void drop_pending_of(hub_consumer_t *c, const rd_kafka_topic_partition_li
             c->verified[j] = c->verified[i];
             c->sig[j] = c->sig[i];
             c->msg_in[j] = c->msg_in[i];
+            c->pre[j] = c->pre[i];
             j++;
         }
     }
     if (j != c->n_pending)
         c->need_prepare = true;
     c->n_pending = j;
+    /* no background thread runs here: they live only inside one round of process_batch() */
+    j = 0;
+    for (size_t i = 0; i < c->n_ahead; i++) {
+        rd_kafka_message_t *m = c->ahead[i];
+        if (in_list(parts, m)) {
+            rd_kafka_message_destroy(m);
+        } else {
+            c->ahead_in[j] = c->ahead_in[i];
+            c->ahead[j++] = m;
+        }
+    }
+    c->n_ahead = j;
 }
 
 static void load_offsets(hub_consumer_t *c, rd_kafka_topic_partition_list_t *parts)
@@ -292,6 +318,10 @@ static int grow_pending(hub_consumer_t *c, size_t need)
     if (!r)
         return HUB_ENOMEM;
     c->sig_out = r;
+    enum hub_sig_crypto *pv = realloc(c->pre, cap * sizeof *pv);
+    if (!pv)
+        return HUB_ENOMEM;
+    c->pre = pv;
     struct hub_sig_input *in = realloc(c->sig_in, cap * sizeof *in);
     if (!in)
         return HUB_ENOMEM;
@@ -496,6 +526,14 @@ int hub_consumer_new(const hub_config_t *cfg, const char *name, const char *grou
     }
     if ((rc = load_keys(c, cfg, err)) != 0)
         goto fail;
+    if (c->keys) {
+        c->ahead = calloc((size_t)c->batch_max, sizeof *c->ahead);
+        c->ahead_in = calloc((size_t)c->batch_max, sizeof *c->ahead_in);
+        if (!c->ahead || !c->ahead_in) {
+            rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
     c->metrics = hub_metrics_new();
     if (!c->metrics) {
         rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
@@ -629,6 +667,8 @@ static int verify_pending(hub_consumer_t *c, struct hub_error *err)
         if (c->verified[i])
             continue;
         hub_sig_input_from_message(c->pending[i], &c->sig_in[n]);
+        c->sig_in[n].crypto = c->pre[i];
+        c->stats.verified_ahead += c->pre[i] != HUB_SIG_CRYPTO_UNCHECKED;
         c->sig_idx[n++] = i;
     }
     if (n == 0)
@@ -639,7 +679,9 @@ static int verify_pending(hub_consumer_t *c, struct hub_error *err)
             c->sig_ptrs[j] = in->sig && in->sig_len == HUB_SIG_LEN ? in->sig : NULL;
             c->seen_buf[j] = in->seen_ms;
         }
+        int64_t t_seen = now_ms();
         int rc = c->h.seen_lookup(c->h.ud, c->sig_ptrs, c->seen_buf, n, err);
+        c->stats.sighting_ms += now_ms() - t_seen;
         if (rc)
             return rc;
         for (size_t j = 0; j < n; j++)
@@ -670,8 +712,12 @@ static int record_sightings(hub_consumer_t *c, struct hub_error *err)
         c->seen_buf[i] = c->msg_in[i].seen_ms;
         any = any || ok;
     }
-    return any ? c->h.seen_record(c->h.ud, c->sig_ptrs, c->key_ids, c->seen_buf, c->n_pending, err)
-               : 0;
+    if (!any)
+        return 0;
+    int64_t t0 = now_ms();
+    int rc = c->h.seen_record(c->h.ud, c->sig_ptrs, c->key_ids, c->seen_buf, c->n_pending, err);
+    c->stats.sighting_ms += now_ms() - t0;
+    return rc;
 }
 
 /* Before prepare(): a message whose signature fails is dead-lettered with reason `signature`. An
@@ -793,6 +839,70 @@ static void release_pending(hub_consumer_t *c)
     c->n_pending = 0;
 }
 
+static void release_ahead(hub_consumer_t *c)
+{
+    for (size_t i = 0; i < c->n_ahead; i++)
+        rd_kafka_message_destroy(c->ahead[i]);
+    c->n_ahead = 0;
+}
+
+/* Appends a message taken from librdkafka to the batch in hand (capacity: batch_max). */
+static void add_pending(hub_consumer_t *c, rd_kafka_message_t *m, enum hub_sig_crypto pre)
+{
+    size_t i = c->n_pending++;
+    c->pending[i] = m;
+    c->prepared[i] = false;
+    c->dead[i] = false;
+    c->dlq_state[i] = DLQ_NONE;
+    c->dlq_no_value[i] = false;
+    c->verified[i] = false;
+    c->pre[i] = pre;
+}
+
+/* A message from rd_kafka_consumer_poll(): true when it is one to process; errors are logged
+ * (end of partition quietly) and the message destroyed. */
+static bool take_message(hub_consumer_t *c, rd_kafka_message_t *m)
+{
+    if (m->err) {
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            hub_log(HUB_LOG_WARN, "consume error", "error=\"%s\"", rd_kafka_message_errstr(m));
+        rd_kafka_message_destroy(m);
+        return false;
+    }
+    if (c->first_msg_at == 0)
+        c->first_msg_at = now_ms();
+    c->stats.consumed++;
+    return true;
+}
+
+/* Takes what librdkafka already holds, without waiting, up to a batch: the next batch's start,
+ * verified on background threads while the batch in hand goes to the database. Called only
+ * between rounds: a rebalance it triggers drops revoked messages from both. */
+static hub_sign_ahead_t *look_ahead(hub_consumer_t *c)
+{
+    size_t from = c->n_ahead;
+    while (c->n_ahead < (size_t)c->batch_max && c->n_pending > 0) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 0);
+        if (!m)
+            break;
+        if (!take_message(c, m))
+            continue;
+        hub_sig_input_from_message(m, &c->ahead_in[c->n_ahead]);
+        c->ahead[c->n_ahead++] = m;
+    }
+    if (from > c->n_ahead) /* a rebalance dropped some: start over on what is left */
+        from = 0;
+    return hub_sign_ahead_start(c->keys, c->ahead_in + from, c->n_ahead - from, c->verify_threads);
+}
+
+/* The messages taken ahead become the batch in hand, with their signature bytes' verdicts. */
+static void adopt_ahead(hub_consumer_t *c)
+{
+    for (size_t i = 0; i < c->n_ahead; i++)
+        add_pending(c, c->ahead[i], c->ahead_in[i].crypto);
+    c->n_ahead = 0;
+}
+
 static void set_paused(hub_consumer_t *c, bool pause)
 {
     rd_kafka_topic_partition_list_t *a = NULL;
@@ -835,7 +945,19 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
 {
     long backoff = 100;
     int64_t started = now_ms();
+    bool looked_ahead = false;
     while (c->n_pending > 0) {
+        /* joined below before anything that polls the consumer, which may rebalance */
+        hub_sign_ahead_t *bg = NULL;
+        bool fresh = c->ahead && !looked_ahead && !c->db_down;
+        if (fresh) {
+            looked_ahead = true;
+            bg = look_ahead(c);
+            if (c->n_pending == 0) {
+                hub_sign_ahead_join(bg);
+                break;
+            }
+        }
         int rc = verify_pending(c, err);
         if (rc == 0) {
             prepare_all(c);
@@ -845,10 +967,24 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
             rc = record_sightings(c, err);
         if (rc == 0)
             rc = send_dead_letters(c, err);
+        if (rc == 0 && fresh && c->n_ahead < (size_t)c->batch_max) {
+            /* more has arrived meanwhile: take it too, to be verified during the commit */
+            hub_sign_ahead_join(bg);
+            size_t had = c->n_pending;
+            bg = look_ahead(c);
+            if (c->n_pending != had) { /* a rebalance took part of the batch: prepare again */
+                hub_sign_ahead_join(bg);
+                continue;
+            }
+        }
         if (rc == 0) {
             struct hub_batch b;
             build_batch(c, &b);
+            int64_t t_commit = now_ms();
             rc = c->h.commit(c->h.ud, &b, err);
+            c->stats.commit_ms += now_ms() - t_commit;
+            hub_sign_ahead_join(bg);
+            bg = NULL;
             if (rc == 0) {
                 size_t dead = 0;
                 for (size_t i = 0; i < c->n_pending; i++) {
@@ -873,6 +1009,7 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
                 return 0;
             }
         }
+        hub_sign_ahead_join(bg);
         if (rc != HUB_EPG_CONNECT && rc != HUB_EKAFKA_UNDELIVERED && rc != HUB_EKAFKA &&
             rc != HUB_EKAFKA_TOO_LARGE)
             return rc;
@@ -930,6 +1067,10 @@ int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
     c->last_activity = now_ms();
     while (!hub_app_stopping()) {
         int64_t deadline = 0;
+        if (c->n_pending == 0 && c->n_ahead > 0) {
+            adopt_ahead(c);
+            deadline = now_ms() + c->batch_wait_ms;
+        }
         while ((long)c->n_pending < c->batch_max && !hub_app_stopping()) {
             int timeout = POLL_IDLE_MS;
             if (c->n_pending > 0) {
@@ -947,28 +1088,15 @@ int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
                     return 0;
                 continue;
             }
-            if (m->err) {
-                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                    hub_log(HUB_LOG_WARN, "consume error", "error=\"%s\"",
-                            rd_kafka_message_errstr(m));
-                rd_kafka_message_destroy(m);
+            if (!take_message(c, m))
                 continue;
-            }
             if (grow_pending(c, c->n_pending + 1) != 0) {
                 rd_kafka_message_destroy(m);
                 return hub_error_set(err, HUB_ENOMEM, "out of memory");
             }
             if (c->n_pending == 0)
                 deadline = now_ms() + c->batch_wait_ms;
-            if (c->first_msg_at == 0)
-                c->first_msg_at = now_ms();
-            c->prepared[c->n_pending] = false;
-            c->dead[c->n_pending] = false;
-            c->dlq_state[c->n_pending] = DLQ_NONE;
-            c->dlq_no_value[c->n_pending] = false;
-            c->verified[c->n_pending] = false;
-            c->pending[c->n_pending++] = m;
-            c->stats.consumed++;
+            add_pending(c, m, HUB_SIG_CRYPTO_UNCHECKED);
         }
         if (c->n_pending == 0)
             continue;
@@ -989,11 +1117,13 @@ void hub_consumer_log_stats(const struct hub_consumer_stats *st)
 {
     hub_log(HUB_LOG_INFO, "stopped",
             "consumed=%llu committed=%llu dead_letters=%llu bad_signatures=%llu batches=%llu "
-            "db_retries=%llu verify_ms=%lld busy_ms=%lld",
+            "db_retries=%llu verified_ahead=%llu sighting_ms=%lld commit_ms=%lld verify_ms=%lld "
+            "busy_ms=%lld",
             (unsigned long long)st->consumed, (unsigned long long)st->committed,
             (unsigned long long)st->dead_letters, (unsigned long long)st->bad_signatures,
             (unsigned long long)st->batches, (unsigned long long)st->db_retries,
-            (long long)st->verify_ms, (long long)st->busy_ms);
+            (unsigned long long)st->verified_ahead, (long long)st->sighting_ms,
+            (long long)st->commit_ms, (long long)st->verify_ms, (long long)st->busy_ms);
 }
 
 const struct hub_sign_key *hub_consumer_current_signer(const hub_consumer_t *c)
@@ -1022,9 +1152,11 @@ void hub_consumer_destroy(hub_consumer_t *c)
         return;
     if (c->rk) {
         release_pending(c);
+        release_ahead(c);
         if (c->ever_assigned) {
             rd_kafka_consumer_close(c->rk);
             release_pending(c);
+            release_ahead(c);
             rd_kafka_destroy(c->rk);
         } else {
             /* librdkafka 2.0.2 aborts when a cooperative-sticky consumer is closed before its
@@ -1046,6 +1178,9 @@ void hub_consumer_destroy(hub_consumer_t *c)
     free(c->bmsgs);
     free(c->offs);
     free(c->verified);
+    free(c->pre);
+    free(c->ahead);
+    free(c->ahead_in);
     free(c->sig);
     free(c->sig_in);
     free(c->sig_out);

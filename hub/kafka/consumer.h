@@ -127,6 +127,10 @@ struct hub_consumer_stats {
     int64_t busy_ms;         /* from the first message read to the last batch committed */
     uint64_t bad_signatures; /* dead letters with reason `signature` (in dead_letters too) */
     int64_t verify_ms;       /* wall time spent verifying signatures */
+    uint64_t verified_ahead; /* messages whose signature bytes were verified during the previous
+                                batch's processing (see hub.signing.verify_threads) */
+    int64_t sighting_ms;     /* wall time looking up and recording first sightings */
+    int64_t commit_ms;       /* wall time in the handler's commit (the database transaction) */
 };
 
 typedef struct hub_consumer hub_consumer_t;

@@ -149,8 +149,7 @@ int main(int argc, char **argv)
         for (size_t j = 0; j < hub_sign_keys_count(keys); j++)
             if (hub_sign_keys_at(keys, j) == k)
                 pr[i].pkey = pkeys[j];
-        if (hub_sign_canonical(in[i].topic, strlen(in[i].topic), in[i].key, in[i].key_len,
-                               in[i].value, in[i].value_len, &pr[i].canon, &pr[i].len) != 0)
+        if (hub_sig_canonical_of(&in[i], &pr[i].canon, &pr[i].len) != 0)
             die("canonical", NULL);
     }
 

@@ -623,6 +623,80 @@ static void test_rotation_old_key_valid_until_its_last_stockholm_day(void **stat
 }
 
 /* A version 2 message: signed at `signed_at` (its decimal in `time_buf`), first seen at `seen`. */
+/* Verifying ahead on background threads gives every message the verdict hub_sign_check() would
+ * reach alone: altered bytes, a wrong-length signature, an unknown key, a key id naming another
+ * district's key, an expired or revoked key all keep their status, whatever the thread count. */
+static void test_verified_ahead_gives_the_same_verdicts(void **state)
+{
+    (void)state;
+    struct fixture f = rotation();
+    enum { N = 200 };
+    struct msg *m = calloc(N, sizeof *m);
+    struct hub_sig_result *alone = calloc(N, sizeof *alone), *ahead = calloc(N, sizeof *ahead);
+    struct hub_sig_input *in = calloc(N, sizeof *in);
+    assert_non_null(m);
+    assert_non_null(alone);
+    assert_non_null(ahead);
+    assert_non_null(in);
+    int64_t ts = at("2026-03-01T10:00:00Z");
+    for (size_t i = 0; i < N; i++) {
+        switch (i % 8) {
+        case 0:
+            make_msg(&m[i], f.new_key, "farsta-new", "placement-events", "k", "value", ts);
+            break;
+        case 1: /* altered after signing */
+            make_msg(&m[i], f.new_key, "farsta-new", "placement-events", "k", "value", ts);
+            m[i].in.value = "valuf";
+            break;
+        case 2: /* one signature bit flipped */
+            make_msg(&m[i], f.bromma, "bromma-1", "placement-events", "k", "value", ts);
+            m[i].sig[HUB_SIG_LEN - 1] ^= 0x80;
+            break;
+        case 3: /* signed by bromma, claiming farsta's key */
+            make_msg(&m[i], f.bromma, "farsta-new", "placement-events", "k", "value", ts);
+            break;
+        case 4: /* one byte short */
+            make_msg(&m[i], f.new_key, "farsta-new", "placement-events", "k", "value", ts);
+            m[i].in.sig_len = HUB_SIG_LEN - 1;
+            break;
+        case 5:
+            make_msg(&m[i], f.new_key, "nobody-1", "placement-events", "k", "value", ts);
+            break;
+        case 6: /* a good signature by a key expired on the day it was first seen */
+            make_msg(&m[i], f.old_key, "farsta-old", "placement-events", "k", "value", ts);
+            break;
+        default:
+            make_msg(&m[i], f.bromma, "bromma-1", "school-start-events", "k", "value", ts);
+            m[i].in.sig = NULL;
+            break;
+        }
+        hub_sign_check(f.t, &m[i].in, &alone[i]);
+    }
+    for (int threads = 1; threads <= 4; threads++) {
+        for (size_t i = 0; i < N; i++)
+            in[i] = m[i].in;
+        hub_sign_ahead_join(hub_sign_ahead_start(f.t, in, N, threads));
+        for (size_t i = 0; i < N; i++) {
+            assert_int_not_equal(in[i].crypto, HUB_SIG_CRYPTO_UNCHECKED);
+            assert_int_equal(in[i].crypto,
+                             i % 8 == 0 || i % 8 == 6 ? HUB_SIG_CRYPTO_OK : HUB_SIG_CRYPTO_BAD);
+            hub_sign_check(f.t, &in[i], &ahead[i]);
+            assert_int_equal(ahead[i].status, alone[i].status);
+            assert_ptr_equal(ahead[i].key, alone[i].key);
+        }
+    }
+    assert_int_equal(alone[0].status, HUB_SIG_OK);
+    assert_int_equal(alone[1].status, HUB_SIG_BAD);
+    assert_int_equal(alone[6].status, HUB_SIG_EXPIRED_KEY);
+    assert_null(hub_sign_ahead_start(f.t, in, 0, 2)); /* nothing to do */
+    hub_sign_ahead_join(NULL);
+    free(m);
+    free(alone);
+    free(ahead);
+    free(in);
+    fixture_free(&f);
+}
+
 static void make_msg_v2(struct msg *m, char time_buf[24], const hub_sign_priv_t *k,
                         const char *key_id, const char *topic, int64_t signed_at, int64_t seen)
 {
@@ -1085,6 +1159,7 @@ int main(void)
         cmocka_unit_test(test_check_missing_bad_unknown),
         cmocka_unit_test(test_rotation_old_key_valid_until_its_last_stockholm_day),
         cmocka_unit_test(test_check_many_in_threads_equals_one_by_one),
+        cmocka_unit_test(test_verified_ahead_gives_the_same_verdicts),
         cmocka_unit_test(test_canonical_v2_is_tag_time_then_v1),
         cmocka_unit_test(test_retired_key_backdating_new_events_is_refused),
         cmocka_unit_test(test_v2_time_window_and_tampered_time),
