@@ -64,6 +64,7 @@ rm_ratio=$(g readmodel.txt 's/.*ratio ingest\/ceiling \([0-9.]*\).*/\1/p')
 rm_rate=$(g readmodel.txt 's/.*exactly once) *\([0-9]*\) events.*/\1/p')
 rbr_ratio=$(g readmodel.txt 's/.*baseline\/ceiling \([0-9.]*\).*/\1/p')
 ver_ratio=$(g verify.txt 's/.*ratio read model\/raw verify: \([0-9.]*\).*/\1/p')
+ver_par=$(g verify.txt 's/.*ratio read model\/[0-9]*-thread verify: \([0-9.]*\).*/\1/p')
 ver_rate=$(g verify.txt 's/.*(default) *\([0-9]*\) events.*/\1/p')
 notify=$(g notify.txt 's/.*publish -> received by the school  *p50 *\([0-9.]*\) ms.*p99 *\([0-9.]*\) ms.*/p50 \1 ms, p99 \2 ms/p')
 backlog=$(g backlog.txt 's/.*ratio peak RSS new\/old \([0-9.]*\) *ratio rate new\/old \([0-9.]*\).*/\1 (peak), \2 (rate)/p')
@@ -81,6 +82,7 @@ printf '%-44s %-40s %s\n' "publish, hub-publish ÷ kcat (same bytes)" "${pub_rat
 printf '%-44s %-40s %s\n' "read-model ingest ÷ raw unnest upsert" "${rm_ratio} (${rm_rate} events/s; target 0.6)" "ratio, same rows, same run"
 printf '%-44s %-40s %s\n' "row-by-row insert ÷ raw unnest upsert" "${rbr_ratio}" "ratio, same rows, same run"
 printf '%-44s %-40s %s\n' "read model with signatures ÷ raw verify" "${ver_ratio} (${ver_rate} events/s)" "ratio, same messages, same run"
+printf '%-44s %-40s %s\n' "read model with signatures ÷ all-core verify" "${ver_par} (goal 0.8)" "ratio, same messages, same run"
 printf '%-44s %-40s %s\n' "notify latency, publish → school" "$notify" "absolute, 100 events/s (goal p99 ≤ 50 ms)"
 printf '%-44s %-40s %s\n' "backlog: peak RSS / rate, new ÷ old prefetch" "$backlog" "ratio, same backlog, same run"
 printf '%-44s %-40s %s\n' "restart → partitions, static ÷ dynamic" "$restart" "ratio, same run (dev broker)"
