@@ -104,6 +104,9 @@ for u in "${units[@]}"; do
         grep -q '^Conflicts=' "$f" || bad "$u" "a one-shot hub unit must conflict with the service it replaces"
     else
         grep -qx 'Restart=on-failure' "$f" || bad "$u" "missing 'Restart=on-failure'"
+        grep -qx 'Type=notify' "$f" || bad "$u" "a long-running hub unit is Type=notify (the programs speak sd_notify)"
+        grep -qE '^WatchdogSec=[1-9][0-9]*s?$' "$f" || bad "$u" "missing a WatchdogSec= (the loops ping it)"
+        grep -qx 'NotifyAccess=main' "$f" || bad "$u" "missing 'NotifyAccess=main'"
         grep -qE '^RestartSec=[1-9][0-9]*s?$' "$f" || bad "$u" "missing a RestartSec= of at least 1 s"
         grep -qx 'WantedBy=multi-user.target' "$f" || bad "$u" "not installable (WantedBy=multi-user.target)"
     fi

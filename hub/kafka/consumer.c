@@ -9,6 +9,7 @@
 #include "hub/core/log.h"
 #include "hub/core/metrics.h"
 #include "hub/core/ops_http.h"
+#include "hub/core/sdnotify.h"
 #include "hub/crypto/sign.h"
 
 #include <inttypes.h>
@@ -201,6 +202,7 @@ static void load_offsets(hub_consumer_t *c, rd_kafka_topic_partition_list_t *par
         while ((rc = c->h.load_offset(c->h.ud, tp->topic, tp->partition, &next, &err)) != 0 &&
                !hub_app_stopping()) {
             /* Without the stored offset the partition cannot be read correctly: wait for it. */
+            hub_sd_alive();
             hub_log(HUB_LOG_WARN, "loading stored offset failed; retrying",
                     "topic=%s partition=%" PRId32 " backoff_ms=%ld error=\"%s\"", tp->topic,
                     tp->partition, backoff, err.msg);
@@ -923,6 +925,7 @@ static void poll_while_down(hub_consumer_t *c, long ms)
         int64_t left = until - now_ms();
         if (left <= 0)
             break;
+        hub_sd_alive();
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, (int)left);
         if (!m)
             continue;
@@ -1004,6 +1007,7 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
                 if (c->db_down) {
                     c->db_down = false;
                     set_paused(c, false);
+                    hub_sd_status("consuming");
                     hub_log(HUB_LOG_INFO, "database back; partitions resumed", NULL);
                 }
                 return 0;
@@ -1016,6 +1020,7 @@ static int process_batch(hub_consumer_t *c, struct hub_error *err)
         if (!c->db_down) {
             c->db_down = true;
             set_paused(c, true);
+            hub_sd_status("batch not committed; partitions paused, retrying");
         }
         c->stats.db_retries++;
         hub_metrics_add(c->metrics, "hub_db_retries_total", NULL, NULL, 1);
@@ -1065,6 +1070,7 @@ static void idle_checks(hub_consumer_t *c)
 int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
 {
     c->last_activity = now_ms();
+    hub_sd_ready("consuming");
     while (!hub_app_stopping()) {
         int64_t deadline = 0;
         if (c->n_pending == 0 && c->n_ahead > 0) {
@@ -1079,6 +1085,7 @@ int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
                     break;
                 timeout = (int)left;
             }
+            hub_sd_alive();
             rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout);
             if (c->n_pending == 0)
                 idle_checks(c);
@@ -1105,6 +1112,7 @@ int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
             return rc;
         c->last_activity = now_ms();
     }
+    hub_sd_stopping();
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "hub/core/log.h"
 #include "hub/core/metrics.h"
 #include "hub/core/ops_http.h"
+#include "hub/core/sdnotify.h"
 #include "hub/pg/pg.h"
 
 #include <stdio.h>
@@ -46,12 +47,16 @@ int hub_pg_connect_wait(const hub_config_t *cfg, const char *program, PGconn **o
     long max_ms = hub_config_get_int(cfg, "hub.consumer.retry_max_ms");
     long backoff = WAIT_FIRST_MS;
     unsigned long attempts = 1;
+    if (rc == HUB_EPG_CONNECT)
+        hub_sd_ready("waiting for the database");
     while (rc == HUB_EPG_CONNECT && !hub_app_stopping()) {
         hub_log(HUB_LOG_WARN, "database unreachable at start; waiting",
                 "program=%s attempt=%lu backoff_ms=%ld error=\"%s\"", program, attempts, backoff,
                 err ? err->msg : "");
-        for (long slept = 0; slept < backoff && !hub_app_stopping(); slept += WAIT_STEP_MS)
+        for (long slept = 0; slept < backoff && !hub_app_stopping(); slept += WAIT_STEP_MS) {
+            hub_sd_alive();
             nap_ms(WAIT_STEP_MS);
+        }
         if (hub_app_stopping())
             break;
         backoff = backoff * 2 > max_ms ? max_ms : backoff * 2;

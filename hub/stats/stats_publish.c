@@ -19,6 +19,7 @@
 #include "hub/domain/district.h"
 #include "hub/kafka/kafka.h"
 #include "hub/core/log.h"
+#include "hub/core/sdnotify.h"
 #include "hub/pg/migrate.h"
 #include "hub/pg/pg.h"
 #include "hub/stats/stats.h"
@@ -606,8 +607,10 @@ static bool transient(int code)
 int hub_stats_publisher_run(hub_stats_publisher_t *p, struct hub_error *err)
 {
     char reason[256];
+    hub_sd_ready("publishing the monthly statistics");
     while (!hub_app_stopping()) {
         struct hub_error perr = {0};
+        hub_sd_alive();
         long wait_s = p->interval_s;
         int rc = hub_stats_publisher_pass(p, NULL, &perr);
         if (rc) {
@@ -622,8 +625,11 @@ int hub_stats_publisher_run(hub_stats_publisher_t *p, struct hub_error *err)
                 wait_s = HUB_STATS_PUBLISH_RETRY_S;
         }
         for (int64_t until = now_ms() + (int64_t)wait_s * 1000;
-             !hub_app_stopping() && now_ms() < until;)
+             !hub_app_stopping() && now_ms() < until;) {
+            hub_sd_alive();
             hub_producer_poll(p->producer, IDLE_STEP_MS);
+        }
     }
+    hub_sd_stopping();
     return 0;
 }
