@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# package-check.sh — builds the Debian package sams-hub and checks what it installs.
+# package-check.sh — builds the Debian packages sams-hub and libsams-publish-dev and checks what
+# they install.
 #
 #   deploy/package-check.sh [--build DIR] [--out DIR]
 #
@@ -7,11 +8,14 @@
 #                needed; an ASan build is refused)
 #   --out DIR    keep the .deb there (default: a temporary directory, removed at the end)
 #
-# 1. `cpack -G DEB`; the control file names the package, its library dependencies (computed by
-#    dpkg-shlibdeps) and the /etc/sams-hub examples as conffiles;
-# 2. `dpkg-deb -c`: every expected file is in the package — the programs that are built, every
-#    migration, reference file and schema of the source tree, the units of the programs shipped,
-#    the district header, archive and pkg-config file, the config examples, docs, Kafka files;
+# 1. `cpack -G DEB` makes two packages: sams-hub (the programs; its library dependencies computed
+#    by dpkg-shlibdeps, the /etc/sams-hub examples as conffiles) and libsams-publish-dev (the
+#    district library; depends on the -dev packages of what it calls);
+# 2. `dpkg-deb -c`: every expected file is in its package — the programs that are built with a
+#    man page each (made from --help, naming the program's usage), every migration, reference
+#    file and schema of the source tree, the units of the programs shipped, the config examples,
+#    docs (the schools' contract NOTIFIER.md too), Kafka files, a changelog.Debian.gz of this
+#    version in both; the header, archive and pkg-config file in the -dev package only;
 # 3. `dpkg -x` into a scratch root: every program runs (`--help`) with its libraries found
 #    (no LD_LIBRARY_PATH: they link only Debian's shared libraries, ldd must find them all);
 # 4. the installed data is found through the shipped example config: `hubctl migrate --config`
@@ -70,13 +74,22 @@ say "cpack -G DEB"
 debs=("$out"/sams-hub_*.deb)
 [[ -f ${debs[0]} && ${#debs[@]} == 1 ]] || die "expected one sams-hub_*.deb in $out, found: ${debs[*]}"
 deb=${debs[0]}
-say "built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
+debs=("$out"/libsams-publish-dev_*.deb)
+[[ -f ${debs[0]} && ${#debs[@]} == 1 ]] || die "expected one libsams-publish-dev_*.deb in $out, found: ${debs[*]}"
+devdeb=${debs[0]}
+say "built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB), $(basename "$devdeb") ($(du -k "$devdeb" | cut -f1) KiB)"
 
 failed=0
 bad() { say "FAIL: $*"; failed=1; }
 
 field() { dpkg-deb -f "$deb" "$1"; }
 [[ $(field Package) == sams-hub ]] || bad "Package is '$(field Package)'"
+[[ $(dpkg-deb -f "$devdeb" Package) == libsams-publish-dev ]] || bad "the -dev package is '$(dpkg-deb -f "$devdeb" Package)'"
+[[ $(dpkg-deb -f "$devdeb" Section) == libdevel ]] || bad "libsams-publish-dev is not in section libdevel"
+devdepends=$(dpkg-deb -f "$devdeb" Depends)
+for dep in librdkafka-dev libpq-dev libssl-dev libjansson-dev pkg-config; do
+    [[ $devdepends == *"$dep"* ]] || bad "libsams-publish-dev's Depends lacks $dep: $devdepends"
+done
 depends=$(field Depends)
 for lib in libc6 librdkafka1 libpq5 libssl3 libjansson4; do
     [[ $depends == *"$lib "* || $depends == *"$lib," || $depends == *"$lib" ]] || bad "Depends lacks $lib: $depends"
@@ -86,6 +99,7 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles >"$work/conffiles" 2>/dev/n
 
 # --- 2. the file list ----------------------------------------------------------------------------
 dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's#^\./#/#; s#/$##' | sort >"$work/files"
+dpkg-deb -c "$devdeb" | awk '{print $NF}' | sed 's#^\./#/#; s#/$##' | sort >"$work/devfiles"
 multiarch=$(awk -F= '$1 == "CMAKE_LIBRARY_ARCHITECTURE:INTERNAL" || $1 == "CMAKE_LIBRARY_ARCHITECTURE:STRING" {print $2}' \
     "$build/CMakeCache.txt" | head -n 1)
 [[ -n $multiarch ]] || multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
@@ -94,10 +108,12 @@ libdir=/usr/lib/$multiarch
 expected=(
     /usr/bin/hubctl /usr/bin/hub-publish /usr/bin/hub-readmodel
     /lib/systemd/system/hub-readmodel.service /lib/systemd/system/hub-readmodel-rebuild.service
-    /usr/include/sams_publish.h "$libdir/libsams_publish.a" "$libdir/pkgconfig/sams_publish.pc"
     /usr/share/doc/sams-hub/README.md /usr/share/doc/sams-hub/deploy-README.md
     /usr/share/doc/sams-hub/INPUT.md /usr/share/doc/sams-hub/copyright
-    /usr/share/doc/sams-hub/examples/publish_placement.c /usr/share/doc/sams-hub/examples/events.jsonl
+    /usr/share/doc/sams-hub/NOTIFIER.md /usr/share/doc/sams-hub/SCHEMAS.md
+    /usr/share/doc/sams-hub/changelog.Debian.gz /usr/share/doc/sams-hub/examples/events.jsonl
+    /usr/share/man/man1/hubctl.1.gz /usr/share/man/man1/hub-publish.1.gz
+    /usr/share/man/man1/hub-readmodel.1.gz
     /usr/share/sams-hub/kafka/apply.sh /usr/share/sams-hub/kafka/gen-strimzi.sh
     /usr/share/sams-hub/kafka/table.sh /usr/share/sams-hub/kafka/cluster.table
     /usr/share/sams-hub/kafka/strimzi/kafka.yaml /usr/share/sams-hub/kafka/strimzi/topics.yaml
@@ -106,7 +122,7 @@ expected=(
 # Programs written after this script: shipped (with their unit) once they are built.
 for prog in hub-notifier hub-stats hub-open; do
     if find "$build" -maxdepth 3 -type f -name "$prog" -perm -u+x 2>/dev/null | grep -q .; then
-        expected+=("/usr/bin/$prog")
+        expected+=("/usr/bin/$prog" "/usr/share/man/man1/$prog.1.gz")
         [[ -f $SCRIPT_DIR/systemd/$prog.service ]] && expected+=("/lib/systemd/system/$prog.service")
     fi
 done
@@ -122,14 +138,50 @@ missing=0
 for f in "${expected[@]}"; do
     grep -qxF -- "$f" "$work/files" || { bad "missing from the package: $f"; missing=$((missing + 1)); }
 done
+dev_expected=(
+    /usr/include/sams_publish.h "$libdir/libsams_publish.a" "$libdir/pkgconfig/sams_publish.pc"
+    /usr/share/doc/libsams-publish-dev/copyright /usr/share/doc/libsams-publish-dev/changelog.Debian.gz
+    /usr/share/doc/libsams-publish-dev/examples/publish_placement.c
+)
+for f in "${dev_expected[@]}"; do
+    grep -qxF -- "$f" "$work/devfiles" || { bad "missing from libsams-publish-dev: $f"; missing=$((missing + 1)); }
+done
+# The split is clean: development files only in -dev, and -dev holds nothing else.
+misplaced=$(grep -E '^/usr/include/|\.a$|/pkgconfig/' "$work/files" || true)
+[[ -z $misplaced ]] || bad "development files in sams-hub: $(tr '\n' ' ' <<<"$misplaced")"
+extra=$(grep -vE '^/usr/include|^/usr/lib|^/usr/share/doc/libsams-publish-dev|^/usr/share/doc$|^/usr/share$|^/usr$|^/$|^$' "$work/devfiles" || true)
+[[ -z $extra ]] || bad "libsams-publish-dev carries more than the library: $(tr '\n' ' ' <<<"$extra")"
 # And nothing from the build or source tree that should not ship.
 stray=$(grep -E '(/tests?/|CMakeFiles|\.o$|_test$|/bench)' "$work/files" || true)
 [[ -z $stray ]] || bad "files that should not ship: $(tr '\n' ' ' <<<"$stray")"
 ((missing)) || say "all ${#expected[@]} expected files present ($(wc -l <"$work/files") entries)"
 
+# Man pages: one per program, made from its own --help (its usage line is in the page).
+for p in $(grep '^/usr/bin/' "$work/files"); do
+    name=$(basename "$p")
+    page=/usr/share/man/man1/$name.1.gz
+    grep -qxF "$page" "$work/files" || continue # named missing above
+    dpkg-deb --fsys-tarfile "$deb" | tar -xO ".$page" | gzip -dc >"$work/page" 2>/dev/null || { bad "$page is not gzip"; continue; }
+    grep -q "^\.TH $(tr '[:lower:]' '[:upper:]' <<<"$name") 1 " "$work/page" || bad "$page has no .TH line for $name"
+    [[ $(sed -n '/^[.]SH NAME/{n;p;q}' "$work/page") == "$name \\- "?* ]] || bad "$page has no NAME line"
+    grep -q "usage: $name" "$work/page" || bad "$page does not show $name's usage"
+    if command -v groff >/dev/null 2>&1; then
+        groff -man -Tutf8 -ww -z "$work/page" >"$work/groff.out" 2>&1 && [[ ! -s $work/groff.out ]] ||
+            bad "$page: groff warns: $(head -n 2 "$work/groff.out")"
+    fi
+done
+# The changelog of both packages starts with this version.
+version=$(field Version)
+for d in "$deb" "$devdeb"; do
+    pkg=$(dpkg-deb -f "$d" Package)
+    top=$(dpkg-deb --fsys-tarfile "$d" | tar -xO "./usr/share/doc/$pkg/changelog.Debian.gz" | gzip -dc | head -n 1)
+    [[ $top == "sams-hub ($version) "* ]] || bad "$pkg's changelog.Debian.gz starts '$top', not version $version"
+done
+
 # --- 3. extract and run --------------------------------------------------------------------------
 root=$work/root
 dpkg -x "$deb" "$root"
+dpkg -x "$devdeb" "$root"
 for p in "$root"/usr/bin/*; do
     name=$(basename "$p")
     if ldd "$p" | grep -q 'not found'; then
@@ -206,7 +258,7 @@ done
 if flags=$(PKG_CONFIG_PATH=$root$libdir/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root \
     pkg-config --cflags --libs sams_publish 2>"$work/pc.err"); then
     # shellcheck disable=SC2086 # pkg-config's output is a list of words
-    if cc -std=c11 -o "$work/publish_placement" "$root/usr/share/doc/sams-hub/examples/publish_placement.c" \
+    if cc -std=c11 -o "$work/publish_placement" "$root/usr/share/doc/libsams-publish-dev/examples/publish_placement.c" \
         $flags >"$work/cc.out" 2>&1; then
         say "examples/publish_placement.c links against the installed libsams_publish.a alone"
     else
@@ -220,4 +272,4 @@ if ((failed)); then
     say "package check FAILED"
     exit 1
 fi
-say "package check passed: $(basename "$deb")"
+say "package check passed: $(basename "$deb"), $(basename "$devdeb")"

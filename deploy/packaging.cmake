@@ -1,4 +1,6 @@
-# packaging.cmake — install rules and the Debian package `sams-hub` (cpack -G DEB).
+# packaging.cmake — install rules and the Debian packages (cpack -G DEB, one per component):
+#   sams-hub             (component runtime) the programs, units, data, docs, man pages
+#   libsams-publish-dev  (component dev) the district library: header, archive, pkg-config file
 #
 # Included at the end of the top-level CMakeLists.txt, when every target exists. Programs that are
 # not written yet (hub-notifier, hub-stats, hub-open) are installed, with their units, as soon as
@@ -12,7 +14,10 @@
 #   share/sams-hub/schemas/             <record>/vN.avsc (reference copy; the codec has them built in)
 #   share/sams-hub/kafka/               topics + ACLs: cluster.table, apply.sh, strimzi/*.yaml
 #   include/sams_publish.h, lib/<multiarch>/libsams_publish.a, lib/<multiarch>/pkgconfig/sams_publish.pc
-#   share/doc/sams-hub/                 README.md, deploy-README.md, INPUT.md, STATISTICS.md, examples/
+#                                       (libsams-publish-dev, with share/doc/libsams-publish-dev/)
+#   share/doc/sams-hub/                 README.md, deploy-README.md, INPUT.md, NOTIFIER.md,
+#                                       STATISTICS.md, SCHEMAS.md, examples/, changelog.Debian.gz
+#   share/man/man1/                     <program>.1.gz, made from each program's --help
 #   /lib/systemd/system/                hub-*.service
 #   /etc/sams-hub/                      *.conf.example (conffiles)
 #
@@ -26,6 +31,10 @@
 # see deploy/README.md, "The package".)
 
 set(SAMS_PKG_NAME sams-hub)
+set(SAMS_DEV_PKG_NAME libsams-publish-dev)
+set(SAMS_DEV_DOCDIR share/doc/${SAMS_DEV_PKG_NAME})
+# Every install() below without a COMPONENT goes to sams-hub.
+set(CMAKE_INSTALL_DEFAULT_COMPONENT_NAME runtime)
 set(SAMS_DATADIR share/sams-hub)
 set(SAMS_DOCDIR share/doc/sams-hub)
 if(CMAKE_LIBRARY_ARCHITECTURE)
@@ -43,6 +52,31 @@ foreach(prog ${SAMS_PROGRAMS})
     list(APPEND SAMS_INSTALLED_PROGRAMS ${prog})
   endif()
 endforeach()
+
+# --- man pages, from each program's --help (deploy/gen-man.sh) -----------------------------------
+set(SAMS_MAN_hubctl "operate the SAMS hub: dev broker, migrations, reports, keys, schools")
+set(SAMS_MAN_hub-publish "validate, pseudonymise, sign and publish district events (JSON lines)")
+set(SAMS_MAN_hub-readmodel "keep the PostgreSQL read model from the event topics, exactly once")
+set(SAMS_MAN_hub-notifier "deliver handovers to the receiving schools (signed webhooks)")
+set(SAMS_MAN_hub-stats "publish the protected monthly statistics to the monthly-stats topic")
+set(SAMS_MAN_hub-open "open a handover's sealed content with the school's private key")
+set(SAMS_MAN_hub-relay "carry a district's transactional outbox to the event topics")
+set(SAMS_MAN_PAGES "")
+foreach(prog ${SAMS_INSTALLED_PROGRAMS})
+  set(page ${CMAKE_BINARY_DIR}/packaging/man/${prog}.1.gz)
+  if(NOT DEFINED SAMS_MAN_${prog})
+    message(FATAL_ERROR "packaging.cmake: give ${prog} a man page summary (SAMS_MAN_${prog})")
+  endif()
+  add_custom_command(OUTPUT ${page}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/packaging/man
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/gen-man.sh $<TARGET_FILE:${prog}> ${PROJECT_VERSION}
+            "${SAMS_MAN_${prog}}" ${page}
+    DEPENDS ${prog} ${CMAKE_CURRENT_LIST_DIR}/gen-man.sh
+    COMMENT "Man page ${prog}(1) from its --help" VERBATIM)
+  list(APPEND SAMS_MAN_PAGES ${page})
+endforeach()
+add_custom_target(man_pages ALL DEPENDS ${SAMS_MAN_PAGES})
+install(FILES ${SAMS_MAN_PAGES} DESTINATION share/man/man1)
 
 # --- systemd units: one per long-running program that exists ------------------------------------
 set(SAMS_UNIT_DIR ${CMAKE_CURRENT_LIST_DIR}/systemd)
@@ -149,20 +183,36 @@ Requires: ${SAMS_PC_REQUIRES}
 Libs: -L\${libdir} -lsams_publish -lm -lpthread
 Cflags: -I\${includedir}
 ")
-  install(FILES ${CMAKE_SOURCE_DIR}/producers/include/sams_publish.h DESTINATION include)
-  install(FILES ${SAMS_MERGED_LIB} DESTINATION ${SAMS_LIBDIR})
-  install(FILES ${CMAKE_BINARY_DIR}/packaging/sams_publish.pc DESTINATION ${SAMS_LIBDIR}/pkgconfig)
+  install(FILES ${CMAKE_SOURCE_DIR}/producers/include/sams_publish.h DESTINATION include
+          COMPONENT dev)
+  install(FILES ${SAMS_MERGED_LIB} DESTINATION ${SAMS_LIBDIR} COMPONENT dev)
+  install(FILES ${CMAKE_BINARY_DIR}/packaging/sams_publish.pc DESTINATION ${SAMS_LIBDIR}/pkgconfig
+          COMPONENT dev)
+  install(FILES ${CMAKE_SOURCE_DIR}/producers/examples/publish_placement.c
+          DESTINATION ${SAMS_DEV_DOCDIR}/examples COMPONENT dev)
 endif()
 
 # --- documentation -------------------------------------------------------------------------------
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${SAMS_DOCDIR})
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/README.md DESTINATION ${SAMS_DOCDIR} RENAME deploy-README.md)
-foreach(doc producers/INPUT.md consumers/STATISTICS.md)
+foreach(doc producers/INPUT.md producers/OUTBOX.md consumers/STATISTICS.md consumers/NOTIFIER.md
+            schemas/SCHEMAS.md)
   if(EXISTS ${CMAKE_SOURCE_DIR}/${doc})
     install(FILES ${CMAKE_SOURCE_DIR}/${doc} DESTINATION ${SAMS_DOCDIR})
   endif()
 endforeach()
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/producers/examples/ DESTINATION ${SAMS_DOCDIR}/examples)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/producers/examples/ DESTINATION ${SAMS_DOCDIR}/examples
+        PATTERN "*.c" EXCLUDE)
+install(FILES ${CMAKE_SOURCE_DIR}/consumers/examples/read_topic.py DESTINATION ${SAMS_DOCDIR}/examples)
+# Debian's changelog, compressed as policy wants it, in each package's doc directory.
+set(SAMS_CHANGELOG ${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz)
+add_custom_command(OUTPUT ${SAMS_CHANGELOG}
+  COMMAND gzip -9n -c ${CMAKE_CURRENT_LIST_DIR}/debian/changelog > ${SAMS_CHANGELOG}
+  DEPENDS ${CMAKE_CURRENT_LIST_DIR}/debian/changelog
+  COMMENT "changelog.Debian.gz")
+add_custom_target(debian_changelog ALL DEPENDS ${SAMS_CHANGELOG})
+install(FILES ${SAMS_CHANGELOG} DESTINATION ${SAMS_DOCDIR})
+install(FILES ${SAMS_CHANGELOG} DESTINATION ${SAMS_DEV_DOCDIR} COMPONENT dev)
 file(WRITE ${CMAKE_BINARY_DIR}/packaging/copyright
 "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: sams-hub
@@ -174,37 +224,52 @@ License: proprietary
  Internal use by the City of Stockholm and its districts.
 ")
 install(FILES ${CMAKE_BINARY_DIR}/packaging/copyright DESTINATION ${SAMS_DOCDIR})
+install(FILES ${CMAKE_BINARY_DIR}/packaging/copyright DESTINATION ${SAMS_DEV_DOCDIR} COMPONENT dev)
 
-# --- CPack: one Debian package ------------------------------------------------------------------
+# --- CPack: two Debian packages ----------------------------------------------------------------
 set(CPACK_GENERATOR DEB)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL runtime dev)
 set(CPACK_PACKAGE_NAME ${SAMS_PKG_NAME})
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "City of Stockholm")
 set(CPACK_PACKAGE_CONTACT "SAMS hub operations <sams-hub@stockholm.example>")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
-    "SAMS hub: Kafka and PostgreSQL integration for placed children's schooling")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_DEBIAN_PACKAGE_NAME ${SAMS_PKG_NAME})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
-set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-"SAMS hub: Kafka and PostgreSQL integration for placed children's schooling
- District systems publish placement, school-start, handover and contact-change
- events (Avro, pseudonymised); the hub keeps a PostgreSQL read model exactly
- once, notifies receiving schools and reports monthly statistics.
- .
- Contains hubctl, hub-publish and the consumers with their systemd units, the
- SQL migrations, reference data and schemas, the topic and ACL definitions for
- a real Kafka cluster, and the static C library for district systems
- (sams_publish.h, libsams_publish.a).")
-# Dependencies: dpkg-shlibdeps computes them from the programs (librdkafka1, libpq5,
-# libssl3, libjansson4, libcurl4, libc6). Linking the static library needs the -dev packages.
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS
-    "postgresql-client-15, librdkafka-dev, libpq-dev, libssl-dev, libjansson-dev, libcurl4-openssl-dev, libmicrohttpd-dev, libglpk-dev, pkg-config")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/packaging/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_STRIP_FILES ON)
+
+# sams-hub: the programs. dpkg-shlibdeps computes the dependencies from them (librdkafka1,
+# libpq5, libssl3, libjansson4, libcurl4, libmicrohttpd12, libglpk40, libc6).
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME ${SAMS_PKG_NAME})
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION misc)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SUGGESTS "postgresql-client-15, ${SAMS_DEV_PKG_NAME}")
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/packaging/conffiles)
+set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
+"SAMS hub: Kafka and PostgreSQL integration for placed children's schooling
+ District systems publish placement, school-start, handover and contact-change
+ events (Avro, pseudonymised, signed); the hub keeps a PostgreSQL read model
+ exactly once, notifies receiving schools and reports protected statistics.
+ .
+ Contains hubctl, hub-publish and the consumers with their systemd units and
+ man pages, the SQL migrations, reference data and schemas, the topic and ACL
+ definitions for a real Kafka cluster, and the schools' contract (NOTIFIER.md).")
+
+# libsams-publish-dev: a district system written in C links the one static archive; what it
+# calls are Debian's shared libraries, so their -dev packages (the .pc files of Requires) are
+# dependencies here.
+set(CPACK_DEBIAN_DEV_PACKAGE_NAME ${SAMS_DEV_PKG_NAME})
+set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
+    "librdkafka-dev, libpq-dev, libssl-dev, libjansson-dev, libcurl4-openssl-dev | libcurl-dev, libmicrohttpd-dev, pkg-config")
+set(CPACK_COMPONENT_DEV_DESCRIPTION
+"SAMS hub: C library for district systems publishing events
+ sams_publish.h and libsams_publish.a (one self-contained static archive) with
+ its pkg-config file: a district system written in C validates, pseudonymises,
+ seals, signs and publishes placement, school-start, handover and
+ contact-change events exactly as hub-publish does. Example in
+ /usr/share/doc/libsams-publish-dev/examples.")
 include(CPack)
