@@ -228,11 +228,18 @@ say "7/10 consumers: hub-readmodel, hub-notifier"
 : >"$STATE/logs/notifier.log"
 # --rebuild: the broker is new and empty, so offsets stored by an earlier run mean nothing; the
 # notifier's offsets likewise, while its outbox keeps every notification it ever made.
-"$BUILD/consumers/hub-readmodel" --config "$(conf_for hub-readmodel)" --rebuild >>"$STATE/logs/readmodel.log" 2>&1 &
+# Each consumer serves /metrics, /healthz and /readyz on a free loopback port (hub.metrics.listen).
+free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+rm_ops=127.0.0.1:$(free_port)
+nt_ops=127.0.0.1:$(free_port)
+echo "$rm_ops" >"$RUN/readmodel.ops"
+echo "$nt_ops" >"$RUN/notifier.ops"
+HUB_METRICS_LISTEN=$rm_ops "$BUILD/consumers/hub-readmodel" --config "$(conf_for hub-readmodel)" --rebuild >>"$STATE/logs/readmodel.log" 2>&1 &
 echo $! >"$RUN/readmodel.pid"
 psql -X -q -c "delete from hub.consumer_offsets where group_id = 'hub-notifier'" >/dev/null
-"$BUILD/consumers/hub-notifier" --config "$(conf_for hub-notifier)" >>"$STATE/logs/notifier.log" 2>&1 &
+HUB_METRICS_LISTEN=$nt_ops "$BUILD/consumers/hub-notifier" --config "$(conf_for hub-notifier)" >>"$STATE/logs/notifier.log" 2>&1 &
 echo $! >"$RUN/notifier.pid"
+say "    hub-readmodel: http://$rm_ops/metrics (/readyz, /healthz); hub-notifier: http://$nt_ops/metrics"
 
 say "8/10 publish $month (seed $seed), signed, content sealed"
 if ((kafka)); then
@@ -285,7 +292,7 @@ for fmt in csv html json; do
 done
 
 echo
-echo "Monthly report for socialnämnden, $month, city of Stockholm (counts below 5 shown as <5):"
+echo "Monthly report for socialnämnden, $month, city of Stockholm (hidden counts shown as x):"
 /usr/bin/python3 - "$STATE/reports/report-$month.csv" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))
@@ -317,4 +324,5 @@ echo
 echo "Logs: $STATE/logs/   Config: $CONF"
 if ((keep)); then
     echo "Still running (--keep-running): psql -h $PGHOST -d $PGDATABASE; stop with: deploy/run.sh down"
+    echo "  metrics: curl http://$rm_ops/metrics (hub-readmodel), curl http://$nt_ops/metrics (hub-notifier)"
 fi

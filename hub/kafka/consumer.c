@@ -434,8 +434,21 @@ static void set_db_live(hub_consumer_t *c, bool live)
     hub_metrics_set(c->metrics, "hub_database_up", NULL, NULL, live ? 1 : 0);
 }
 
+/* Messages of `topic` taken from librdkafka but not committed: the batch in hand and those
+ * taken ahead. Fetched is not done: a consumer waiting out an outage holds them. */
+static size_t held_of(const hub_consumer_t *c, const char *topic)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_pending; i++)
+        n += strcmp(rd_kafka_topic_name(c->pending[i]->rkt), topic) == 0;
+    for (size_t i = 0; i < c->n_ahead; i++)
+        n += strcmp(rd_kafka_topic_name(c->ahead[i]->rkt), topic) == 0;
+    return n;
+}
+
 /* Sums, per topic, how far the assigned partitions are behind their high watermarks (cached by
- * librdkafka from fetch responses: no network round trip). At most once a second. */
+ * librdkafka from fetch responses: no network round trip), counting the messages held but not
+ * committed as behind. At most once a second; also while a batch waits out an outage. */
 static void update_lag(hub_consumer_t *c)
 {
     rd_kafka_topic_partition_list_t *a = NULL;
@@ -463,6 +476,7 @@ static void update_lag(hub_consumer_t *c)
                 continue;
             lag += (double)(hi - a->elems[j].offset);
         }
+        lag += (double)held_of(c, topic);
         hub_metrics_set(c->metrics, "hub_consumer_lag_messages", "topic", topic, lag);
     }
     rd_kafka_topic_partition_list_destroy(a);
@@ -575,7 +589,13 @@ int hub_consumer_new(const hub_config_t *cfg, const char *name, const char *grou
         char t[TOPIC_MAX];
         hub_config_topic(cfg, topics[i], t, sizeof t);
         rd_kafka_topic_partition_list_add(subs, t, RD_KAFKA_PARTITION_UA);
+        /* every series exists from the start, at 0: a dashboard sees "nothing yet", not "no data"
+         */
+        hub_metrics_add(c->metrics, "hub_consumed_total", "topic", t, 0);
+        hub_metrics_set(c->metrics, "hub_consumer_lag_messages", "topic", t, 0);
     }
+    hub_metrics_add(c->metrics, "hub_db_retries_total", NULL, NULL, 0);
+    hub_metrics_set(c->metrics, "hub_assigned_partitions", NULL, NULL, 0);
     rd_kafka_resp_err_t ke = rd_kafka_subscribe(c->rk, subs);
     rd_kafka_topic_partition_list_destroy(subs);
     if (ke) {
@@ -926,6 +946,7 @@ static void poll_while_down(hub_consumer_t *c, long ms)
         if (left <= 0)
             break;
         hub_sd_alive();
+        update_lag(c);
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, (int)left);
         if (!m)
             continue;

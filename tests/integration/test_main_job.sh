@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
-# The README's first command end to end with a fixed seed: deploy/run.sh publishes a month of
-# demo data; what the hub holds and the CSV report say equals what the input says (recomputed
-# independently, in Python, from the JSON lines); every school received exactly the handovers
-# addressed to it and could open their sealed content; no personnummer appears in any topic, the
-# database, a report or a log.
+# The README's first command end to end: deploy/run.sh publishes a month of demo data; what the
+# hub holds and the CSV report say equals what the input says (recomputed independently, in
+# Python, from the JSON lines); every school received exactly the handovers addressed to it and
+# could open their sealed content; no personnummer appears in any topic, the database, a report or
+# a log. The main job is started by the README's "Try it" block, whose every line then runs as
+# written (from the repository's root, with .state/ and build/ pointed at this test's).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/hublib.sh"
 need_cmd kcat psql pg_dump
 export HUB_STATE_DIR=$TMP/state
 at_exit "bash '$HUB_SOURCE_DIR/deploy/run.sh' down >/dev/null 2>&1"
-bash "$HUB_SOURCE_DIR/deploy/run.sh" --month 2026-03 --seed 7 --children-per-district 30 \
-    --keep-running >"$TMP/run.out" 2>"$TMP/run.err" ||
-    fail "deploy/run.sh failed: $(tail -n 10 "$TMP/run.err")"
-grep -q "Monthly report for socialnämnden, 2026-03" "$TMP/run.out" || fail "no summary: $(cat "$TMP/run.out")"
-EVENTS=$HUB_STATE_DIR/demo/events-2026-03.jsonl
+# The README's block, as written; .state/ and build/ (at the start of a word) become ours.
+sed -n '/<!-- try-it:begin -->/,/<!-- try-it:end -->/p' "$HUB_SOURCE_DIR/README.md" |
+    sed -e '1,2d' -e '$d' | sed -e '$d' >"$TMP/try-it"
+mapfile -t TRY <"$TMP/try-it"
+((${#TRY[@]} >= 4)) || fail "the README's try-it block has ${#TRY[@]} lines"
+[[ ${TRY[0]} == "./deploy/run.sh "*"--keep-running"* ]] || fail "try-it does not start with the main job: ${TRY[0]}"
+[[ ${TRY[-1]} == "./deploy/run.sh down" ]] || fail "try-it does not end with './deploy/run.sh down': ${TRY[-1]}"
+as_written() { # LINE: runs it from the repository's root
+    local line=$1
+    line=${line//.state\//$HUB_STATE_DIR/}
+    line=$(sed -E "s#(^|[ (\"])build/#\1$HUB_BUILD_DIR/#g" <<<"$line")
+    (cd "$HUB_SOURCE_DIR" && bash -o pipefail -c "$line")
+}
+as_written "${TRY[0]}" >"$TMP/run.out" 2>"$TMP/run.err" ||
+    fail "${TRY[0]} failed: $(tail -n 10 "$TMP/run.err")"
+month=$(sed -n 's/.*--month \([0-9-]*\).*/\1/p' <<<"${TRY[0]}")
+grep -q "Monthly report for socialnämnden, $month" "$TMP/run.out" || fail "no summary: $(cat "$TMP/run.out")"
+EVENTS=$HUB_STATE_DIR/demo/events-$month.jsonl
 # The configuration deploy/run.sh wrote itself draws no warning: no program is told a property
 # of the other role (the consumers' session timeouts reach no producer).
 if grep -rh "will be ignored by this" "$TMP/run.err" "$HUB_STATE_DIR/logs" >"$TMP/confwarn"; then
@@ -33,7 +47,7 @@ select p.district, count(*), count(distinct p.child), count(*) filter (where p.s
 diff -u "$TMP/expected" "$TMP/actual" || fail "the read model disagrees with the input"
 
 # 2. The CSV report agrees with the input wherever it shows a number; "x" hides a count.
-REPORT=$HUB_STATE_DIR/reports/report-2026-03.csv
+REPORT=$HUB_STATE_DIR/reports/report-$month.csv
 [[ -s $REPORT ]] || fail "no CSV report at $REPORT"
 "$HUB_PY" - "$TMP/expected" "$REPORT" <<'PY' || fail "the CSV report disagrees with the input"
 import csv, sys
@@ -107,4 +121,13 @@ for where in "$TMP/topics.bin" "$TMP/db.sql" "$HUB_STATE_DIR"/logs/* "$HUB_STATE
         fail "a personnummer appears in clear in $where"
     fi
 done
+# 5. The rest of the README's block, each line as written (the last stops the main job).
+for ((i = 1; i < ${#TRY[@]}; i++)); do
+    as_written "${TRY[i]}" >"$TMP/try.$i.out" 2>&1 || fail "README line failed ($?): ${TRY[i]}: $(tail -n 3 "$TMP/try.$i.out")"
+done
+grep -q '^hub_consumed_total{topic="placement-events"} [1-9]' "$TMP"/try.*.out || fail "the README's curl of /metrics shows no placements consumed"
+grep -qx 'ready' "$TMP"/try.*.out || fail "the README's curl of /readyz did not say ready"
+[[ -s $HUB_STATE_DIR/reports/excel-$month.csv ]] && head -n 1 "$HUB_STATE_DIR/reports/excel-$month.csv" | grep -q ';' ||
+    fail "the README's csv-sv report is missing or not semicolon-separated"
+
 pass "$(wc -l <"$TMP/expected") districts and the report match the input; schools got exactly their handovers; no personnummer anywhere"
