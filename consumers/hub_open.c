@@ -3,7 +3,12 @@
  *
  *   hub-open --key PRIVATE.pem --handover-id ID --placement-id ID --school-unit CODE
  *            [--base64] [FILE|-]
+ *   hub-open --key PRIVATE.pem --delivery [--school-unit CODE] [BODY.json|-]
  *
+ * With --delivery the input is a notification body exactly as the school's receiver got it
+ * (NOTIFIER.md: store the raw body of every verified handover.created POST); the ids and the
+ * sealed bytes are taken from it (hub_delivered_handover_parse), and --school-unit, when given,
+ * must be the one the body is addressed to.
  * Reads the sealed bytes (raw, or base64 text with --base64) from FILE or stdin, opens them with
  * the school's X25519 private key (a PEM file of mode 0600) and the handover's ids, and prints the
  * content JSON on stdout. The work is hub_seal_open_handover() (hub/crypto/seal.h), which school
@@ -13,6 +18,7 @@
 #include "hub/core/app.h"
 #include "hub/core/log.h"
 #include "hub/crypto/seal.h"
+#include "hub/notify/notifier.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -32,12 +38,15 @@ static void usage(FILE *f)
             "usage: hub-open --key PRIVATE.pem --handover-id ID --placement-id ID "
             "--school-unit CODE\n"
             "                [--base64] [FILE|-]\n"
+            "       hub-open --key PRIVATE.pem --delivery [--school-unit CODE] [BODY.json|-]\n"
             "  Opens a handover's sealed content (FILE, or stdin) with the school's private "
             "key and prints\n"
             "  the content JSON. The ids are the handover event's handover_id, placement_id "
             "and\n"
             "  receiving_school_unit; content moved to another handover does not open.\n"
             "  --base64  the input is base64 text (line breaks allowed), not raw bytes\n"
+            "  --delivery  the input is a handover.created notification body as the school's\n"
+            "            receiver stored it; the ids and sealed_content come from it\n"
             "  Format: hub/crypto/seal.h. Exit: 0 ok, 1 failure, 2 usage or content that does not "
             "open.\n");
 }
@@ -84,11 +93,13 @@ int main(int argc, char **argv)
                                          {"placement-id", required_argument, NULL, 'P'},
                                          {"school-unit", required_argument, NULL, 'S'},
                                          {"base64", no_argument, NULL, 'b'},
+                                         {"delivery", no_argument, NULL, 'd'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *key_path = NULL, *handover = NULL, *placement = NULL, *unit = NULL;
     const char *input = "-";
-    bool base64 = false;
+    bool base64 = false, delivery = false;
+    struct hub_delivered_handover body = {0};
     struct hub_error err = {0};
     EVP_PKEY *key = NULL;
     uint8_t *data = NULL, *sealed = NULL;
@@ -119,6 +130,9 @@ int main(int argc, char **argv)
         case 'b':
             base64 = true;
             break;
+        case 'd':
+            delivery = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -129,7 +143,13 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         input = argv[optind++];
-    if (!key_path || !handover || !placement || !unit || optind < argc) {
+    if (delivery && (handover || placement || base64)) {
+        hub_log_plain("hub-open: --delivery takes the ids and the content from the body: leave out "
+                      "--handover-id, --placement-id and --base64");
+        usage(stderr);
+        return 2;
+    }
+    if (!key_path || (!delivery && (!handover || !placement || !unit)) || optind < argc) {
         hub_log_plain("hub-open: --key, --handover-id, --placement-id and --school-unit are "
                       "required, and at most one input file");
         usage(stderr);
@@ -153,7 +173,29 @@ int main(int argc, char **argv)
         exit_code = rc == HUB_ERANGE ? 2 : 1;
         goto out;
     }
-    if (base64) {
+    if (delivery) {
+        if (hub_delivered_handover_parse((const char *)data, data_len, &body, &err) != 0) {
+            hub_log_plain("hub-open: %s: %s", input, err.msg);
+            exit_code = err.code == HUB_ENOMEM ? 1 : 2;
+            goto out;
+        }
+        if (!body.sealed) {
+            hub_log_plain("hub-open: %s: handover %s carries no sealed content (null)", input,
+                          body.handover_id);
+            goto out;
+        }
+        if (unit && strcmp(unit, body.receiving_school_unit) != 0) {
+            hub_log_plain("hub-open: %s: addressed to school unit %s, not %s", input,
+                          body.receiving_school_unit, unit);
+            goto out;
+        }
+        handover = body.handover_id;
+        placement = body.placement_id;
+        unit = body.receiving_school_unit;
+        sealed = body.sealed;
+        sealed_len = body.sealed_len;
+        body.sealed = NULL;
+    } else if (base64) {
         if (hub_seal_base64_decode((const char *)data, data_len, &sealed, &sealed_len, &err)) {
             hub_log_plain("hub-open: %s: %s", input, err.msg);
             exit_code = err.code == HUB_ENOMEM ? 1 : 2;
@@ -184,6 +226,7 @@ out:
     }
     free(sealed);
     free(data);
+    hub_delivered_handover_clear(&body);
     EVP_PKEY_free(key);
     return exit_code;
 }

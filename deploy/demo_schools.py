@@ -5,11 +5,13 @@ Each school lives at http://127.0.0.1:PORT/schools/<skolenhetskod> and has its o
 (SECRETS/<code>.secret) and X25519 private key (KEYS/<code>.pem). A notification is accepted only
 when its Standard Webhooks signature verifies under that school's secret (HMAC-SHA256 over
 "{webhook-id}.{webhook-timestamp}.{body}", timestamp within 5 minutes); it is recorded once per
-webhook-id; a handover's sealed content is opened with the school's private key by `hub-open`
-and counted as opened when it parses as JSON. The log (one JSON line per accepted notification)
-holds ids and counts only, never the content.
+webhook-id. As NOTIFIER.md tells a school to, the raw body of every accepted notification is
+stored (INBOX/<skolenhetskod>/<webhook-id>.json, mode 0600), and a handover's sealed content is
+opened from that file with the school's private key: `hub-open --key KEYS/<code>.pem --delivery
+FILE`; it counts as opened when the output parses as JSON. The log (one JSON line per accepted
+notification) holds ids and counts only, never the content.
 
-    demo_schools.py --secrets DIR --keys DIR --hub-open PATH --log FILE --port-file FILE
+    demo_schools.py --secrets DIR --keys DIR --inbox DIR --hub-open PATH --log FILE --port-file FILE
 """
 import argparse
 import base64
@@ -45,19 +47,25 @@ def verify(secret, headers, body):
 
 def main():
     ap = argparse.ArgumentParser()
-    for a in ("--secrets", "--keys", "--hub-open", "--log", "--port-file"):
+    for a in ("--secrets", "--keys", "--inbox", "--hub-open", "--log", "--port-file"):
         ap.add_argument(a, required=True)
     args = ap.parse_args()
     lock = threading.Lock()
     seen = set()
     log = open(args.log, "a", encoding="utf-8")
 
-    def open_sealed(code, note):
-        sealed = base64.b64decode(note["sealed_content"])
+    def store(code, wid, body):
+        folder = os.path.join(args.inbox, code)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        path = os.path.join(folder, wid + ".json")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(body)
+        return path
+
+    def open_sealed(code, path):
         r = subprocess.run([args.hub_open, "--key", os.path.join(args.keys, code + ".pem"),
-                            "--handover-id", note["handover_id"],
-                            "--placement-id", note["placement_id"],
-                            "--school-unit", code], input=sealed, capture_output=True)
+                            "--delivery", "--school-unit", code, path], capture_output=True)
         if r.returncode != 0:
             return False
         json.loads(r.stdout)
@@ -90,8 +98,10 @@ def main():
                 duplicate = wid in seen
                 seen.add(wid)
             opened = None
-            if not duplicate and note.get("sealed_content"):
-                opened = open_sealed(code, note)
+            if not duplicate and wid.replace("-", "").isalnum():
+                path = store(code, wid, body)
+                if note.get("sealed_content"):
+                    opened = open_sealed(code, path)
             with lock:
                 log.write(json.dumps({"school": code, "type": note.get("type"),
                                       "handover_id": note.get("handover_id"),

@@ -195,6 +195,7 @@ for code in $codes; do # each school's own X25519 key pair and webhook secret, m
 done
 rm -f "$RUN/schools.port"
 /usr/bin/python3 "$SCRIPT_DIR/demo_schools.py" --secrets "$SCHOOLS/secrets" --keys "$SCHOOLS/keys" \
+    --inbox "$SCHOOLS/inbox" \
     --hub-open "$BUILD/consumers/hub-open" --log "$STATE/logs/schools-received.jsonl" \
     --port-file "$RUN/schools.port" >>"$STATE/logs/schools.log" 2>&1 &
 echo $! >"$RUN/schools.pid"

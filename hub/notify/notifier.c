@@ -19,6 +19,8 @@
 #include "hub/pg/pg_wait.h"
 #include "hub/crypto/sign.h"
 #include "hub/crypto/webhook.h"
+#include "hub/crypto/seal.h"
+#include "hub/domain/ident.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -186,6 +188,75 @@ int hub_notifier_handover_body(const struct hub_event *ev, char **out)
          !json_object_set_new(root, "sealed_content", b64 ? json_string(b64) : json_null());
     free(b64);
     return dump(root, ok, out);
+}
+
+static bool school_unit_ok(const char *s)
+{
+    struct hub_error ignored = {0};
+    return hub_school_unit_check(s, &ignored) == 0;
+}
+
+/* Copies the string field `name` of `root` into buf (n bytes) when it is a string of 1..n-1
+ * bytes that `valid` accepts (`what` names the expected form). */
+static int body_field(json_t *root, const char *name, char *buf, size_t n,
+                      bool (*valid)(const char *), const char *what, struct hub_error *err)
+{
+    const json_t *v = json_object_get(root, name);
+    const char *text = json_is_string(v) ? json_string_value(v) : NULL;
+    if (!text)
+        return hub_error_set(err, HUB_EINVAL, "delivery: %s: missing or not a string", name);
+    if (strlen(text) == 0 || strlen(text) >= n || !valid(text))
+        return hub_error_set(err, HUB_EINVAL, "delivery: %s: not a %s", name, what);
+    snprintf(buf, n, "%s", text);
+    return 0;
+}
+
+int hub_delivered_handover_parse(const char *body, size_t len, struct hub_delivered_handover *out,
+                                 struct hub_error *err)
+{
+    json_error_t jerr;
+    memset(out, 0, sizeof *out);
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return hub_error_set(err, HUB_EINVAL, "delivery: not JSON (line %d, column %d: %s)",
+                             jerr.line, jerr.column, jerr.text);
+    int rc = 0;
+    const json_t *type = json_object_get(root, "type"), *sealed;
+    if (!json_is_object(root) || !json_is_string(type) ||
+        strcmp(json_string_value(type), "handover.created") != 0) {
+        rc = hub_error_set(err, HUB_EINVAL, "delivery: type: not a \"handover.created\" body");
+        goto out;
+    }
+    if ((rc = body_field(root, "handover_id", out->handover_id, sizeof out->handover_id,
+                         hub_is_canonical_uuid, "canonical uuid", err)) ||
+        (rc = body_field(root, "placement_id", out->placement_id, sizeof out->placement_id,
+                         hub_is_canonical_uuid, "canonical uuid", err)) ||
+        (rc = body_field(root, "receiving_school_unit", out->receiving_school_unit,
+                         sizeof out->receiving_school_unit, school_unit_ok, "skolenhetskod", err)))
+        goto out;
+    sealed = json_object_get(root, "sealed_content");
+    if (json_is_null(sealed))
+        goto out;
+    if (!json_is_string(sealed)) {
+        rc = hub_error_set(err, HUB_EINVAL, "delivery: sealed_content: missing or not a string");
+        goto out;
+    }
+    rc = hub_seal_base64_decode(json_string_value(sealed), json_string_length(sealed), &out->sealed,
+                                &out->sealed_len, err);
+    if (rc)
+        hub_error_prefix(err, "delivery: sealed_content: ");
+out:
+    json_decref(root);
+    if (rc)
+        hub_delivered_handover_clear(out);
+    return rc;
+}
+
+void hub_delivered_handover_clear(struct hub_delivered_handover *d)
+{
+    free(d->sealed);
+    d->sealed = NULL;
+    d->sealed_len = 0;
 }
 
 int hub_notifier_contact_body(const struct hub_event *ev, const char *school_unit,

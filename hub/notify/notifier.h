@@ -57,6 +57,24 @@ void hub_notifier_destroy(hub_notifier_t *n);
  * frees). Returns 0, HUB_EINVAL or HUB_ENOMEM. */
 int hub_notifier_handover_body(const struct hub_event *ev, char **out) HUB_MUST_CHECK;
 
+/* A handover notification as a school received it: the ids its sealed content is bound to, and
+ * the sealed bytes (NULL when the body says null). */
+struct hub_delivered_handover {
+    char handover_id[HUB_UUID_STR];
+    char placement_id[HUB_UUID_STR];
+    char receiving_school_unit[HUB_SCHOOL_UNIT_STR];
+    uint8_t *sealed; /* malloc'd; free with hub_delivered_handover_clear() */
+    size_t sealed_len;
+};
+
+/* Reads a body hub_notifier_handover_body() made (what a school's receiver stores). Returns 0,
+ * or HUB_EINVAL with err naming what is wrong: not JSON, not a "handover.created", a missing or
+ * malformed field (named), sealed_content that is not base64. */
+int hub_delivered_handover_parse(const char *body, size_t len, struct hub_delivered_handover *out,
+                                 struct hub_error *err) HUB_MUST_CHECK;
+
+void hub_delivered_handover_clear(struct hub_delivered_handover *d);
+
 /* The JSON a school receives for a contact change concerning `n` handovers there. */
 int hub_notifier_contact_body(const struct hub_event *ev, const char *school_unit,
                               const char *const *handover_ids, const char *const *placement_ids,

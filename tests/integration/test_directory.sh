@@ -309,6 +309,56 @@ same_content "$TMP/opened.py" "seal_interop.py"
     fail "hub-open could not open what seal_interop.py sealed: $(cat "$TMP/open.err")"
 same_content "$TMP/opened2.json" "hub-open of python-sealed content"
 
+# What a school's receiver stores — the notification body as received — opens with one command
+# (hub-open --delivery); a body whose ids were changed, one addressed elsewhere, one without
+# content, duplicate keys or broken JSON do not, each with a one-line reason.
+body() { # FILE [HANDOVER_ID] [SEALED_FILE|null] [DUPLICATE]
+    "$HUB_PY" - "$@" <<'PY'
+import base64, json, sys
+out, hid = sys.argv[1], sys.argv[2]
+sealed = None if sys.argv[3] == "null" else base64.b64encode(open(sys.argv[3], "rb").read()).decode()
+text = json.dumps({"type": "handover.created", "timestamp": "2026-03-02T08:15:00.000Z",
+                   "handover_id": hid, "placement_id": sys.argv[5], "district": "farsta",
+                   "receiving_school_unit": sys.argv[6], "planned_start_date": "2026-03-09",
+                   "legal_ground": "consent_guardian", "contact": {"name": "Kontakt"},
+                   "sealed_content": sealed})
+if sys.argv[4] == "dup":
+    text = text[:-1] + ', "handover_id": "%s"}' % hid
+open(out, "w").write(text)
+PY
+}
+body "$TMP/body.json" "$HID" "$TMP/sealed.bin" - "$PID" "$R"
+"$OPEN" --key "$TMP/$R.pem" --delivery "$TMP/body.json" >"$TMP/opened_d.json" 2>"$TMP/open.err" ||
+    fail "hub-open --delivery failed: $(cat "$TMP/open.err")"
+same_content "$TMP/opened_d.json" "hub-open --delivery"
+"$OPEN" --key "$TMP/$R.pem" --delivery --school-unit "$R" <"$TMP/body.json" >"$TMP/opened_d2.json" 2>"$TMP/open.err" ||
+    fail "hub-open --delivery from stdin failed: $(cat "$TMP/open.err")"
+same_content "$TMP/opened_d2.json" "hub-open --delivery (stdin)"
+refused() { # WHAT EXPECTED-TEXT ARGS...: exit 2, nothing printed, the reason named
+    local what=$1 want=$2 rc=0
+    shift 2
+    "$OPEN" "$@" >"$TMP/refused.out" 2>"$TMP/refused.err" || rc=$?
+    ((rc == 2)) || fail "$what: exit $rc, expected 2 ($(cat "$TMP/refused.err"))"
+    [[ ! -s $TMP/refused.out ]] || fail "$what: printed something"
+    grep -qF -- "$want" "$TMP/refused.err" || fail "$what: '$(cat "$TMP/refused.err")' does not say '$want'"
+    (($(wc -l <"$TMP/refused.err") == 1)) || fail "$what: more than one line: $(cat "$TMP/refused.err")"
+}
+other_hid=$("$HUB_PY" -c 'import uuid; print(uuid.uuid4())')
+body "$TMP/moved.json" "$other_hid" "$TMP/sealed.bin" - "$PID" "$R"
+refused "content moved to another handover" "does not authenticate" --key "$TMP/$R.pem" --delivery "$TMP/moved.json"
+refused "a body for another school" "addressed to school unit $R, not $S2" --key "$TMP/$R.pem" --delivery --school-unit "$S2" "$TMP/body.json"
+body "$TMP/null.json" "$HID" null - "$PID" "$R"
+refused "no content" "carries no sealed content" --key "$TMP/$R.pem" --delivery "$TMP/null.json"
+body "$TMP/dup.json" "$HID" "$TMP/sealed.bin" dup "$PID" "$R"
+refused "duplicate keys" "not JSON" --key "$TMP/$R.pem" --delivery "$TMP/dup.json"
+printf '{"type":"handover.created",' >"$TMP/broken.json"
+refused "broken JSON" "not JSON (line 1" --key "$TMP/$R.pem" --delivery "$TMP/broken.json"
+sed 's/"placement_id": "[^"]*"/"placement_id": "not-a-uuid"/' "$TMP/body.json" >"$TMP/badid.json"
+refused "a malformed id" "placement_id: not a canonical uuid" --key "$TMP/$R.pem" --delivery "$TMP/badid.json"
+rc=0
+"$OPEN" --key "$TMP/$R.pem" --delivery --handover-id "$HID" "$TMP/body.json" >/dev/null 2>"$TMP/open.err" || rc=$?
+((rc == 2)) && head -n 1 "$TMP/open.err" | grep -qF "leave out" || fail "--delivery with ids: exit $rc: $(head -n 1 "$TMP/open.err")"
+
 # Only R's key, and only this handover's ids, open it.
 rc=0
 "$OPEN" --key "$TMP/$S2.pem" --handover-id "$HID" --placement-id "$PID" --school-unit "$R" \
