@@ -202,8 +202,8 @@ int hubctl_cmd_report(int argc, char **argv)
     enum hub_report_format fmt;
     hub_config_t *cfg = NULL;
     hub_districts_t *districts = NULL;
-    hub_stats_t *stats = NULL;
-    hub_stats_ledger_t *ledger = NULL;
+    hub_stats_t *stats = NULL, *last_year = NULL;
+    hub_stats_ledger_t *ledger = NULL, *last_ledger = NULL;
     PGconn *conn = NULL;
     int rc, version = 0;
 
@@ -294,6 +294,27 @@ int hubctl_cmd_report(int argc, char **argv)
             goto out;
         }
     }
+    /* A month's page compares with the same month a year before, from that year's own
+     * publication: its cube (the year as of its end), with its ledger, protected as then. */
+    if (fmt == HUB_REPORT_HTML && hub_stats_period_kind(scope.period) == HUB_STATS_MONTH &&
+        opt.year > 1900) {
+        struct hub_stats_options prev = opt;
+        int32_t first_prev, last_prev;
+        prev.year = opt.year - 1;
+        prev.period = 0;
+        hub_stats_period_range(prev.year, 0, &first_prev, &last_prev);
+        prev.as_of = last_prev < opt.as_of ? last_prev : opt.as_of;
+        if (hub_stats_ledger_load(conn, prev.year, &last_ledger, &err) != 0) {
+            hub_log_plain("hubctl report: %s", err.msg);
+            goto out;
+        }
+        prev.ledger = last_ledger;
+        if (hub_stats_build(conn, districts, &prev, &last_year, &err) != 0) {
+            hub_log_plain("hubctl report: the year before: %s", err.msg);
+            goto out;
+        }
+        scope.last_year = last_year;
+    }
     scope.generated_ms = now_ms();
     if (write_output(a.output, fmt, stats, &scope, &err) != 0) {
         hub_log_plain("hubctl report: %s", err.msg);
@@ -310,7 +331,9 @@ int hubctl_cmd_report(int argc, char **argv)
     rc = HUBCTL_EXIT_OK;
 out:
     hub_stats_destroy(stats);
+    hub_stats_destroy(last_year);
     hub_stats_ledger_destroy(ledger);
+    hub_stats_ledger_destroy(last_ledger);
     PQfinish(conn);
     hub_districts_destroy(districts);
     hub_config_destroy(cfg);

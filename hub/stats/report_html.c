@@ -395,8 +395,12 @@ static int write_trend(FILE *f, const hub_stats_t *s, const struct hub_report_sc
                 top = c.count[HUB_STATS_PLACEMENTS];
         }
     fputs("<table class=\"trend\"><thead><tr><th>Stadsdel</th><th>Påbörjade placeringar per "
-          "månad, januari till och med rapportmånaden</th></tr></thead><tbody>\n",
+          "månad, januari till och med rapportmånaden</th>",
           f);
+    if (sc->last_year)
+        fprintf(f, "<th>%s %d</th>", month_names[last - 1],
+                hub_stats_options_of(sc->last_year)->year);
+    fputs("</tr></thead><tbody>\n", f);
     for (size_t i = 0; i < nd; i++) {
         if (ds[i] == 0)
             continue; /* the city's scale would flatten the districts */
@@ -424,12 +428,30 @@ static int write_trend(FILE *f, const hub_stats_t *s, const struct hub_report_sc
                     "text-anchor=\"middle\" fill=\"#444\">%s</text>",
                     x + TREND_BAR_W / 2, TREND_BAR_H + 11, t);
         }
-        fputs("</svg></td></tr>\n", f);
+        fputs("</svg></td>", f);
+        if (sc->last_year) {
+            /* matched by code: a district that did not exist then has no figure (·) */
+            size_t prev = hub_stats_district_find(sc->last_year, hub_stats_district_code(s, ds[i]));
+            struct hub_stats_cell c;
+            char t[HUB_REPORT_TEXT_MAX] = "·";
+            if (prev != SIZE_MAX && prev != 0 &&
+                hub_stats_get_month_total(sc->last_year, last, prev, &c) == 0)
+                hub_report_count_text(&c, HUB_STATS_PLACEMENTS,
+                                      hub_stats_options_of(sc->last_year)->k, t);
+            fputs("<td class=\"num\">", f);
+            esc(f, t);
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
     }
     fputs("</tbody></table>\n<p class=\"key\">Staplarna visar antalet påbörjade placeringar "
-          "per månad (mörk: rapportmånaden); under varje stapel står talet, x där det är dolt. "
-          "Samma månad förra året finns i förra årets rapporter.</p>\n",
+          "per månad (mörk: rapportmånaden); under varje stapel står talet, x där det är dolt.",
           f);
+    if (sc->last_year)
+        fputs(" Sista kolumnen: samma månad förra året, så som förra årets rapporter visar den "
+              "(x: dolt där; ·: stadsdelen fanns inte).",
+              f);
+    fputs("</p>\n", f);
     return 0;
 }
 

@@ -16,6 +16,10 @@ struct hub_report_scope {
     size_t period;        /* the cube's period (hub_stats_options.period) */
     size_t district;      /* SIZE_MAX: the city and every district; else one district index */
     int64_t generated_ms; /* when the report was made (ms since the epoch), printed in it */
+    /* A month report's HTML trend also shows the same month of the year before, as that year's
+     * own publication shows it: the previous year's cube (period: the year, as of its end or the
+     * report's as-of date), protected and audited as one. NULL: not shown. Borrowed. */
+    const hub_stats_t *last_year;
 };
 
 #define HUB_REPORT_TEXT_MAX 24

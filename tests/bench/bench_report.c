@@ -124,7 +124,7 @@ static double run_report(PGconn *conn, const hub_districts_t *districts, const c
             fclose(f);
         return -1;
     }
-    struct hub_report_scope scope = {opt.period, SIZE_MAX, 0};
+    struct hub_report_scope scope = {opt.period, SIZE_MAX, 0, NULL};
     if (hub_report_write(f, HUB_REPORT_CSV, s, &scope, &err) != 0 || fflush(f) != 0) {
         fprintf(stderr, "bench_report: %s\n", err.msg);
         t = -1;

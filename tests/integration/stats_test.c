@@ -691,7 +691,7 @@ static void test_stats_districts_across_the_2023_merger(void **state)
     assert_int_equal(hub_stats_notes_of(s)->moved_forward, 1);
     assert_int_equal(hub_stats_notes_of(s)->kept_successor, 1);
     bool ended, began;
-    struct hub_report_scope scope = {period("2023"), SIZE_MAX, 0};
+    struct hub_report_scope scope = {period("2023"), SIZE_MAX, 0, NULL};
     assert_true(hub_report_district_changed(s, &scope, rk, &ended, &began));
     assert_true(ended);
     scope.period = period("2023-03");
@@ -719,7 +719,7 @@ static char *render(const hub_stats_t *s, enum hub_report_format fmt, const char
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    struct hub_report_scope scope = {period(per), district, INT64_C(1774000000000)};
+    struct hub_report_scope scope = {period(per), district, INT64_C(1774000000000), NULL};
     struct hub_error err = {0};
     assert_non_null(f);
     assert_int_equal(hub_report_write(f, fmt, s, &scope, &err), 0);

@@ -59,6 +59,40 @@ grep -q "Utveckling under året" "$TMP/feb.html" || fail "no trend in a February
 grep -q "<title>januari: " "$TMP/feb.html" || fail "the trend has no January bar"
 grep -q 'class="trend-n"' "$TMP/feb.html" || fail "the trend has no numbers"
 ! grep -qE 'class="trend-n"[^>]*>[1-4]</text>' "$TMP/feb.html" || fail "a small count is shown in the trend"
+# ... and the same month a year before, exactly as the year 2025's own publication (its year
+# report) shows it: Södermalm 12, Kungsholmen 3 (small: hidden there, so x here), Bromma 9.
+psql_hub -d "$DB" <<'SQL'
+INSERT INTO hub.placements (placement_id, child, district, birth_year, legal_sex, action,
+    legal_basis, placement_form, start_date, school_change, first_event_id, first_occurred_at,
+    last_event_id, last_occurred_at, last_src_partition, last_src_offset)
+SELECT gen_random_uuid(), md5('old' || g) || md5('pad' || g), f.district, 2013, 'male',
+       'started', 'SoL', 'familjehem', DATE '2025-02-01' + (g % 27), false, gen_random_uuid(),
+       now(), gen_random_uuid(), now(), 0, 1000 + g
+  FROM (VALUES ('sodermalm', 1, 12), ('kungsholmen', 13, 15), ('bromma', 16, 24))
+       AS f(district, lo, hi), generate_series(f.lo, f.hi) AS g;
+SQL
+"$HUBCTL" report --config "$TMP/hub.conf" --month 2026-02 --as-of 2026-03-01 --format html \
+    --output "$TMP/feb.html" 2>"$TMP/err" || fail "report: $(<"$TMP/err")"
+"$HUBCTL" report --config "$TMP/hub.conf" --year 2025 --as-of 2026-03-01 --format json \
+    --output "$TMP/2025.json" 2>"$TMP/err" || fail "report: $(<"$TMP/err")"
+grep -q "<th>februari 2025</th>" "$TMP/feb.html" || fail "no column for February 2025 in the trend"
+/usr/bin/python3 - "$TMP/feb.html" "$TMP/2025.json" <<'PY' || fail "the year before's column differs from 2025's publication"
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+table = html[html.index('<table class="trend">'):]
+table = table[:table.index("</table>")]
+got = dict(re.findall(r'<tr><td>([^<]+)</td><td><svg.*?</svg></td><td class="num">([^<]*)</td></tr>', table))
+want = {}
+for r in json.load(open(sys.argv[2], encoding="utf-8"))["rows"]:
+    if r["period"] == "2025-02" and r["placement_form"] == "all" and r["legal_basis"] == "all" \
+            and r["district"] != "all":
+        v = r["placements_started"]
+        want[r["district_name"]] = "x" if v is None else str(v)
+assert got == want, (got, want)
+assert got["Kungsholmen"] == "x" and got["Södermalm"] in ("12", "x") and got["Bromma"] in ("9", "x"), got
+assert not any(v in ("1", "2", "3", "4") for v in got.values()), got
+print("last year:", got, file=sys.stderr)
+PY
 # the footer's time is Stockholm's: the hour written equals the hour in Europe/Stockholm now
 # (or a minute later), with CET or CEST
 hour=$(TZ=Europe/Stockholm date +%H)
