@@ -7,6 +7,7 @@
 #include "hub/crypto/seal.h"
 #include "hub/domain/ident.h"
 #include "hub/crypto/secret.h"
+#include "hub/crypto/webhook.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -432,42 +433,35 @@ int hub_seal_public_key_parse(const char *b64, uint8_t out[HUB_SEAL_KEY_LEN], st
 int hub_seal_base64_decode(const char *text, size_t len, uint8_t **out, size_t *out_len,
                            struct hub_error *err)
 {
-    EVP_ENCODE_CTX *ctx = NULL;
-    uint8_t *buf = NULL;
-    size_t pos = 0;
-    int outl = 0, rc = 0;
+    /* the strict decoder (hub/crypto/webhook.h) once the line breaks and other whitespace are
+     * gone: OpenSSL's EVP_DecodeUpdate would stop quietly at a '-' and take what came before */
+    char *packed = malloc(len + 1);
+    uint8_t *buf = malloc(len / 4 * 3 + 3);
+    size_t n = 0, got = 0;
+    int rc = 0;
 
     *out = NULL;
     *out_len = 0;
-    buf = malloc(len / 4 * 3 + 3 + 1);
-    ctx = EVP_ENCODE_CTX_new();
-    if (!buf || !ctx) {
+    if (!packed || !buf) {
         rc = hub_error_set(err, HUB_ENOMEM, "base64: out of memory");
         goto out;
     }
-    EVP_DecodeInit(ctx);
-    /* EVP_DecodeUpdate takes an int length: feed large inputs in chunks. */
-    for (size_t off = 0; off < len;) {
-        size_t chunk = len - off > 65536 ? 65536 : len - off;
-        if (EVP_DecodeUpdate(ctx, buf + pos, &outl, (const unsigned char *)text + off, (int)chunk) <
-            0) {
-            rc = hub_error_set(err, HUB_EINVAL, "not base64");
-            goto out;
-        }
-        pos += (size_t)outl;
-        off += chunk;
-    }
-    if (EVP_DecodeFinal(ctx, buf + pos, &outl) < 0) {
-        rc = hub_error_set(err, HUB_EINVAL, "not base64 (bad padding or length)");
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
+            packed[n++] = text[i];
+    if (n == 0 || hub_base64_decode(packed, n, buf, len / 4 * 3 + 3, &got) != 0) {
+        rc = hub_error_set(err, HUB_EINVAL,
+                           n == 0 ? "not base64 (empty)"
+                                  : "not base64 (standard alphabet, padded, whitespace only "
+                                    "between characters)");
         goto out;
     }
-    pos += (size_t)outl;
     *out = buf;
-    *out_len = pos;
+    *out_len = got;
     buf = NULL;
 out:
+    free(packed);
     free(buf);
-    EVP_ENCODE_CTX_free(ctx);
     return rc;
 }
 

@@ -139,6 +139,9 @@ bool hub_is_lower_hex(const char *s, size_t n)
 
 bool hub_is_canonical_uuid(const char *s)
 {
+    /* the length first: hub_is_lower_hex reads all n bytes, also past a NUL */
+    if (strnlen(s, HUB_UUID_STR_LEN) != HUB_UUID_STR_LEN - 1)
+        return false;
     return hub_is_lower_hex(s, 8) && s[8] == '-' && hub_is_lower_hex(s + 9, 4) && s[13] == '-' &&
            hub_is_lower_hex(s + 14, 4) && s[18] == '-' && hub_is_lower_hex(s + 19, 4) &&
            s[23] == '-' && hub_is_lower_hex(s + 24, 12) && s[36] == '\0';

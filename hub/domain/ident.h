@@ -43,7 +43,8 @@ HUB_MUST_CHECK int hub_uuid_v4_random(char out[HUB_UUID_STR_LEN]);
 /* True when s[0..n) are all lowercase hex digits (table-driven; on hot paths). */
 bool hub_is_lower_hex(const char *s, size_t n);
 
-/* True when s is a uuid in lowercase canonical 8-4-4-4-12 form followed by NUL. */
+/* True when s is a uuid in lowercase canonical 8-4-4-4-12 form followed by NUL. Safe on any
+ * NUL-terminated string (shorter ones are read only up to their NUL). */
 bool hub_is_canonical_uuid(const char *s);
 
 #endif
