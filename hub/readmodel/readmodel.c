@@ -20,9 +20,13 @@
 
 #define TOPIC_MAX 256
 
-static const char *const rm_topics[] = {HUB_TOPIC_PLACEMENT,      HUB_TOPIC_SCHOOL_START,
-                                        HUB_TOPIC_HANDOVER,       HUB_TOPIC_RECEIPT,
-                                        HUB_TOPIC_CONTACT_CHANGE, NULL};
+static const char *const rm_topics[] = {HUB_TOPIC_PLACEMENT,
+                                        HUB_TOPIC_SCHOOL_START,
+                                        HUB_TOPIC_HANDOVER,
+                                        HUB_TOPIC_RECEIPT,
+                                        HUB_TOPIC_CONTACT_CHANGE,
+                                        HUB_TOPIC_FOLLOW_UP,
+                                        NULL};
 
 struct hub_readmodel {
     const hub_config_t *cfg;
