@@ -269,11 +269,12 @@ static int report_follow_up(PGconn *conn, const hub_districts_t *districts,
         const struct hub_fu_notes *n = hub_followup_notes(t);
         hub_log(HUB_LOG_INFO, "follow-up report written",
                 "period=%s format=%s children=%zu left_out_pending=%zu left_out_before_start=%zu "
-                "left_out_district=%zu counts=%zu hidden=%zu primary=%zu audit_narrowed_first=%zu "
+                "left_out_district=%zu left_out_not_owner=%zu counts=%zu hidden=%zu primary=%zu "
+                "audit_narrowed_first=%zu "
                 "audit_repaired=%zu audit_rounds=%zu audit_lps=%zu audit_ms=%.0f",
                 a->period_text, a->format, n->children, n->pending, n->before_start,
-                n->other_district, n->cells, n->hidden, n->primary, n->narrowed_first, n->repaired,
-                n->rounds, n->lps, n->ms);
+                n->other_district, n->not_owner, n->cells, n->hidden, n->primary, n->narrowed_first,
+                n->repaired, n->rounds, n->lps, n->ms);
         rc = HUBCTL_EXIT_OK;
     }
     hub_followup_destroy(t);

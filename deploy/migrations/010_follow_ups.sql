@@ -2,10 +2,14 @@
 --
 -- At each review of a placement (övervägande/omprövning, at least every six months) social
 -- services follow up the child's attendance and results; the figures go to the tertial and annual
--- reports. One row per placement and tertial (T1 January-April, T2 May-August, T3 September-
--- December, of the review date): the newest review wins, by (review_date, occurred_at, source
--- offset), so a late correction of an older review never overwrites a newer one, and replaying a
--- topic gives the same rows. Every event is also counted once in hub.processed_events.
+-- reports. One row per placement, tertial (T1 January-April, T2 May-August, T3 September-
+-- December, of the review date) and reporting district: the newest review wins, by (review_date,
+-- occurred_at, source offset), so a late correction of an older review never overwrites a newer
+-- one, and replaying a topic gives the same rows. Every event is also counted once in
+-- hub.processed_events. The district is part of the key because a follow-up may arrive before
+-- its placement, when hub-readmodel cannot yet refuse one from a district that may not act for
+-- the placement (reason `owner`): such a row must not replace the owner's, and the reports count
+-- only rows of the placement's district or of one it was merged into (hub/kafka/owner.h).
 --
 -- Like school starts, a follow-up may arrive before its placement (arrival order across topics
 -- is not ours to choose), so placement_id is not a foreign key: such a row is *pending* until the
@@ -43,7 +47,7 @@ CREATE TABLE hub.follow_ups (
     src_partition            integer NOT NULL,
     src_offset               bigint NOT NULL,
     updated_at               timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (placement_id, tertial),
+    PRIMARY KEY (placement_id, tertial, district),
     CHECK (tertial = hub.tertial_of(review_date)),
     CHECK ((school_form = 'grundskola' AND grade_year BETWEEN 1 AND 9)
         OR (school_form = 'gymnasieskola' AND grade_year BETWEEN 1 AND 4)),

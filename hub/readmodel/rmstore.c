@@ -162,16 +162,17 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
          "         new_name, new_role, new_phone, new_email, school_units, placements,\n"
          "         effective_days)\n"
          "ON CONFLICT (event_id) DO NOTHING"},
-    /* Newest review wins per placement and tertial: by (review_date, occurred_at, source offset),
-     * within the batch (DISTINCT ON) and against the stored row (the WHERE). One child's events
-     * share a partition, so their offsets are comparable. */
+    /* Newest review wins per placement, tertial and district: by (review_date, occurred_at,
+     * offset), within the batch (DISTINCT ON) and against the stored row (the WHERE). One child's
+     * events share a partition, so their offsets are comparable. */
     [ST_FOLLOW_UPS] =
         {"hub_rm_follow_ups", "upsert hub.follow_ups",
          "INSERT INTO hub.follow_ups AS t (placement_id, tertial, child, district, legal_sex,\n"
          "    review_date, school_form, grade_year, attendance, knowledge_goals,\n"
          "    upper_secondary_eligible, on_track_for_diploma, event_id, occurred_at,\n"
          "    src_partition, src_offset)\n"
-         "SELECT DISTINCT ON (u.placement_id, hub.tertial_of(DATE '1970-01-01' + u.review_days))\n"
+         "SELECT DISTINCT ON (u.placement_id, hub.tertial_of(DATE '1970-01-01' + u.review_days),\n"
+         "                   u.district)\n"
          "       u.placement_id, hub.tertial_of(DATE '1970-01-01' + u.review_days), u.child,\n"
          "       u.district, u.legal_sex, DATE '1970-01-01' + u.review_days, u.school_form,\n"
          "       u.grade_year, u.attendance, u.goals, u.eligible, u.on_track, u.event_id,\n"
@@ -179,15 +180,13 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
          "  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[],\n"
          "              $7::int4[], $8::text[], $9::text[], $10::bool[], $11::bool[],\n"
          "              $12::uuid[], $13::int8[], $14::int4[], $15::int8[])\n"
-         "    AS u(placement_id, child, district, legal_sex, review_days, school_form, "
-         "grade_year,\n"
-         "         attendance, goals, eligible, on_track, event_id, occurred_ms, src_partition,\n"
-         "         src_offset)\n"
+         "    AS u(placement_id, child, district, legal_sex, review_days, school_form,\n"
+         "         grade_year, attendance, goals, eligible, on_track, event_id, occurred_ms,\n"
+         "         src_partition, src_offset)\n"
          " ORDER BY u.placement_id, hub.tertial_of(DATE '1970-01-01' + u.review_days),\n"
-         "          u.review_days DESC, u.occurred_ms DESC, u.src_offset DESC\n"
-         "ON CONFLICT (placement_id, tertial) DO UPDATE SET\n"
-         "    child = EXCLUDED.child, district = EXCLUDED.district, legal_sex = "
-         "EXCLUDED.legal_sex,\n"
+         "          u.district, u.review_days DESC, u.occurred_ms DESC, u.src_offset DESC\n"
+         "ON CONFLICT (placement_id, tertial, district) DO UPDATE SET\n"
+         "    child = EXCLUDED.child, legal_sex = EXCLUDED.legal_sex,\n"
          "    review_date = EXCLUDED.review_date, school_form = EXCLUDED.school_form,\n"
          "    grade_year = EXCLUDED.grade_year, attendance = EXCLUDED.attendance,\n"
          "    knowledge_goals = EXCLUDED.knowledge_goals,\n"
@@ -695,7 +694,8 @@ static void add_opt_bool(struct hub_pg_array *a, bool present, bool v)
         hub_pg_array_add_null(a);
 }
 
-/* Every fresh follow-up goes to the statement, which keeps the newest per placement and tertial. */
+/* Every fresh follow-up goes to the statement, which keeps the newest per placement, tertial and
+ * district. */
 static int apply_follow_ups(hub_rmstore_t *s, const struct hub_rm_item *items, size_t n,
                             struct hub_error *err)
 {
@@ -912,6 +912,38 @@ static int apply_evictions(hub_rmstore_t *s, struct hub_error *err)
             return hub_error_set(err, HUB_ENOMEM, "out of memory");
     return hub_pg_exec(s->conn, "move records of another district's placement out", sql, 5, params,
                        NULL, err);
+}
+
+int hub_rmstore_placement_starts(hub_rmstore_t *store, const char *const *ids, size_t n,
+                                 int (*put)(void *ud, const char *id, int32_t start_day), void *ud,
+                                 struct hub_error *err)
+{
+    static const char sql[] = "SELECT placement_id::text, start_date - DATE '1970-01-01'\n"
+                              "  FROM hub.placements WHERE placement_id = ANY($1::uuid[])";
+    struct hub_pg_array a = {0};
+    PGresult *res = NULL;
+    int rc = 0;
+    if (n == 0)
+        return 0;
+    hub_pg_array_reset(&a);
+    for (size_t i = 0; i < n; i++)
+        hub_pg_array_add_text(&a, ids[i]);
+    const char *params[1] = {hub_pg_array_finish(&a)};
+    if (!params[0])
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = hub_pg_exec(store->conn, "look up placement starts", sql, 1, params, &res, err);
+    for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
+        char *end = NULL;
+        long day = strtol(PQgetvalue(res, r, 1), &end, 10);
+        if (end == PQgetvalue(res, r, 1) || *end || day < INT32_MIN || day > INT32_MAX)
+            rc = hub_error_set(err, HUB_EINTERNAL, "look up placement starts: not a day number");
+        else
+            rc = put(ud, PQgetvalue(res, r, 0), (int32_t)day);
+    }
+    PQclear(res);
+    hub_pg_array_free(&a);
+    return rc;
 }
 
 int hub_rmstore_owners(hub_rmstore_t *store, bool handovers, const char *const *ids, size_t n,

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hub/kafka/owner.h"
 #include "hub/pg/pg.h"
 #include "hub/stats/sdc_audit.h"
 #include "hub/stats/stats.h"
@@ -479,12 +480,13 @@ int hub_followup_build_rows(const hub_districts_t *districts, const struct hub_f
     return 0;
 }
 
-/* The newest follow-up per child among those reviewed in the period whose placement is known and
- * had started; the pseudonym stays here (DISTINCT ON), only the facts come back. */
+/* The follow-ups reviewed in the period whose placement is known and had started, each child's
+ * newest first; the pseudonym stays here (only its rank comes back), and the placement's district
+ * with each, for the owner rule. */
 static const char FU_SQL[] =
-    "SELECT DISTINCT ON (f.child) f.district, f.legal_sex, p.placement_form, f.school_form,\n"
-    "       f.grade_year, f.attendance, f.knowledge_goals,\n"
-    "       coalesce(f.upper_secondary_eligible::text, '')\n"
+    "SELECT dense_rank() OVER (ORDER BY f.child), f.district, f.legal_sex, p.placement_form,\n"
+    "       f.school_form, f.grade_year, f.attendance, f.knowledge_goals,\n"
+    "       coalesce(f.upper_secondary_eligible::text, ''), p.district\n"
     "  FROM hub.follow_ups f\n"
     "  JOIN hub.placements p ON p.placement_id = f.placement_id\n"
     " WHERE f.review_date BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4\n"
@@ -495,18 +497,19 @@ static const char FU_UNMATCHED_SQL[] =
     "  FROM hub.follow_ups_unmatched\n"
     " WHERE review_date BETWEEN DATE '1970-01-01' + $1::int4 AND DATE '1970-01-01' + $2::int4";
 
+/* Row i of FU_SQL (column 0 is the child's rank, 9 the placement's district). */
 static int parse_row(const PGresult *res, int i, struct hub_fu_row *r, struct hub_error *err)
 {
-    const char *grade = PQgetvalue(res, i, 4), *elig = PQgetvalue(res, i, 7);
+    const char *grade = PQgetvalue(res, i, 5), *elig = PQgetvalue(res, i, 8);
     char *end = NULL;
     long g = strtol(grade, &end, 10);
     memset(r, 0, sizeof *r);
-    snprintf(r->district, sizeof r->district, "%s", PQgetvalue(res, i, 0));
-    if (hub_legal_sex_parse(PQgetvalue(res, i, 1), &r->legal_sex) != 0 ||
-        hub_placement_form_parse(PQgetvalue(res, i, 2), &r->placement_form) != 0 ||
-        hub_fu_school_form_parse(PQgetvalue(res, i, 3), &r->school_form) != 0 ||
-        hub_attendance_parse(PQgetvalue(res, i, 5), &r->attendance) != 0 ||
-        hub_goals_parse(PQgetvalue(res, i, 6), &r->knowledge_goals) != 0 || end == grade || *end ||
+    snprintf(r->district, sizeof r->district, "%s", PQgetvalue(res, i, 1));
+    if (hub_legal_sex_parse(PQgetvalue(res, i, 2), &r->legal_sex) != 0 ||
+        hub_placement_form_parse(PQgetvalue(res, i, 3), &r->placement_form) != 0 ||
+        hub_fu_school_form_parse(PQgetvalue(res, i, 4), &r->school_form) != 0 ||
+        hub_attendance_parse(PQgetvalue(res, i, 6), &r->attendance) != 0 ||
+        hub_goals_parse(PQgetvalue(res, i, 7), &r->knowledge_goals) != 0 || end == grade || *end ||
         g < 1 || g > HUB_FU_GRUNDSKOLA_YEARS)
         return hub_error_set(err, HUB_EINTERNAL,
                              "hub.follow_ups: row %d holds a value the hub does not know", i + 1);
@@ -544,10 +547,23 @@ int hub_followup_build(PGconn *conn, const hub_districts_t *districts,
         rc = hub_error_set(err, HUB_ENOMEM, "out of memory for %d follow-ups", n);
         goto out;
     }
-    for (int i = 0; rc == 0 && i < n; i++)
-        rc = parse_row(res, i, &rows[i], err);
+    /* per child the first row (its newest) of a district that may act for the placement */
+    size_t kept = 0, not_owner = 0;
+    const char *last_rank = "";
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (strcmp(PQgetvalue(res, i, 0), last_rank) == 0)
+            continue; /* this child is counted already */
+        if (!hub_owner_may_act(districts, PQgetvalue(res, i, 1), PQgetvalue(res, i, 9))) {
+            not_owner++;
+            continue;
+        }
+        last_rank = PQgetvalue(res, i, 0);
+        rc = parse_row(res, i, &rows[kept++], err);
+    }
     if (rc == 0)
-        rc = hub_followup_build_rows(districts, opt, rows, (size_t)n, &f, err);
+        rc = hub_followup_build_rows(districts, opt, rows, kept, &f, err);
+    if (rc == 0)
+        f->notes.not_owner = not_owner;
     if (rc == 0 && PQntuples(un) == 1) {
         f->notes.pending = (size_t)strtoull(PQgetvalue(un, 0, 0), NULL, 10);
         f->notes.before_start = (size_t)strtoull(PQgetvalue(un, 0, 1), NULL, 10);

@@ -7,8 +7,9 @@
  *
  * The unit is the child: in the report period (a tertial or a year) each child counts once, with
  * its newest follow-up whose review falls in the period and whose placement is known and started
- * on or before the review (the rest are left out and counted in hub_followup_notes). The child's
- * pseudonym never leaves PostgreSQL (DISTINCT ON there).
+ * on or before the review, reported by the placement's district or one it was merged into (the
+ * owner rule of hub/kafka/owner.h); the rest are left out and counted in hub_followup_notes. The
+ * child's pseudonym never leaves PostgreSQL (only a rank of it does).
  *
  * Each share is published as two counts, its base and its numerator; the complement (base −
  * numerator) is known to every reader, so it is protected like a published count. Three measures:
@@ -84,6 +85,7 @@ struct hub_fu_notes {
     size_t pending;        /* follow-ups in the period whose placement is unknown */
     size_t before_start;   /* ... reviewed before their placement started */
     size_t other_district; /* ... of a district not in the period (skipped) */
+    size_t not_owner;      /* ... by a district that may not act for the placement (skipped) */
     size_t cells, hidden, primary, repaired, narrowed_first, rounds, lps;
     double ms;
 };

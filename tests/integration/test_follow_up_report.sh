@@ -3,8 +3,9 @@
 # per district and city, protected like the monthly statistics, attacked as a reader would.
 #
 # A read model with follow-ups of T3 2026 (some districts with only a few children, so there are
-# small counts to protect; children with two placements; follow-ups whose placement is unknown or
-# who were reviewed before their placement started), then:
+# small counts to protect; children with two placements; follow-ups whose placement is unknown, who
+# were reviewed before their placement started, or by a district that may not act for the
+# placement), then:
 #   1. the JSON report against the truth recomputed in SQL from the definitions
 #      (followup_truth.sql): every shown count and share right, none 1..k-1, and the arithmetic
 #      attack (followup_attack.py: margins, numerator + complement = base, sex and form splits,
@@ -85,6 +86,13 @@ SELECT md5('second-' || g)::uuid, '2026T3', child, district, sex, DATE '2026-12-
        'below_50', 'not_reached', false, NULL, gen_random_uuid(), TIMESTAMPTZ '2026-12-20 12:00Z',
        0, 1000 + g
   FROM kids WHERE g % 16 = 1;
+-- left out: a newer follow-up of child 100's placement (in sodermalm) by another district
+INSERT INTO hub.follow_ups (placement_id, tertial, child, district, legal_sex, review_date,
+    school_form, grade_year, attendance, knowledge_goals, upper_secondary_eligible,
+    on_track_for_diploma, event_id, occurred_at, src_partition, src_offset)
+SELECT md5('first-' || g)::uuid, '2026T3', child, 'skarpnack', sex, DATE '2026-12-30', school,
+       2, 'below_50', 'not_reached', NULL, NULL, gen_random_uuid(), now(), 0, 7000
+  FROM kids WHERE g = 100;
 -- left out: a follow-up of an unknown placement (pending), one reviewed before its placement
 INSERT INTO hub.placements (placement_id, child, district, birth_year, legal_sex, action,
     legal_basis, placement_form, start_date, school_change, first_event_id, first_occurred_at,
@@ -113,8 +121,8 @@ truth 2026-01-01 2026-12-31 >"$TMP/truth-year.json"
 # --- 1. the tertial, attacked -------------------------------------------------------------------
 expect_exit 0 report --config "$TMP/hub.conf" --follow-up --tertial 2026T3 --as-of 2027-01-15 \
     --format json --output "$TMP/t3.json"
-grep -q 'follow-up report written.*children=330 left_out_pending=1 left_out_before_start=1' "$TMP/err" ||
-    fail "the log does not count 330 children and the two left out: $(<"$TMP/err")"
+grep -q 'follow-up report written.*children=330 left_out_pending=1 left_out_before_start=1 left_out_district=0 left_out_not_owner=1 ' "$TMP/err" ||
+    fail "the log does not count 330 children and the three left out: $(<"$TMP/err")"
 python3 "$ATTACK" "$TMP/t3.json" "$TMP/truth-t3.json" >"$TMP/attack.out" ||
     fail "the attack on 2026T3: $(cat "$TMP/attack.out")"
 grep -qE '[1-9][0-9]* hidden counts \([1-9][0-9]* of them small\), 0 leaks' "$TMP/attack.out" ||
