@@ -308,6 +308,9 @@ for fmt in csv html json; do
         --format "$fmt" --output "$STATE/reports/follow-up-$tertial.$fmt" 2>>"$STATE/logs/report.log" ||
         die "hubctl report --follow-up failed: $(tail -n 3 "$STATE/logs/report.log")"
 done
+"$BUILD/deploy/hubctl" report --config "$(conf_for hub-stats)" --follow-up --tertial "$tertial" \
+    --provisional --publish 2>>"$STATE/logs/report.log" ||
+    die "hubctl report --follow-up --publish failed: $(tail -n 3 "$STATE/logs/report.log")"
 echo
 echo "Follow-up of schooling, $tertial so far, city of Stockholm (x: hidden to protect small numbers):"
 /usr/bin/python3 - "$STATE/reports/follow-up-$tertial.csv" <<'PY'
@@ -323,7 +326,7 @@ print("  knowledge goals by legal sex:", ", ".join(
     f"{'girls' if r['group'] == 'female' else 'boys'} {pct(r['goals_reached_share'])}"
     for r in rows if r["district"] == "all" and r["table"] == "sex" and r["group"] != "all"))
 PY
-echo "  full report: $STATE/reports/follow-up-$tertial.html (also .csv, .json)"
+echo "  full report: $STATE/reports/follow-up-$tertial.html (also .csv, .json); for BI on the topic follow-up-stats"
 echo
 echo "Schools notified about the $handovers handovers:"
 psql -X -q -At -F' ' -c "select state, count(*) from hub.notifier_outbox where kind = 'handover' group by state order by state" |

@@ -24,6 +24,7 @@
 #include "hub/pg/migrate.h"
 #include "hub/pg/pg.h"
 #include "hub/stats/followup.h"
+#include "hub/stats/followup_publish.h"
 #include "hub/stats/followup_report.h"
 #include "hub/stats/report.h"
 #include "hub/stats/stats.h"
@@ -56,6 +57,10 @@ static void report_usage(FILE *f)
             "September-December\n"
             "  --year YYYY          one calendar year\n"
             "  --follow-up          the follow-up of schooling (a tertial or a year)\n"
+            "  --publish            with --follow-up: publish the figures to the topic "
+            "follow-up-stats\n"
+            "                       (one record per district and the city) instead of writing a "
+            "report\n"
             "  --district CODE      only this district (hidden cells are still chosen for the "
             "whole city)\n"
             "  --as-of YYYY-MM-DD   the state on that day (default: today in Stockholm); later "
@@ -80,7 +85,7 @@ static void report_usage(FILE *f)
 struct report_args {
     const char *config, *period_text, *district, *as_of, *format, *output;
     enum hub_stats_period_kind want_kind;
-    bool current_districts, provisional, follow_up;
+    bool current_districts, provisional, follow_up, publish;
 };
 
 static int64_t now_ms(void)
@@ -155,6 +160,7 @@ static int parse_args(int argc, char **argv, struct report_args *a)
         {"current-districts", no_argument, NULL, 'C'},
         {"provisional", no_argument, NULL, 'P'},
         {"follow-up", no_argument, NULL, 'F'},
+        {"publish", no_argument, NULL, 'B'},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -193,6 +199,9 @@ static int parse_args(int argc, char **argv, struct report_args *a)
         case 'F':
             a->follow_up = true;
             break;
+        case 'B':
+            a->publish = true;
+            break;
         case 'f':
             a->format = optarg;
             break;
@@ -218,6 +227,11 @@ static int parse_args(int argc, char **argv, struct report_args *a)
         hub_log_plain("hubctl report: give exactly one of --month, --tertial or --year");
         return -1;
     }
+    if (a->publish && (!a->follow_up || a->district || a->output)) {
+        hub_log_plain("hubctl report: --publish goes with --follow-up, for the whole city (no "
+                      "--district, no --output); the monthly figures are published by hub-stats");
+        return -1;
+    }
     if (a->follow_up && (a->want_kind == HUB_STATS_MONTH || a->current_districts)) {
         hub_log_plain("hubctl report: --follow-up is reported per tertial or year, as the "
                       "districts were (no --month, no --current-districts)");
@@ -227,9 +241,9 @@ static int parse_args(int argc, char **argv, struct report_args *a)
 }
 
 /* The follow-up of schooling (hub/stats/followup.h): built, protected, written. */
-static int report_follow_up(PGconn *conn, const hub_districts_t *districts,
+static int report_follow_up(const hub_config_t *cfg, PGconn *conn, const hub_districts_t *districts,
                             const struct report_args *a, enum hub_report_format fmt, int year,
-                            size_t period, int64_t k)
+                            size_t period, int64_t k, bool provisional)
 {
     struct hub_fu_options opt = {.year = year, .period = period, .k = k};
     struct hub_fu_scope scope = {.district = SIZE_MAX, .generated_ms = now_ms()};
@@ -263,7 +277,16 @@ static int report_follow_up(PGconn *conn, const hub_districts_t *districts,
         }
     }
     struct report_out out = {.fmt = fmt, .follow_up = t, .fu_scope = &scope};
-    if (write_output(a->output, &out, &err) != 0) {
+    size_t sent = 0;
+    if (a->publish) {
+        if (hub_followup_publish(cfg, t, provisional, &sent, &err) != 0) {
+            hub_log_plain("hubctl report: %s", err.msg);
+        } else {
+            hub_log(HUB_LOG_INFO, "follow-up figures published", "period=%s records=%zu%s",
+                    a->period_text, sent, provisional ? " provisional=true" : "");
+            rc = HUBCTL_EXIT_OK;
+        }
+    } else if (write_output(a->output, &out, &err) != 0) {
         hub_log_plain("hubctl report: %s", err.msg);
     } else {
         const struct hub_fu_notes *n = hub_followup_notes(t);
@@ -355,7 +378,8 @@ int hubctl_cmd_report(int argc, char **argv)
         goto out;
     }
     if (a.follow_up) {
-        rc = report_follow_up(conn, districts, &a, fmt, opt.year, scope.period, opt.k);
+        rc = report_follow_up(cfg, conn, districts, &a, fmt, opt.year, scope.period, opt.k,
+                              last > opt.as_of);
         goto out;
     }
     if (version < SCHEMA_VERSION_NEEDED) {

@@ -108,7 +108,7 @@ class Reader:
     def equations(self):
         """Each as (lhs variable, [rhs variables]): lhs = sum(rhs)."""
         eqs = []
-        cells = {norm(r) for r in self.rows}
+        cells = sorted({norm(r) for r in self.rows})
         for (d, t, g) in cells:
             for m in MEASURES:
                 eqs.append(((d, t, g, m, "base"), [(d, t, g, m, "yes"), (d, t, g, m, "no")]))

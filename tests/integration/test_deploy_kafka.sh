@@ -31,7 +31,7 @@ bash "$K/apply.sh" --bootstrap-server broker-1.example:9093 --command-config /et
 # --- 1. topics ---------------------------------------------------------------------------------
 EVENT_TOPICS=(placement-events school-start-events handover-events contact-change-events
     follow-up-events)
-ALL_TOPICS=("${EVENT_TOPICS[@]}" handover-receipts school-directory monthly-stats
+ALL_TOPICS=("${EVENT_TOPICS[@]}" handover-receipts school-directory monthly-stats follow-up-stats
     dlq.readmodel dlq.notifier dlq.stats)
 
 # The kafka-topics.sh --create line of topic $1.
@@ -121,7 +121,7 @@ def produced(text):
 programs = {
     "hub-readmodel": (["readmodel.c"], []),
     "hub-notifier": (["notifier.c"], [f for f in src if f.startswith("notify_") and f.endswith(".c")]),
-    "hub-stats": ([], ["stats_publish.c"]),
+    "hub-stats": ([], ["stats_publish.c", "followup_publish.c"]),
     "hub-directory": ([], ["directory.c"]),
 }
 for principal, (consumers, producers) in sorted(programs.items()):

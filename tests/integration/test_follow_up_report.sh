@@ -12,7 +12,9 @@
 #      districts → city) recovers no hidden count;
 #   2. a planted leak (one equation's other hidden counts revealed) is caught by the same attack;
 #   3. CSV, csv-sv, HTML (a chart, Swedish, x for hidden) and the year report; --district;
-#      no pseudonym in any output; usage errors exit 2.
+#      no pseudonym in any output; usage errors exit 2;
+#   4. --publish: the topic follow-up-stats holds one record per district and the city, read back
+#      with python3-avro, count for count and hidden for hidden what the JSON report says.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_pg
 need_cmd python3
@@ -186,8 +188,55 @@ for f in "$TMP/t3.json" "$TMP/year.json" "$TMP/out"; do
     ! grep -qF -- "$CHILD" "$f" || fail "a pseudonym is in $f"
 done
 
+# --- 4. the BI topic: one record per district and the city, what the report says --------------
+need_cmd kcat
+start_broker
+cat >"$TMP/pub.conf" <<CONF
+pg.host=$PGHOST
+pg.port=$PGPORT
+pg.user=$PGUSER
+pg.dbname=$DB
+hub.bootstrap_file=$HUB_BROKER_BOOTSTRAP_FILE
+CONF
+unset HUB_KAFKA_BOOTSTRAP_SERVERS
+expect_exit 0 report --config "$TMP/pub.conf" --follow-up --tertial 2026T3 --as-of 2027-01-15 --publish
+n_records=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["districts"]))' "$TMP/t3.json")
+grep -q "follow-up figures published.*period=2026T3 records=$n_records" "$TMP/err" ||
+    fail "--publish: $(<"$TMP/err")"
+kcat -C -b "$(<"$HUB_BROKER_BOOTSTRAP_FILE")" -t follow-up-stats -o beginning -e -q \
+    -f '%p %o %K %S\n%k%s' >"$TMP/topic.bin" 2>"$TMP/kcat.err" || fail "kcat: $(<"$TMP/kcat.err")"
+HUB_SOURCE_DIR=$HUB_SOURCE_DIR /usr/bin/python3 - "$TMP/topic.bin" "$TMP/t3.json" <<'PY' || fail "follow-up-stats disagrees with the report"
+import json, os, sys
+sys.path.insert(0, os.path.join(os.environ["HUB_SOURCE_DIR"], "tests/integration"))
+import publish_interop  # the single-object header and the body, by python3-avro
+schemas = publish_interop.load_schemas(os.path.join(os.environ["HUB_SOURCE_DIR"], "schemas"))
+data, pos, recs = open(sys.argv[1], "rb").read(), 0, {}
+while pos < len(data):
+    nl = data.index(b"\n", pos)
+    _, _, klen, vlen = (int(x) for x in data[pos:nl].split())
+    key = data[nl + 1:nl + 1 + klen].decode()
+    raw = data[nl + 1 + klen:nl + 1 + klen + vlen]
+    pos = nl + 1 + klen + vlen
+    recs[key], _ = publish_interop.decode(raw, schemas, "follow_up_stats")
+rep = json.load(open(sys.argv[2]))
+assert set(recs) == {d["code"] + "|2026T3" for d in rep["districts"]}, sorted(recs)
+names = ["followed_up", "attendance_90", "goals_assessed", "goals_reached", "eligibility_given", "eligible"]
+n = 0
+for row in rep["rows"]:
+    rec = recs[row["district"] + "|2026T3"]
+    assert rec["k"] == rep["k"] and rec["provisional"] is False, rec
+    r = [x for x in rec["rows"] if x["table"] == row["table"] and x["group"] == row["group"]][0]
+    for c in names:
+        assert r[c] == row[c], (row["district"], row["table"], row["group"], c, r[c], row[c])
+        assert (c in r["hidden"]) == (c in row["hidden"]), (row, r)
+        n += 1
+print("follow-up-stats: %d records, %d counts equal the report" % (len(recs), n), file=sys.stderr)
+PY
+
 # --- usage ----------------------------------------------------------------------------------------
 expect_exit 2 report --config "$TMP/hub.conf" --follow-up --month 2026-10
+expect_exit 2 report --config "$TMP/hub.conf" --month 2026-10 --publish
+expect_exit 2 report --config "$TMP/hub.conf" --follow-up --tertial 2026T3 --publish --district farsta
 expect_exit 2 report --config "$TMP/hub.conf" --follow-up --tertial 2026T3 --current-districts
 expect_exit 2 report --config "$TMP/hub.conf" --follow-up --tertial 2026T3 --as-of 2027-01-15 --district atlantis
 expect_exit 2 report --config "$TMP/hub.conf" --follow-up --tertial 2026T3 --as-of 2026-12-06
