@@ -30,12 +30,12 @@ struct column {
 
 static const struct column columns[] = {
     {"followed_up", "Följda upp", HUB_FU_ATTENDANCE, HUB_FU_BASE},
-    {"attendance_90", "Närvaro minst 90 %", HUB_FU_ATTENDANCE, HUB_FU_YES},
-    {"attendance_90_share", "Andel närvaro minst 90 %", HUB_FU_ATTENDANCE, -1},
-    {"goals_assessed", "Bedömda kunskapsmål (grundskola)", HUB_FU_GOALS, HUB_FU_BASE},
+    {"attendance_90", "Närvaro ≥ 90 %", HUB_FU_ATTENDANCE, HUB_FU_YES},
+    {"attendance_90_share", "Andel närvaro ≥ 90 %", HUB_FU_ATTENDANCE, -1},
+    {"goals_assessed", "Bedömda i grundskolan", HUB_FU_GOALS, HUB_FU_BASE},
     {"goals_reached", "Når kunskapsmålen", HUB_FU_GOALS, HUB_FU_YES},
-    {"goals_reached_share", "Andel som når kunskapsmålen (mål 75 %)", HUB_FU_GOALS, -1},
-    {"eligibility_given", "Årskurs 9, behörighet angiven", HUB_FU_ELIGIBLE, HUB_FU_BASE},
+    {"goals_reached_share", "Andel som når målen (mål 75 %)", HUB_FU_GOALS, -1},
+    {"eligibility_given", "Åk 9, svar om behörighet", HUB_FU_ELIGIBLE, HUB_FU_BASE},
     {"eligible", "Gymnasiebehöriga", HUB_FU_ELIGIBLE, HUB_FU_YES},
     {"eligible_share", "Andel gymnasiebehöriga", HUB_FU_ELIGIBLE, -1},
 };

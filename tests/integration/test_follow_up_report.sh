@@ -17,7 +17,7 @@
 #      with python3-avro, count for count and hidden for hidden what the JSON report says.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_pg
-need_cmd python3
+need_cmd python3 chromium
 
 HUBCTL=$HUB_BUILD_DIR/deploy/hubctl
 ATTACK=$HUB_SOURCE_DIR/tests/integration/followup_attack.py
@@ -180,6 +180,22 @@ for want in '<html lang="sv">' '<svg ' 'Mål 75 %' 'Andel som når kunskapsmåle
     grep -qF -- "$want" "$TMP/out" || fail "HTML lacks '$want'"
 done
 ! grep -qE '<(script|link|img)|https?://' "$TMP/out" || fail "the HTML is not self-contained"
+# In a real browser: the page renders (more than a blank page) and shows the city's figures.
+cp "$TMP/out" "$TMP/fu.html"
+CHROMIUM_ARGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+    --disable-background-networking --disable-component-update --disable-sync)
+mkdir -p "$TMP/profile1" "$TMP/profile2"
+(cd "$TMP" && timeout 120 chromium "${CHROMIUM_ARGS[@]}" --user-data-dir="$TMP/profile1" \
+    --screenshot="$TMP/fu.png" --window-size=1280,2400 "file://$TMP/fu.html") \
+    >"$TMP/chromium.log" 2>&1 || fail "chromium --screenshot failed: $(tail -5 "$TMP/chromium.log")"
+(($(stat -c %s "$TMP/fu.png") > 40000)) || fail "the screenshot is only $(stat -c %s "$TMP/fu.png") bytes"
+cp -f "$TMP/fu.png" "$HUB_BUILD_DIR/follow_up_html_test.png" 2>/dev/null || true
+(cd "$TMP" && timeout 120 chromium "${CHROMIUM_ARGS[@]}" --user-data-dir="$TMP/profile2" \
+    --dump-dom "file://$TMP/fu.html") >"$TMP/dom.html" 2>"$TMP/chromium.log" ||
+    fail "chromium --dump-dom failed: $(tail -5 "$TMP/chromium.log")"
+city_goals=$(python3 -c 'import json,sys; r=[r for r in json.load(open(sys.argv[1]))["rows"] if r["district"]=="all" and r["group"]=="all"][0]; print(("%.1f" % r["goals_reached_share"]).replace(".", ","))' "$TMP/t3.json")
+grep -qF "<tr class=\"total\"><td>Hela staden</td><td>330</td>" "$TMP/dom.html" || fail "the rendered overview lacks the city's 330 children"
+grep -qF ">$city_goals %</text>" "$TMP/dom.html" || fail "the chart lacks the city's share $city_goals %"
 expect_exit 0 report --config "$TMP/hub.conf" --follow-up --tertial 2026T3 --as-of 2027-01-15 \
     --district farsta --format json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {r["district"] for r in d["rows"]} == {"all","farsta"}, d' "$TMP/out" ||
