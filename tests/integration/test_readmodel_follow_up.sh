@@ -88,4 +88,22 @@ publish "$TMP/hub.conf" "$TMP/p3.jsonl"
 catch_up "$TMP/hub.conf" 60
 [[ $(psql_hub -c "select why from hub.follow_ups_unmatched where placement_id = '$P3'") == before_start ]] ||
     fail "a follow-up reviewed before its placement started is not left out"
-pass "newest review per placement and tertial kept once; before_start and owner dead-lettered"
+# Many follow-ups (second reviews, corrections, older reviews reported late) in one stream: the
+# rows kept are exactly the newest review per placement, as the input says (computed in Python).
+gen_events --children 300 --seed 5 --follow-ups >"$TMP/many.jsonl"
+publish "$TMP/hub.conf" "$TMP/many.jsonl"
+catch_up "$TMP/hub.conf" 120
+"$HUB_PY" - "$TMP/many.jsonl" >"$TMP/want.txt" <<'PY'
+import json, sys
+best = {}
+for e in map(json.loads, open(sys.argv[1], encoding="utf-8")):
+    if e["type"] == "follow_up":
+        key, rank = e["placement_id"], (e["review_date"], e["occurred_at"])
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, e["event_id"])
+print("\n".join(sorted(v[1] for v in best.values())))
+PY
+# the generator's reviews are all in March (2026T1), which nothing above touches
+psql_hub -c "select event_id from hub.follow_ups where tertial = '2026T1' order by 1" >"$TMP/got.txt"
+diff -u "$TMP/want.txt" "$TMP/got.txt" >"$TMP/diff" || fail "kept follow-ups differ from the newest reviews of the input: $(head -n 10 "$TMP/diff")"
+pass "newest review per placement and tertial kept once ($(wc -l <"$TMP/want.txt") placements of the generator too); before_start and owner dead-lettered"
