@@ -143,7 +143,7 @@ libdir=\${prefix}/${SAMS_LIBDIR}
 includedir=\${prefix}/include
 
 Name: sams_publish
-Description: SAMS hub: publish placement, school-start, handover and contact-change events
+Description: SAMS hub: publish placement, school-start, handover, contact-change and follow-up events
 Version: ${PROJECT_VERSION}
 Requires: ${SAMS_PC_REQUIRES}
 Libs: -L\${libdir} -lsams_publish -lm -lpthread
@@ -191,9 +191,10 @@ set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
 "SAMS hub: Kafka and PostgreSQL integration for placed children's schooling
- District systems publish placement, school-start, handover and contact-change
- events (Avro, pseudonymised); the hub keeps a PostgreSQL read model exactly
- once, notifies receiving schools and reports monthly statistics.
+ District systems publish placement, school-start, handover, contact-change and
+ follow-up events (Avro, pseudonymised); the hub keeps a PostgreSQL read model
+ exactly once, notifies receiving schools, reports monthly statistics and the
+ tertial follow-up of schooling.
  .
  Contains hubctl, hub-publish and the consumers with their systemd units, the
  SQL migrations, reference data and schemas, the topic and ACL definitions for
