@@ -77,6 +77,7 @@ PY
 
 # 4. The follow-up of schooling (issue 19): the tertial's city figures recomputed from the input.
 grep -q "Follow-up of schooling, 2026T1" "$TMP/run.out" || fail "no follow-up summary: $(cat "$TMP/run.out")"
+grep -A3 "Follow-up of schooling, 2026T1" "$TMP/run.out" >&2
 FU=$HUB_STATE_DIR/reports/follow-up-2026T1.csv
 [[ -s $FU ]] || fail "no follow-up report at $FU"
 "$HUB_PY" - "$EVENTS" "$FU" <<'PY' || fail "the follow-up report disagrees with the input"
