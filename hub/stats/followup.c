@@ -72,6 +72,15 @@ static bool published(size_t sex, size_t form, size_t school)
     return (sex != 0) + (form != 0) + (school != 0) <= 1;
 }
 
+/* The counts a reader looks for first: every count of the city, and each district's totals. Kept
+ * shown unless nothing else protects a small count (hub_suppress_keep; the repair likewise). */
+static bool wanted(size_t cell)
+{
+    size_t d, sex, form, school, o;
+    coord_of(cell, &d, &sex, &form, &school, &o);
+    return o != HUB_FU_NO && (d == 0 || (sex == 0 && form == 0 && school == 0));
+}
+
 /* Goals and eligibility are about grundskola: their gymnasieskola cells are structural zeros. */
 static bool structural(enum hub_fu_measure m, size_t school)
 {
@@ -194,8 +203,8 @@ static int suppress_measure(hub_followup_t *f, enum hub_fu_measure m, struct hub
                                      : structural(m, school)       ? HUB_SUPPRESS_FIXED
                                                                    : HUB_SUPPRESS_PUBLISHED;
         hub_suppress_set(sup, c, v[c], st);
-        if (m == HUB_FU_ATTENDANCE && sex == 0 && form == 0 && school == 0 && o == HUB_FU_BASE)
-            hub_suppress_keep(sup, c); /* children followed up per district */
+        if (st == HUB_SUPPRESS_PUBLISHED && wanted(c))
+            hub_suppress_keep(sup, c);
     }
     if ((rc = hub_suppress_run(sup, f->opt.k, &rep, err)) != 0)
         goto out;
@@ -304,8 +313,20 @@ static void audit_cells(const hub_followup_t *f, hub_sdc_audit_t *a)
     }
 }
 
+/* Whether shown cell c is cheaper to hide than shown cell b: one not wanted() before one that is,
+ * then a non-zero count before a zero (hiding a zero protects little), then the smaller. */
+static bool cheaper(const hub_followup_t *f, size_t c, size_t b)
+{
+    bool wc = wanted(c % f->ncell), wb = wanted(b % f->ncell);
+    if (wc != wb)
+        return !wc;
+    if ((f->value[c] != 0) != (f->value[b] != 0))
+        return f->value[c] != 0;
+    return f->value[c] < f->value[b];
+}
+
 /* Hides the cheapest shown, non-structural count among the cells of the relations that bind a
- * narrowed cell: the smallest non-zero one, else a zero. Returns whether one was found. */
+ * narrowed cell (cheaper()). Returns whether one was found. */
 static bool hide_one(hub_followup_t *f, hub_sdc_audit_t *a, const size_t *rels, size_t nrels)
 {
     size_t best = SIZE_MAX;
@@ -316,8 +337,7 @@ static bool hide_one(hub_followup_t *f, hub_sdc_audit_t *a, const size_t *rels, 
             size_t c = cells[i];
             if (f->state[c] != HUB_SUPPRESS_PUBLISHED)
                 continue;
-            if (best == SIZE_MAX || (f->value[c] != 0 && f->value[best] == 0) ||
-                ((f->value[c] != 0) == (f->value[best] != 0) && f->value[c] < f->value[best]))
+            if (best == SIZE_MAX || cheaper(f, c, best))
                 best = c;
         }
     }
