@@ -39,8 +39,7 @@ static const int flat8[HUB_FU_FORMS] = {-1, 0, 0, 0, 0, 0, 0, 0};
 
 /* ---- coordinates ---- */
 
-static size_t cell_of(const hub_followup_t *f, size_t d, size_t sex, size_t form, size_t school,
-                      size_t o)
+static size_t cell_of(size_t d, size_t sex, size_t form, size_t school, size_t o)
 {
     return (((d * HUB_FU_SEXES + sex) * HUB_FU_FORMS + form) * HUB_FU_SCHOOLS + school) *
                HUB_FU__OUTCOMES +
@@ -59,10 +58,9 @@ static void coord_of(size_t cell, size_t *d, size_t *sex, size_t *form, size_t *
     *d = cell / HUB_FU_SEXES;
 }
 
-static size_t table_cell(const hub_followup_t *f, size_t d, enum hub_fu_table t, size_t g,
-                         enum hub_fu_outcome o)
+static size_t table_cell(size_t d, enum hub_fu_table t, size_t g, enum hub_fu_outcome o)
 {
-    return cell_of(f, d, t == HUB_FU_BY_SEX ? g : 0, t == HUB_FU_BY_FORM ? g : 0,
+    return cell_of(d, t == HUB_FU_BY_SEX ? g : 0, t == HUB_FU_BY_FORM ? g : 0,
                    t == HUB_FU_BY_SCHOOL ? g : 0, o);
 }
 
@@ -133,8 +131,8 @@ static void add(hub_followup_t *f, enum hub_fu_measure m, size_t d, size_t sex, 
         for (size_t b = 0; b < 2; b++)
             for (size_t c = 0; c < 2; c++)
                 for (size_t e = 0; e < 2; e++) {
-                    v[cell_of(f, ds[a], xs[b], fs[c], ss[e], HUB_FU_BASE)]++;
-                    v[cell_of(f, ds[a], xs[b], fs[c], ss[e], o)]++;
+                    v[cell_of(ds[a], xs[b], fs[c], ss[e], HUB_FU_BASE)]++;
+                    v[cell_of(ds[a], xs[b], fs[c], ss[e], o)]++;
                 }
 }
 
@@ -249,19 +247,22 @@ static int measure_relations(const hub_followup_t *f, hub_sdc_audit_t *a, enum h
 {
     size_t base = (size_t)m * f->ncell, cells[64];
     int rc = 0;
+    if (f->nd > sizeof cells / sizeof cells[0])
+        return hub_error_set(err, HUB_EINTERNAL, "follow-up audit: %zu districts, at most %zu",
+                             f->nd, sizeof cells / sizeof cells[0]);
     for (size_t d = 0; rc == 0 && d < f->nd; d++)
         for (int t = 0; rc == 0 && t < HUB_FU__TABLES; t++)
             for (size_t g = 0; rc == 0 && g < hub_followup_group_count((enum hub_fu_table)t); g++) {
                 if (g == 0 && t != HUB_FU_BY_SEX)
                     continue; /* the all row once */
-                cells[0] = base + table_cell(f, d, (enum hub_fu_table)t, g, HUB_FU_BASE);
-                cells[1] = base + table_cell(f, d, (enum hub_fu_table)t, g, HUB_FU_YES);
-                cells[2] = base + table_cell(f, d, (enum hub_fu_table)t, g, HUB_FU_NO);
+                cells[0] = base + table_cell(d, (enum hub_fu_table)t, g, HUB_FU_BASE);
+                cells[1] = base + table_cell(d, (enum hub_fu_table)t, g, HUB_FU_YES);
+                cells[2] = base + table_cell(d, (enum hub_fu_table)t, g, HUB_FU_NO);
                 rc = relation(a, cells, 3, HUB_SDC_EQ, err);
                 if (rc == 0 && d == 0) {
                     for (size_t o = 0; rc == 0 && o < HUB_FU__OUTCOMES; o++) {
                         for (size_t k = 0; k < f->nd; k++)
-                            cells[k] = base + table_cell(f, k, (enum hub_fu_table)t, g,
+                            cells[k] = base + table_cell(k, (enum hub_fu_table)t, g,
                                                          (enum hub_fu_outcome)o);
                         rc = relation(a, cells, f->nd, HUB_SDC_EQ, err);
                     }
@@ -273,7 +274,7 @@ static int measure_relations(const hub_followup_t *f, hub_sdc_audit_t *a, enum h
                 size_t n = hub_followup_group_count((enum hub_fu_table)t);
                 for (size_t g = 0; g < n; g++)
                     cells[g] =
-                        base + table_cell(f, d, (enum hub_fu_table)t, g, (enum hub_fu_outcome)o);
+                        base + table_cell(d, (enum hub_fu_table)t, g, (enum hub_fu_outcome)o);
                 rc = relation(a, cells, n, HUB_SDC_EQ, err);
             }
     return rc;
@@ -292,12 +293,12 @@ static int cross_relations(const hub_followup_t *f, hub_sdc_audit_t *a, struct h
                      g++) {
                     if (!hub_followup_applies((enum hub_fu_measure)m, (enum hub_fu_table)t, g))
                         continue;
-                    cells[0] = (size_t)m * f->ncell +
-                               table_cell(f, d, (enum hub_fu_table)t, g, HUB_FU_BASE);
-                    cells[1] = table_cell(f, d, (enum hub_fu_table)t, g, HUB_FU_BASE);
+                    cells[0] =
+                        (size_t)m * f->ncell + table_cell(d, (enum hub_fu_table)t, g, HUB_FU_BASE);
+                    cells[1] = table_cell(d, (enum hub_fu_table)t, g, HUB_FU_BASE);
                     if (g == 0 && t == HUB_FU_BY_SCHOOL)
                         cells[1] =
-                            table_cell(f, d, HUB_FU_BY_SCHOOL, 1 + HUB_FU_GRUNDSKOLA, HUB_FU_BASE);
+                            table_cell(d, HUB_FU_BY_SCHOOL, 1 + HUB_FU_GRUNDSKOLA, HUB_FU_BASE);
                     rc = relation(a, cells, 2, HUB_SDC_LE, err);
                 }
     return rc;
@@ -452,7 +453,7 @@ static int new_tables(const hub_districts_t *t, const struct hub_fu_options *opt
         snprintf(f->codes[f->nd], sizeof f->codes[f->nd], "%s", d->code);
         f->names[f->nd++] = d->name;
     }
-    f->ncell = cell_of(f, f->nd, 0, 0, 0, 0);
+    f->ncell = cell_of(f->nd, 0, 0, 0, 0);
     f->value = calloc(HUB_FU__MEASURES * f->ncell, sizeof *f->value);
     f->state = calloc(HUB_FU__MEASURES * f->ncell, 1);
     if (!f->value || !f->state) {
@@ -648,7 +649,7 @@ struct hub_fu_count hub_followup_get(const hub_followup_t *f, size_t d, enum hub
     struct hub_fu_count c = {0, true};
     if (!valid_key(f, d, t, g, m, o))
         return c;
-    size_t i = (size_t)m * f->ncell + table_cell(f, d, t, g, o);
+    size_t i = (size_t)m * f->ncell + table_cell(d, t, g, o);
     c.hidden = !is_shown(f->state[i]);
     c.value = c.hidden ? 0 : f->value[i];
     return c;
@@ -671,5 +672,5 @@ int64_t hub_followup_true_value(const hub_followup_t *f, size_t d, enum hub_fu_t
 {
     if (!valid_key(f, d, t, g, m, o))
         return 0;
-    return f->value[(size_t)m * f->ncell + table_cell(f, d, t, g, o)];
+    return f->value[(size_t)m * f->ncell + table_cell(d, t, g, o)];
 }
