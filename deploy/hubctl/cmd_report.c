@@ -294,10 +294,11 @@ static int report_follow_up(const hub_config_t *cfg, PGconn *conn, const hub_dis
                 "period=%s format=%s children=%zu left_out_pending=%zu left_out_before_start=%zu "
                 "left_out_district=%zu left_out_not_owner=%zu counts=%zu hidden=%zu primary=%zu "
                 "audit_narrowed_first=%zu "
-                "audit_repaired=%zu audit_rounds=%zu audit_lps=%zu audit_ms=%.0f",
+                "audit_repaired=%zu audit_rounds=%zu audit_lps=%zu audit_ms=%.0f "
+                "audit_with_last_tertial=%s",
                 a->period_text, a->format, n->children, n->pending, n->before_start,
                 n->other_district, n->not_owner, n->cells, n->hidden, n->primary, n->narrowed_first,
-                n->repaired, n->rounds, n->lps, n->ms);
+                n->repaired, n->rounds, n->lps, n->ms, n->joint ? "yes" : "no");
         rc = HUBCTL_EXIT_OK;
     }
     hub_followup_destroy(t);

@@ -242,10 +242,10 @@ static int relation(hub_sdc_audit_t *a, const size_t *cells, size_t n, enum hub_
 }
 
 /* Every line of measure m's published tables: outcome, districts → city, each table's groups. */
-static int measure_relations(const hub_followup_t *f, hub_sdc_audit_t *a, enum hub_fu_measure m,
-                             struct hub_error *err)
+static int measure_relations(const hub_followup_t *f, hub_sdc_audit_t *a, size_t off,
+                             enum hub_fu_measure m, struct hub_error *err)
 {
-    size_t base = (size_t)m * f->ncell, cells[64];
+    size_t base = off + (size_t)m * f->ncell, cells[64];
     int rc = 0;
     if (f->nd > sizeof cells / sizeof cells[0])
         return hub_error_set(err, HUB_EINTERNAL, "follow-up audit: %zu districts, at most %zu",
@@ -282,7 +282,8 @@ static int measure_relations(const hub_followup_t *f, hub_sdc_audit_t *a, enum h
 
 /* Between measures: a goals or eligibility base is at most the children followed up in the same
  * cell, and the city-wide one at most those in grundskola. */
-static int cross_relations(const hub_followup_t *f, hub_sdc_audit_t *a, struct hub_error *err)
+static int cross_relations(const hub_followup_t *f, hub_sdc_audit_t *a, size_t off,
+                           struct hub_error *err)
 {
     int rc = 0;
     size_t cells[2];
@@ -293,25 +294,50 @@ static int cross_relations(const hub_followup_t *f, hub_sdc_audit_t *a, struct h
                      g++) {
                     if (!hub_followup_applies((enum hub_fu_measure)m, (enum hub_fu_table)t, g))
                         continue;
-                    cells[0] =
-                        (size_t)m * f->ncell + table_cell(d, (enum hub_fu_table)t, g, HUB_FU_BASE);
-                    cells[1] = table_cell(d, (enum hub_fu_table)t, g, HUB_FU_BASE);
+                    cells[0] = off + (size_t)m * f->ncell +
+                               table_cell(d, (enum hub_fu_table)t, g, HUB_FU_BASE);
+                    cells[1] = off + table_cell(d, (enum hub_fu_table)t, g, HUB_FU_BASE);
                     if (g == 0 && t == HUB_FU_BY_SCHOOL)
-                        cells[1] =
-                            table_cell(d, HUB_FU_BY_SCHOOL, 1 + HUB_FU_GRUNDSKOLA, HUB_FU_BASE);
+                        cells[1] = off + table_cell(d, HUB_FU_BY_SCHOOL, 1 + HUB_FU_GRUNDSKOLA,
+                                                    HUB_FU_BASE);
                     rc = relation(a, cells, 2, HUB_SDC_LE, err);
                 }
     return rc;
 }
 
-static void audit_cells(const hub_followup_t *f, hub_sdc_audit_t *a)
+static void audit_cells(const hub_followup_t *f, hub_sdc_audit_t *a, size_t off)
 {
     for (size_t i = 0; i < HUB_FU__MEASURES * f->ncell; i++) {
         if (is_hidden(f->state[i]))
-            hub_sdc_audit_hidden(a, i, f->value[i], 0, HUB_SDC_UNBOUNDED);
+            hub_sdc_audit_hidden(a, off + i, f->value[i], 0, HUB_SDC_UNBOUNDED);
         else
-            hub_sdc_audit_shown(a, i, f->value[i]);
+            hub_sdc_audit_shown(a, off + i, f->value[i]);
     }
+}
+
+/* The same districts in the same order: the two reports' cells line up. */
+static bool same_layout(const hub_followup_t *f, const hub_followup_t *g)
+{
+    if (f->nd != g->nd)
+        return false;
+    for (size_t d = 0; d < f->nd; d++)
+        if (strcmp(f->codes[d], g->codes[d]) != 0)
+            return false;
+    return true;
+}
+
+/* A year and its last tertial: every child of the tertial counts in the year with the same
+ * follow-up (its newest of the year), so every year count is at least the tertial's. */
+static int period_relations(const hub_followup_t *f, hub_sdc_audit_t *a, size_t off,
+                            struct hub_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < HUB_FU__MEASURES * f->ncell; i++) {
+        size_t cells[2] = {off + i, i};
+        if (f->state[i] != HUB_SUPPRESS_UNPUBLISHED)
+            rc = relation(a, cells, 2, HUB_SDC_LE, err);
+    }
+    return rc;
 }
 
 /* Whether shown cell c is cheaper to hide than shown cell b: one not wanted() before one that is,
@@ -336,8 +362,8 @@ static bool hide_one(hub_followup_t *f, hub_sdc_audit_t *a, const size_t *rels, 
         const size_t *cells = hub_sdc_audit_relation_cells(a, rels[r], &n);
         for (size_t i = 0; i < n; i++) {
             size_t c = cells[i];
-            if (f->state[c] != HUB_SUPPRESS_PUBLISHED)
-                continue;
+            if (c >= HUB_FU__MEASURES * f->ncell || f->state[c] != HUB_SUPPRESS_PUBLISHED)
+                continue; /* only this report's own shown counts (not the tertial's) */
             if (best == SIZE_MAX || cheaper(f, c, best))
                 best = c;
         }
@@ -357,21 +383,36 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int audit(hub_followup_t *f, struct hub_error *err)
+/* Audits f, and with `prev` (the last tertial of f's year, already published as it is) every
+ * relation between the two; repairs by hiding more of f's counts only. */
+static int audit(hub_followup_t *f, const hub_followup_t *prev, struct hub_error *err)
 {
     hub_sdc_audit_t *a = NULL;
     struct hub_sdc_result res = {0};
-    size_t rels[FU_BLOCKERS_MAX];
+    size_t rels[FU_BLOCKERS_MAX], own = HUB_FU__MEASURES * f->ncell;
     double t0 = now_ms();
     int rc;
 
-    if ((rc = hub_sdc_audit_new(HUB_FU__MEASURES * f->ncell, &a, err)) != 0)
+    if (prev && !same_layout(f, prev))
+        prev = NULL; /* a merger inside the year: the cells do not line up (not audited jointly) */
+    if ((rc = hub_sdc_audit_new(prev ? 2 * own : own, &a, err)) != 0)
         return rc;
-    audit_cells(f, a);
-    for (int m = 0; rc == 0 && m < HUB_FU__MEASURES; m++)
-        rc = measure_relations(f, a, (enum hub_fu_measure)m, err);
+    audit_cells(f, a, 0);
+    if (prev)
+        audit_cells(prev, a, own);
+    for (int m = 0; rc == 0 && m < HUB_FU__MEASURES; m++) {
+        rc = measure_relations(f, a, 0, (enum hub_fu_measure)m, err);
+        if (rc == 0 && prev)
+            rc = measure_relations(prev, a, own, (enum hub_fu_measure)m, err);
+    }
     if (rc == 0)
-        rc = cross_relations(f, a, err);
+        rc = cross_relations(f, a, 0, err);
+    if (rc == 0 && prev)
+        rc = cross_relations(prev, a, own, err);
+    if (rc == 0 && prev) {
+        rc = period_relations(f, a, own, err);
+        f->notes.joint = true;
+    }
     for (size_t round = 0; rc == 0; round++) {
         if ((rc = hub_sdc_audit_run(a, f->opt.k, HUB_SDC_RULE, &res, err)) != 0)
             break;
@@ -389,7 +430,7 @@ static int audit(hub_followup_t *f, struct hub_error *err)
             break;
         }
         bool progress = false;
-        for (size_t c = 0; rc == 0 && c < HUB_FU__MEASURES * f->ncell && !progress; c++) {
+        for (size_t c = 0; rc == 0 && c < (prev ? 2 * own : own) && !progress; c++) {
             size_t n = 0;
             if (!hub_sdc_audit_narrowed(a, c))
                 continue;
@@ -464,13 +505,13 @@ static int new_tables(const hub_districts_t *t, const struct hub_fu_options *opt
     return 0;
 }
 
-static int protect(hub_followup_t *f, struct hub_error *err)
+static int protect(hub_followup_t *f, const hub_followup_t *prev, struct hub_error *err)
 {
     int rc = 0;
     for (int m = 0; rc == 0 && m < HUB_FU__MEASURES; m++)
         rc = suppress_measure(f, (enum hub_fu_measure)m, err);
     if (rc == 0)
-        rc = audit(f, err);
+        rc = audit(f, prev, err);
     for (size_t i = 0; rc == 0 && i < HUB_FU__MEASURES * f->ncell; i++) {
         if (f->state[i] == HUB_SUPPRESS_UNPUBLISHED)
             continue;
@@ -481,9 +522,9 @@ static int protect(hub_followup_t *f, struct hub_error *err)
     return rc;
 }
 
-int hub_followup_build_rows(const hub_districts_t *districts, const struct hub_fu_options *opt,
-                            const struct hub_fu_row *rows, size_t n, hub_followup_t **out,
-                            struct hub_error *err)
+static int build_rows(const hub_districts_t *districts, const struct hub_fu_options *opt,
+                      const struct hub_fu_row *rows, size_t n, const hub_followup_t *prev,
+                      hub_followup_t **out, struct hub_error *err)
 {
     hub_followup_t *f = NULL;
     int32_t first, last;
@@ -493,12 +534,19 @@ int hub_followup_build_rows(const hub_districts_t *districts, const struct hub_f
     hub_stats_period_range(opt->year, opt->period, &first, &last);
     for (size_t i = 0; i < n; i++)
         count_row(f, districts, last, &rows[i]);
-    if ((rc = protect(f, err)) != 0) {
+    if ((rc = protect(f, prev, err)) != 0) {
         hub_followup_destroy(f);
         return rc;
     }
     *out = f;
     return 0;
+}
+
+int hub_followup_build_rows(const hub_districts_t *districts, const struct hub_fu_options *opt,
+                            const struct hub_fu_row *rows, size_t n, hub_followup_t **out,
+                            struct hub_error *err)
+{
+    return build_rows(districts, opt, rows, n, NULL, out, err);
 }
 
 /* The follow-ups reviewed in the period whose placement is known and had started, each child's
@@ -546,7 +594,7 @@ int hub_followup_build(PGconn *conn, const hub_districts_t *districts,
 {
     PGresult *res = NULL, *un = NULL;
     struct hub_fu_row *rows = NULL;
-    hub_followup_t *f = NULL;
+    hub_followup_t *f = NULL, *last_tertial = NULL;
     int32_t first, last;
     char p1[16], p2[16];
     int rc;
@@ -554,6 +602,13 @@ int hub_followup_build(PGconn *conn, const hub_districts_t *districts,
     *out = NULL;
     if ((rc = check_options(opt, err)) != 0)
         return rc;
+    /* a year is protected together with its last tertial, as that is (or will be) published */
+    if (opt->period == 0) {
+        struct hub_fu_options t3 = *opt;
+        t3.period = 3;
+        if ((rc = hub_followup_build(conn, districts, &t3, &last_tertial, err)) != 0)
+            return rc;
+    }
     hub_stats_period_range(opt->year, opt->period, &first, &last);
     snprintf(p1, sizeof p1, "%d", (int)first);
     snprintf(p2, sizeof p2, "%d", (int)last);
@@ -582,7 +637,7 @@ int hub_followup_build(PGconn *conn, const hub_districts_t *districts,
         rc = parse_row(res, i, &rows[kept++], err);
     }
     if (rc == 0)
-        rc = hub_followup_build_rows(districts, opt, rows, kept, &f, err);
+        rc = build_rows(districts, opt, rows, kept, last_tertial, &f, err);
     if (rc == 0)
         f->notes.not_owner = not_owner;
     if (rc == 0 && PQntuples(un) == 1) {
@@ -592,6 +647,7 @@ int hub_followup_build(PGconn *conn, const hub_districts_t *districts,
     if (rc == 0)
         *out = f;
 out:
+    hub_followup_destroy(last_tertial);
     free(rows);
     PQclear(res);
     PQclear(un);

@@ -25,7 +25,9 @@
  * districts → city, base = yes + no, and between measures: a goals or eligibility base is at most
  * the children followed up in the same cell (and in grundskola). Where a small count is still
  * narrowed the cheapest shown count among the relations that bind it is hidden, and the audit
- * runs again, until none is; a report that cannot be protected is an error.
+ * runs again, until none is; a report that cannot be protected is an error. A year is audited
+ * together with its last tertial (built and protected as its own report would be): every count
+ * of the year is at least the tertial's, and the repair hides more of the year's counts only.
  *
  * Every hidden count reads "x" (one symbol: hidden for being small or to protect another). A share
  * is shown only when its base and numerator are shown (then the complement is shown too).
@@ -87,6 +89,7 @@ struct hub_fu_notes {
     size_t other_district; /* ... of a district not in the period (skipped) */
     size_t not_owner;      /* ... by a district that may not act for the placement (skipped) */
     size_t cells, hidden, primary, repaired, narrowed_first, rounds, lps;
+    bool joint; /* a year audited together with its last tertial */
     double ms;
 };
 

@@ -2,6 +2,7 @@
 """followup_attack.py — attack the published follow-up report as a reader would, by arithmetic.
 
 Usage: followup_attack.py REPORT.json TRUTH.json [--plant]
+       followup_attack.py YEAR.json YEAR_TRUTH.json --with-last-tertial T3.json T3_TRUTH.json
 
 REPORT.json is what `hubctl report --follow-up --format json` published; TRUTH.json the true
 counts recomputed from the read model by followup_truth.sql (never by the hub's C code).
@@ -17,6 +18,11 @@ them outside 1..k-1).
 
 It also checks, against the truth, that every shown count and share is right and that no shown
 count is 1..k-1.
+
+--with-last-tertial: attack a year report and its last tertial together. Every child counted in
+the last tertial is counted in the year with the same follow-up (its newest of the year), so
+every year count is at least the tertial's same count; the reader adds those inequalities to the
+equations of both reports.
 
 --plant: first reveal, from the truth, the other hidden counts of one equation around a small
 hidden count (the mistake a wrong secondary suppression makes), then attack; exit 0 only if the
@@ -125,9 +131,17 @@ class Reader:
                         eqs.append(((d, "all", "all", m, o), [(d, t, g, m, o) for g in sorted(gs)]))
         return eqs
 
-    def propagate(self, eqs):
-        for _ in range(200):
+    def propagate(self, eqs, ineqs=()):
+        """eqs: (lhs, [rhs]) with lhs = sum(rhs); ineqs: (big, small) with big >= small."""
+        for _ in range(300):
             changed = False
+            for big, small in ineqs:
+                if self.lo[small] > self.lo[big]:
+                    self.lo[big] = self.lo[small]
+                    changed = True
+                if self.hi[big] < self.hi[small]:
+                    self.hi[small] = self.hi[big]
+                    changed = True
             for lhs, rhs in eqs:
                 terms = [(lhs, 1)] + [(v, -1) for v in rhs]
                 for v in [lhs] + rhs:
@@ -189,7 +203,44 @@ def plant(report, reader):
     return None
 
 
+class Joint(Reader):
+    """Two readers' variables under one roof, tagged by report."""
+
+    def __init__(self, readers):
+        first = readers[0][1]
+        self.k, self.errors = first.k, []
+        self.lo, self.hi, self.hidden, self.truth = {}, {}, set(), {}
+        self.eqs = []
+        for tag, r in readers:
+            r.read()
+            self.errors += r.errors
+            for lhs, rhs in r.equations():
+                self.eqs.append(((tag,) + lhs, [(tag,) + v for v in rhs]))
+            for v in r.lo:
+                self.lo[(tag,) + v], self.hi[(tag,) + v] = r.lo[v], r.hi[v]
+            self.hidden |= {(tag,) + v for v in r.hidden}
+            self.truth.update({(tag,) + v: t for v, t in r.truth.items()})
+
+
+def main_joint(argv):
+    year = Reader(load(argv[1]), load(argv[2]))
+    last = Reader(load(argv[4]), load(argv[5]))
+    j = Joint([("year", year), ("tertial", last)])
+    ineqs = [(("year",) + v[1:], v) for v in j.lo if v[0] == "tertial" and ("year",) + v[1:] in j.lo]
+    j.propagate(j.eqs, ineqs)
+    leaks = j.leaks()
+    small = sum(1 for v in j.hidden if 1 <= j.true(v) < j.k)
+    print("followup_attack: year and last tertial together: %d hidden counts (%d of them small), "
+          "%d inequalities, %d leaks, %d wrong figures"
+          % (len(j.hidden), small, len(ineqs), len(leaks), len(j.errors)))
+    for line in (j.errors + leaks)[:20]:
+        print("  " + line)
+    return 1 if leaks or j.errors else 0
+
+
 def main(argv):
+    if len(argv) == 6 and argv[3] == "--with-last-tertial":
+        return main_joint(argv)
     if len(argv) not in (3, 4) or (len(argv) == 4 and argv[3] != "--plant"):
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@
 #      attack (followup_attack.py: margins, numerator + complement = base, sex and form splits,
 #      districts → city) recovers no hidden count;
 #   2. a planted leak (one equation's other hidden counts revealed) is caught by the same attack;
+#      the year (with children followed up in T2 only) attacked alone and together with T3;
 #   3. CSV, csv-sv, HTML (a chart, Swedish, x for hidden) and the year report; --district;
 #      no pseudonym in any output; usage errors exit 2;
 #   4. --publish: the topic follow-up-stats holds one record per district and the city, read back
@@ -88,6 +89,37 @@ SELECT md5('second-' || g)::uuid, '2026T3', child, district, sex, DATE '2026-12-
        'below_50', 'not_reached', false, NULL, gen_random_uuid(), TIMESTAMPTZ '2026-12-20 12:00Z',
        0, 1000 + g
   FROM kids WHERE g % 16 = 1;
+-- earlier reviews in T2: for every third child (the year counts its T3 review), and 40 children
+-- followed up in T2 only (the year counts them, T3 does not)
+INSERT INTO hub.follow_ups (placement_id, tertial, child, district, legal_sex, review_date,
+    school_form, grade_year, attendance, knowledge_goals, upper_secondary_eligible,
+    on_track_for_diploma, event_id, occurred_at, src_partition, src_offset)
+SELECT md5('first-' || g)::uuid, '2026T2', child, district, sex, DATE '2026-07-01' + g % 50,
+       school, CASE WHEN school = 'grundskola' THEN 1 + g % 9 ELSE 1 + g % 3 END,
+       (ARRAY['from_90', 'below_50', 'from_80_to_89'])[1 + g % 3],
+       CASE WHEN g % 5 = 0 THEN 'not_reached' ELSE 'reached' END, NULL, NULL,
+       gen_random_uuid(), TIMESTAMPTZ '2026-09-01 12:00Z', 0, 3000 + g
+  FROM kids WHERE g % 3 = 0 AND DATE '2026-07-01' + g % 50 >= DATE '2026-01-05' + g % 200;
+INSERT INTO hub.placements (placement_id, child, district, birth_year, legal_sex, action,
+    legal_basis, placement_form, start_date, school_change, first_event_id, first_occurred_at,
+    last_event_id, last_occurred_at, last_src_partition, last_src_offset)
+SELECT md5('t2-only-' || g)::uuid, md5('t2-child' || g) || md5('pad'),
+       (ARRAY['farsta', 'jarva', 'bromma', 'sodermalm'])[1 + g % 4], 2012,
+       CASE WHEN g % 2 = 0 THEN 'male' ELSE 'female' END, 'ended', 'SoL',
+       (ARRAY['familjehem', 'hvb'])[1 + g % 2], DATE '2026-02-01', true, gen_random_uuid(),
+       now(), gen_random_uuid(), now(), 0, 4000 + g
+  FROM generate_series(1, 40) g;
+INSERT INTO hub.follow_ups (placement_id, tertial, child, district, legal_sex, review_date,
+    school_form, grade_year, attendance, knowledge_goals, upper_secondary_eligible,
+    on_track_for_diploma, event_id, occurred_at, src_partition, src_offset)
+SELECT md5('t2-only-' || g)::uuid, '2026T2', md5('t2-child' || g) || md5('pad'),
+       (ARRAY['farsta', 'jarva', 'bromma', 'sodermalm'])[1 + g % 4],
+       CASE WHEN g % 2 = 0 THEN 'male' ELSE 'female' END, DATE '2026-06-01' + g, 'grundskola',
+       CASE WHEN g % 4 = 0 THEN 9 ELSE 7 END, (ARRAY['from_90', 'below_50'])[1 + g % 2],
+       CASE WHEN g % 3 = 0 THEN 'not_reached' ELSE 'reached' END,
+       CASE WHEN g % 4 = 0 THEN g % 8 = 0 END, NULL, gen_random_uuid(),
+       TIMESTAMPTZ '2026-09-01 12:00Z', 0, 4000 + g
+  FROM generate_series(1, 40) g;
 -- left out: a newer follow-up of child 100's placement (in sodermalm) by another district
 INSERT INTO hub.follow_ups (placement_id, tertial, child, district, legal_sex, review_date,
     school_form, grade_year, attendance, knowledge_goals, upper_secondary_eligible,
@@ -150,8 +182,16 @@ echo "planted: $(tail -n 1 "$TMP/plant.out")" >&2
 # --- 3. the year, the other formats, --district -------------------------------------------------
 expect_exit 0 report --config "$TMP/hub.conf" --follow-up --year 2026 --as-of 2027-01-15 \
     --format json --output "$TMP/year.json"
+grep -q 'audit_with_last_tertial=yes' "$TMP/err" || fail "the year was not audited with 2026T3: $(<"$TMP/err")"
+echo "2026: hubctl: $(grep -o 'children=.*' "$TMP/err")" >&2
 python3 "$ATTACK" "$TMP/year.json" "$TMP/truth-year.json" >"$TMP/attack.out" ||
     fail "the attack on 2026: $(cat "$TMP/attack.out")"
+# The year and its last tertial together: every year count is at least the tertial's.
+python3 "$ATTACK" "$TMP/year.json" "$TMP/truth-year.json" --with-last-tertial "$TMP/t3.json" \
+    "$TMP/truth-t3.json" >"$TMP/joint.out" || fail "the joint attack on 2026 and 2026T3: $(cat "$TMP/joint.out")"
+echo "$(head -n 1 "$TMP/joint.out")" >&2
+python3 -c 'import json,sys; y=[r for r in json.load(open(sys.argv[1]))["rows"] if r["district"]=="all" and r["group"]=="all"][0]; assert y["followed_up"] == 370, y' "$TMP/year.json" ||
+    fail "the year does not count the 40 children followed up in T2 only"
 expect_exit 0 report --config "$TMP/hub.conf" --follow-up --tertial 2026T3 --as-of 2027-01-15
 head -n 1 "$TMP/out" | grep -q 'period,district,district_name,table,group,followed_up,attendance_90,attendance_90_share,goals_assessed,goals_reached,goals_reached_share,eligibility_given,eligible,eligible_share' ||
     fail "CSV header: $(head -n 1 "$TMP/out")"
