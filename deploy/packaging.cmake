@@ -177,7 +177,7 @@ libdir=\${prefix}/${SAMS_LIBDIR}
 includedir=\${prefix}/include
 
 Name: sams_publish
-Description: SAMS hub: publish placement, school-start, handover and contact-change events
+Description: SAMS hub: publish placement, school-start, handover, contact-change and follow-up events
 Version: ${PROJECT_VERSION}
 Requires: ${SAMS_PC_REQUIRES}
 Libs: -L\${libdir} -lsams_publish -lm -lpthread
@@ -250,9 +250,10 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_SUGGESTS "postgresql-client-15, ${SAMS_DEV_PKG_
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/packaging/conffiles)
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
 "SAMS hub: Kafka and PostgreSQL integration for placed children's schooling
- District systems publish placement, school-start, handover and contact-change
- events (Avro, pseudonymised, signed); the hub keeps a PostgreSQL read model
- exactly once, notifies receiving schools and reports protected statistics.
+ District systems publish placement, school-start, handover, contact-change and
+ follow-up events (Avro, pseudonymised, signed); the hub keeps a PostgreSQL read
+ model exactly once, notifies receiving schools, and reports protected monthly
+ statistics and the tertial follow-up of schooling.
  .
  Contains hubctl, hub-publish and the consumers with their systemd units and
  man pages, the SQL migrations, reference data and schemas, the topic and ACL

@@ -181,7 +181,7 @@ EVENTS=$STATE/demo/events-$month.jsonl
 SCHOOLS=$STATE/demo/schools
 mkdir -p "$SCHOOLS/keys" "$SCHOOLS/secrets"
 chmod 700 "$SCHOOLS/keys" "$SCHOOLS/secrets"
-"$BUILD/deploy/hubctl" demo-data --seed "$seed" --month "$month" --with-content \
+"$BUILD/deploy/hubctl" demo-data --seed "$seed" --month "$month" --with-content --follow-ups \
     --children-per-district "$per_district" --schools-csv "$SCHOOLS/directory-demo.csv" \
     --output "$EVENTS" 2>"$STATE/logs/demo.log" || die "demo-data failed: $(cat "$STATE/logs/demo.log")"
 codes=$(awk -F, 'NR > 1 {print $1}' "$SCHOOLS/directory-demo.csv")
@@ -282,7 +282,7 @@ while :; do
 done
 echo >&2
 
-say "10/10 statistics: hub-stats publishes $month, hubctl report writes it"
+say "10/10 statistics: hub-stats publishes $month, hubctl report writes it and the follow-up of schooling"
 "$BUILD/consumers/hub-stats" --config "$(conf_for hub-stats)" --publish "$month" >>"$STATE/logs/stats.log" 2>&1 ||
     die "hub-stats failed: $(tail -n 3 "$STATE/logs/stats.log")"
 mkdir -p "$STATE/reports"
@@ -308,6 +308,33 @@ print("  by district (placements / median days):", ", ".join(
     if r["district"] != "all" and r["placement_form"] == "all" and r["legal_basis"] == "all"))
 PY
 echo "  full report: $STATE/reports/report-$month.html (also .csv, .json)"
+
+# The follow-up of schooling (issue 19) for the month's tertial: the demo children's follow-ups.
+tertial="${month%-*}T$(((10#${month#*-} - 1) / 4 + 1))"
+for fmt in csv html json; do
+    "$BUILD/deploy/hubctl" report --config "$CONF" --follow-up --tertial "$tertial" --provisional \
+        --format "$fmt" --output "$STATE/reports/follow-up-$tertial.$fmt" 2>>"$STATE/logs/report.log" ||
+        die "hubctl report --follow-up failed: $(tail -n 3 "$STATE/logs/report.log")"
+done
+"$BUILD/deploy/hubctl" report --config "$(conf_for hub-stats)" --follow-up --tertial "$tertial" \
+    --provisional --publish 2>>"$STATE/logs/report.log" ||
+    die "hubctl report --follow-up --publish failed: $(tail -n 3 "$STATE/logs/report.log")"
+echo
+echo "Follow-up of schooling, $tertial so far, city of Stockholm (x: hidden to protect small numbers):"
+/usr/bin/python3 - "$STATE/reports/follow-up-$tertial.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))
+pct = lambda v: v + " %" if v not in ("", "x") else (v or "–")
+city = [r for r in rows if r["district"] == "all" and r["group"] == "all"][0]
+print(f"  children followed up {city['followed_up']}; attendance at least 90 % {pct(city['attendance_90_share'])}")
+print(f"  knowledge goals reached in grundskolan {city['goals_reached']} of {city['goals_assessed']} assessed: "
+      f"{pct(city['goals_reached_share'])} (target 75 %); eligible for upper secondary in year 9 "
+      f"{city['eligible']} of {city['eligibility_given']}: {pct(city['eligible_share'])}")
+print("  knowledge goals by legal sex:", ", ".join(
+    f"{'girls' if r['group'] == 'female' else 'boys'} {pct(r['goals_reached_share'])}"
+    for r in rows if r["district"] == "all" and r["table"] == "sex" and r["group"] != "all"))
+PY
+echo "  full report: $STATE/reports/follow-up-$tertial.html (also .csv, .json); for BI on the topic follow-up-stats"
 echo
 echo "Schools notified about the $handovers handovers:"
 psql -X -q -At -F' ' -c "select state, count(*) from hub.notifier_outbox where kind = 'handover' group by state order by state" |

@@ -202,6 +202,31 @@ int sams_publish_contact_change(sams_publisher_t *p, const struct sams_contact_c
     return publish_object(p, o, ticket, why, why_len);
 }
 
+static void put_yes_no(json_t *o, const char *field, enum sams_yes_no v)
+{
+    if (v == SAMS_YES || v == SAMS_NO)
+        json_object_set_new(o, field, json_boolean(v == SAMS_YES));
+    else if (v != SAMS_NOT_GIVEN)
+        json_object_set_new(o, field, json_string("not SAMS_YES, SAMS_NO or SAMS_NOT_GIVEN"));
+}
+
+int sams_publish_follow_up(sams_publisher_t *p, const struct sams_follow_up *ev, size_t *ticket,
+                           char *why, size_t why_len)
+{
+    json_t *o = common("follow_up", ev->event_id, ev->occurred_at, ev->district, ev->personnummer);
+    if (o) {
+        put(o, "placement_id", ev->placement_id);
+        put(o, "review_date", ev->review_date);
+        put(o, "school_form", ev->school_form);
+        json_object_set_new(o, "grade_year", json_integer(ev->grade_year));
+        put(o, "attendance", ev->attendance);
+        put(o, "knowledge_goals", ev->knowledge_goals);
+        put_yes_no(o, "upper_secondary_eligible", ev->upper_secondary_eligible);
+        put_yes_no(o, "on_track_for_diploma", ev->on_track_for_diploma);
+    }
+    return publish_object(p, o, ticket, why, why_len);
+}
+
 int sams_publisher_flush(sams_publisher_t *p, int timeout_ms)
 {
     size_t acked, failed, pending;

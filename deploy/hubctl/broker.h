@@ -34,11 +34,11 @@
 #define HUB_BROKER_RETENTION_BATCHES 100000u
 
 /* The hub topics (ARCHITECTURE §4), without prefix. */
-#define HUB_BROKER_TOPIC_COUNT 10
+#define HUB_BROKER_TOPIC_COUNT 12
 static const char *const HUB_BROKER_TOPICS[HUB_BROKER_TOPIC_COUNT] = {
-    "placement-events",      "school-start-events", "handover-events", "handover-receipts",
-    "contact-change-events", "school-directory",    "monthly-stats",   "dlq.readmodel",
-    "dlq.notifier",          "dlq.stats",
+    "placement-events",      "school-start-events", "handover-events",  "handover-receipts",
+    "contact-change-events", "follow-up-events",    "school-directory", "monthly-stats",
+    "follow-up-stats",       "dlq.readmodel",       "dlq.notifier",     "dlq.stats",
 };
 
 typedef struct hub_broker hub_broker_t;

@@ -25,6 +25,7 @@ static void demo_usage(FILE *f)
     fprintf(f,
             "usage: hubctl demo-data --seed N --month YYYY-MM [--children-per-district N]\n"
             "                        [--output FILE] [--schools-csv FILE] [--with-content]\n"
+            "                        [--follow-ups]\n"
             "\n"
             "Writes one month of synthetic placements, school starts, handovers and contact "
             "changes as\nJSON lines for hub-publish (producers/INPUT.md). Personnummer, names and "
@@ -40,6 +41,10 @@ static void demo_usage(FILE *f)
             "  --with-content             add a handover `content` object (not when its\n"
             "                             legal_ground is none; hub-publish seals it for the\n"
             "                             receiving school from the school directory)\n"
+            "  --follow-ups               add a follow-up of schooling (attendance, knowledge "
+            "goals) at an\n"
+            "                             early review of every child in grundskola or "
+            "gymnasieskola\n"
             "  -h, --help                 show this text\n"
             "\n"
             "Exit codes: 0 written, 1 runtime failure, 2 usage error.\n",
@@ -114,6 +119,7 @@ static int parse_args(int argc, char **argv, struct demo_args *a)
         {"output", required_argument, NULL, 'o'},
         {"schools-csv", required_argument, NULL, 'S'},
         {"with-content", no_argument, NULL, 'C'},
+        {"follow-ups", no_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -160,6 +166,9 @@ static int parse_args(int argc, char **argv, struct demo_args *a)
             break;
         case 'C':
             opt->with_content = true;
+            break;
+        case 'F':
+            opt->with_follow_ups = true;
             break;
         case 'h':
             demo_usage(stdout);
@@ -220,13 +229,13 @@ static void print_summary(const struct demo_args *a, const struct hub_demo_stats
 {
     hub_log_plain("hubctl demo-data: %04d-%02d seed %" PRIu64 ": %zu districts, %zu children, "
                   "%zu events (placement %zu: started %zu, changed %zu, ended %zu; school_start "
-                  "%zu; handover %zu; contact_change %zu)%s%s",
+                  "%zu; handover %zu; contact_change %zu; follow_up %zu)%s%s",
                   a->opt.year, a->opt.month, a->opt.seed, st->districts, st->children, st->events,
                   st->by_type[HUB_EV_PLACEMENT], st->by_action[HUB_ACTION_STARTED],
                   st->by_action[HUB_ACTION_CHANGED], st->by_action[HUB_ACTION_ENDED],
                   st->by_type[HUB_EV_SCHOOL_START], st->by_type[HUB_EV_HANDOVER],
-                  st->by_type[HUB_EV_CONTACT_CHANGE], a->output ? " -> " : "",
-                  a->output ? a->output : "");
+                  st->by_type[HUB_EV_CONTACT_CHANGE], st->by_type[HUB_EV_FOLLOW_UP],
+                  a->output ? " -> " : "", a->output ? a->output : "");
 }
 
 int hubctl_cmd_demo(int argc, char **argv)

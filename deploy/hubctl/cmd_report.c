@@ -23,23 +23,32 @@
 #include "hub/core/log.h"
 #include "hub/pg/migrate.h"
 #include "hub/pg/pg.h"
+#include "hub/stats/followup.h"
+#include "hub/stats/followup_publish.h"
+#include "hub/stats/followup_report.h"
 #include "hub/stats/report.h"
 #include "hub/stats/stats.h"
 #include "hub/stats/stats_ledger.h"
 #include "hubctl.h"
 
 #define REPORT_PATH_MAX 4096
-#define SCHEMA_VERSION_NEEDED 2 /* deploy/migrations/002_statistics.sql */
+#define SCHEMA_VERSION_NEEDED 2     /* deploy/migrations/002_statistics.sql */
+#define FU_SCHEMA_VERSION_NEEDED 10 /* deploy/migrations/010_follow_ups.sql */
 
 static void report_usage(FILE *f)
 {
     fprintf(f,
             "usage: hubctl report (--month YYYY-MM | --tertial YYYYTn | --year YYYY) [options]\n"
+            "       hubctl report --follow-up (--tertial YYYYTn | --year YYYY) [options]\n"
             "\n"
             "Writes the statistics for socialnämnden: placements started, children placed, "
             "placement form,\nlegal basis and days from placement to school start, per district "
             "and for the city, with small\ncounts hidden (definitions: consumers/STATISTICS.md). "
             "A tertial report also shows its months,\na year report its months and tertials.\n"
+            "With --follow-up: the follow-up of schooling instead (children followed up, share "
+            "reaching the\nknowledge goals against the 75 %% target, eligible for upper secondary "
+            "in year 9, attendance\nof at least 90 %%), by legal sex, placement form and school "
+            "form, with small counts hidden.\n"
             "\n"
             "  --config FILE        properties file (pg.*, hub.stats.k, hub.stats.threshold_days,\n"
             "                       hub.reference_dir)\n"
@@ -47,6 +56,11 @@ static void report_usage(FILE *f)
             "  --tertial YYYYTn     one tertial: T1 January-April, T2 May-August, T3 "
             "September-December\n"
             "  --year YYYY          one calendar year\n"
+            "  --follow-up          the follow-up of schooling (a tertial or a year)\n"
+            "  --publish            with --follow-up: publish the figures to the topic "
+            "follow-up-stats\n"
+            "                       (one record per district and the city) instead of writing a "
+            "report\n"
             "  --district CODE      only this district (hidden cells are still chosen for the "
             "whole city)\n"
             "  --as-of YYYY-MM-DD   the state on that day (default: today in Stockholm); later "
@@ -71,7 +85,7 @@ static void report_usage(FILE *f)
 struct report_args {
     const char *config, *period_text, *district, *as_of, *format, *output;
     enum hub_stats_period_kind want_kind;
-    bool current_districts, provisional;
+    bool current_districts, provisional, follow_up, publish;
 };
 
 static int64_t now_ms(void)
@@ -81,16 +95,31 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* What goes into the output file: one of the reports. */
+struct report_out {
+    enum hub_report_format fmt;
+    const hub_stats_t *stats;        /* the monthly statistics, or */
+    const hub_followup_t *follow_up; /* the follow-up of schooling */
+    const struct hub_report_scope *scope;
+    const struct hub_fu_scope *fu_scope;
+};
+
+static int write_report(FILE *f, const struct report_out *r, struct hub_error *err)
+{
+    if (r->follow_up)
+        return hub_followup_write(f, r->fmt, r->follow_up, r->fu_scope, err);
+    return hub_report_write(f, r->fmt, r->stats, r->scope, err);
+}
+
 /* Writes the report to stdout, or to a temporary file next to `path` renamed over it. */
-static int write_output(const char *path, enum hub_report_format fmt, const hub_stats_t *s,
-                        const struct hub_report_scope *scope, struct hub_error *err)
+static int write_output(const char *path, const struct report_out *r, struct hub_error *err)
 {
     char tmp[REPORT_PATH_MAX];
     FILE *f;
     int fd, rc;
 
     if (!path || strcmp(path, "-") == 0) {
-        rc = hub_report_write(stdout, fmt, s, scope, err);
+        rc = write_report(stdout, r, err);
         if (rc == 0 && fflush(stdout) != 0)
             rc = hub_error_set(err, HUB_EIO, "writing to standard output failed");
         return rc;
@@ -106,7 +135,7 @@ static int write_output(const char *path, enum hub_report_format fmt, const hub_
         unlink(tmp);
         return hub_error_set(err, HUB_EIO, "%s: cannot open for writing", tmp);
     }
-    rc = hub_report_write(f, fmt, s, scope, err);
+    rc = write_report(f, r, err);
     if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
         rc = hub_error_set(err, HUB_EIO, "%s: writing failed", path);
     if (fclose(f) != 0 && rc == 0)
@@ -130,6 +159,8 @@ static int parse_args(int argc, char **argv, struct report_args *a)
         {"as-of", required_argument, NULL, 'a'},
         {"current-districts", no_argument, NULL, 'C'},
         {"provisional", no_argument, NULL, 'P'},
+        {"follow-up", no_argument, NULL, 'F'},
+        {"publish", no_argument, NULL, 'B'},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -165,6 +196,12 @@ static int parse_args(int argc, char **argv, struct report_args *a)
         case 'P':
             a->provisional = true;
             break;
+        case 'F':
+            a->follow_up = true;
+            break;
+        case 'B':
+            a->publish = true;
+            break;
         case 'f':
             a->format = optarg;
             break;
@@ -190,7 +227,82 @@ static int parse_args(int argc, char **argv, struct report_args *a)
         hub_log_plain("hubctl report: give exactly one of --month, --tertial or --year");
         return -1;
     }
+    if (a->publish && (!a->follow_up || a->district || a->output)) {
+        hub_log_plain("hubctl report: --publish goes with --follow-up, for the whole city (no "
+                      "--district, no --output); the monthly figures are published by hub-stats");
+        return -1;
+    }
+    if (a->follow_up && (a->want_kind == HUB_STATS_MONTH || a->current_districts)) {
+        hub_log_plain("hubctl report: --follow-up is reported per tertial or year, as the "
+                      "districts were (no --month, no --current-districts)");
+        return -1;
+    }
     return 0;
+}
+
+/* The follow-up of schooling (hub/stats/followup.h): built, protected, written. */
+static int report_follow_up(const hub_config_t *cfg, PGconn *conn, const hub_districts_t *districts,
+                            const struct report_args *a, enum hub_report_format fmt, int year,
+                            size_t period, int64_t k, bool provisional)
+{
+    struct hub_fu_options opt = {.year = year, .period = period, .k = k};
+    struct hub_fu_scope scope = {.district = SIZE_MAX, .generated_ms = now_ms()};
+    struct hub_error err = {0};
+    hub_followup_t *t = NULL;
+    int version = 0, rc = HUBCTL_EXIT_FAILURE;
+
+    if (hub_migrate_version(conn, &version, &err) != 0) {
+        hub_log_plain("hubctl report: %s", err.msg);
+        return rc;
+    }
+    if (version < FU_SCHEMA_VERSION_NEEDED) {
+        hub_log_plain("hubctl report: the database schema is at version %d, the follow-up "
+                      "report needs %d: run 'hubctl migrate'",
+                      version, FU_SCHEMA_VERSION_NEEDED);
+        return rc;
+    }
+    if (hub_followup_build(conn, districts, &opt, &t, &err) != 0) {
+        hub_log_plain("hubctl report: %s", err.msg);
+        return rc;
+    }
+    if (a->district) {
+        for (size_t d = 1; d < hub_followup_district_count(t); d++)
+            if (strcmp(hub_followup_district_code(t, d), a->district) == 0)
+                scope.district = d;
+        if (scope.district == SIZE_MAX) {
+            hub_log_plain("hubctl report: --district '%.40s': not a district in %s", a->district,
+                          a->period_text);
+            hub_followup_destroy(t);
+            return HUBCTL_EXIT_USAGE;
+        }
+    }
+    struct report_out out = {.fmt = fmt, .follow_up = t, .fu_scope = &scope};
+    size_t sent = 0;
+    if (a->publish) {
+        if (hub_followup_publish(cfg, t, provisional, &sent, &err) != 0) {
+            hub_log_plain("hubctl report: %s", err.msg);
+        } else {
+            hub_log(HUB_LOG_INFO, "follow-up figures published", "period=%s records=%zu%s",
+                    a->period_text, sent, provisional ? " provisional=true" : "");
+            rc = HUBCTL_EXIT_OK;
+        }
+    } else if (write_output(a->output, &out, &err) != 0) {
+        hub_log_plain("hubctl report: %s", err.msg);
+    } else {
+        const struct hub_fu_notes *n = hub_followup_notes(t);
+        hub_log(HUB_LOG_INFO, "follow-up report written",
+                "period=%s format=%s children=%zu left_out_pending=%zu left_out_before_start=%zu "
+                "left_out_district=%zu left_out_not_owner=%zu counts=%zu hidden=%zu primary=%zu "
+                "audit_narrowed_first=%zu "
+                "audit_repaired=%zu audit_rounds=%zu audit_lps=%zu audit_ms=%.0f "
+                "audit_with_last_tertial=%s",
+                a->period_text, a->format, n->children, n->pending, n->before_start,
+                n->other_district, n->not_owner, n->cells, n->hidden, n->primary, n->narrowed_first,
+                n->repaired, n->rounds, n->lps, n->ms, n->joint ? "yes" : "no");
+        rc = HUBCTL_EXIT_OK;
+    }
+    hub_followup_destroy(t);
+    return rc;
 }
 
 int hubctl_cmd_report(int argc, char **argv)
@@ -266,6 +378,11 @@ int hubctl_cmd_report(int argc, char **argv)
         hub_log_plain("hubctl report: %s", err.msg);
         goto out;
     }
+    if (a.follow_up) {
+        rc = report_follow_up(cfg, conn, districts, &a, fmt, opt.year, scope.period, opt.k,
+                              last > opt.as_of);
+        goto out;
+    }
     if (version < SCHEMA_VERSION_NEEDED) {
         hub_log_plain("hubctl report: the database schema is at version %d, the statistics need "
                       "%d: run 'hubctl migrate'",
@@ -316,7 +433,8 @@ int hubctl_cmd_report(int argc, char **argv)
         scope.last_year = last_year;
     }
     scope.generated_ms = now_ms();
-    if (write_output(a.output, fmt, stats, &scope, &err) != 0) {
+    struct report_out ro = {.fmt = fmt, .stats = stats, .scope = &scope};
+    if (write_output(a.output, &ro, &err) != 0) {
         hub_log_plain("hubctl report: %s", err.msg);
         goto out;
     }

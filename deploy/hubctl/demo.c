@@ -356,6 +356,17 @@ struct handover {
     int64_t at; /* local moment, minutes; set when the event is placed */
 };
 
+/* The follow-up of schooling at an early review of the placement (issue 19). */
+struct follow_up {
+    bool present;
+    int32_t review;
+    enum hub_fu_school_form form;
+    int grade;
+    enum hub_attendance attendance;
+    enum hub_goals goals;
+    bool has_eligible, eligible, has_on_track, on_track;
+};
+
 struct child {
     const struct hub_district *district; /* where the placement was decided */
     char pnr[PNR_STR];
@@ -374,6 +385,7 @@ struct child {
     bool has_school_start;
     int32_t school_start;
     const struct hub_demo_school *school_start_unit;
+    struct follow_up fu; /* with --follow-ups */
 };
 
 enum demo_kind {
@@ -384,6 +396,7 @@ enum demo_kind {
     K_ENDED,
     K_HANDOVER_BACK,
     K_CONTACT_CHANGE,
+    K_FOLLOW_UP,
 };
 
 struct demo_event {
@@ -1033,6 +1046,65 @@ static int make_child(struct gen *g, struct rng *r, const struct span *sp, size_
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Follow-ups of schooling.                                                                   */
+
+/* Attendance bands (from_90 .. unknown) by how settled the placement is. */
+static const unsigned attendance_family[HUB_ATT__COUNT] = {520, 200, 150, 80, 50};
+static const unsigned attendance_institution[HUB_ATT__COUNT] = {300, 220, 220, 190, 70};
+
+/* A child of school age in grundskola or gymnasieskola gets one follow-up, at a review one to
+ * six weeks after the placement started (before it ended), registered the day after, when that
+ * falls within the window. Drawn from a stream of its own, so the other events are the same
+ * bytes with and without --follow-ups. */
+static int make_follow_up(struct gen *g, size_t ci)
+{
+    struct child *c = &g->children[ci];
+    struct follow_up *f = &c->fu;
+    struct rng r;
+    bool institution = c->form == HUB_FORM_HVB || c->form == HUB_FORM_SIS;
+
+    memset(f, 0, sizeof *f);
+    if (c->grade < 1 || c->grade > 12 ||
+        (c->school_form != HUB_SCHOOL_GRUNDSKOLA && c->school_form != HUB_SCHOOL_GYMNASIESKOLA))
+        return 0;
+    rng_seed(&r, stream_seed(g->opt, fnv1a(c->placement_id)));
+    int32_t review = school_day_from(c->start + rng_range(&r, 7, 42));
+    int32_t last = c->has_end ? c->end : g->horizon - 1;
+    if (review > last || review + 1 > g->horizon)
+        return 0;
+    f->present = true;
+    f->review = review;
+    f->form = c->school_form == HUB_SCHOOL_GRUNDSKOLA ? HUB_FU_GRUNDSKOLA : HUB_FU_GYMNASIESKOLA;
+    f->grade = f->form == HUB_FU_GRUNDSKOLA ? c->grade : c->grade - 9;
+    f->attendance = (enum hub_attendance)rng_weighted(
+        &r, institution ? attendance_institution : attendance_family, HUB_ATT__COUNT);
+    /* Grades from year 6; before that most reviews have no assessment in every subject. */
+    unsigned reach = institution ? 450 : c->form == HUB_FORM_FAMILJEHEM ? 720 : 600;
+    if (f->attendance == HUB_ATT_UNDER_50)
+        reach /= 2;
+    if (f->form == HUB_FU_GRUNDSKOLA && f->grade < 6 && rng_permille(&r, 600))
+        f->goals = HUB_GOALS_NOT_ASSESSED;
+    else
+        f->goals = rng_permille(&r, reach) ? HUB_GOALS_REACHED : HUB_GOALS_NOT_REACHED;
+    if (f->form == HUB_FU_GRUNDSKOLA && f->grade == 9 && rng_permille(&r, 900)) {
+        f->has_eligible = true;
+        f->eligible = rng_permille(&r, f->goals == HUB_GOALS_REACHED ? 950 : 350);
+    }
+    if (f->form == HUB_FU_GYMNASIESKOLA && rng_permille(&r, 850)) {
+        f->has_on_track = true;
+        f->on_track = rng_permille(&r, 550);
+    }
+    int64_t m = moment(review + 1, rng_range(&r, 9 * 60, 16 * 60));
+    const struct hub_district *dist =
+        hub_districts_current(g->districts, c->district->code, review + 1);
+    if (!dist) {
+        f->present = false;
+        return 0;
+    }
+    return add_event(g, K_FOLLOW_UP, ci, m, dist, &r);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Contact changes.                                                                           */
 
 static void scope_add(const char **list, size_t *n, const char *v)
@@ -1281,6 +1353,24 @@ static void write_contact_change(FILE *f, const struct gen *g, const struct cont
     fputs("}\n", f);
 }
 
+static void write_follow_up(FILE *f, const struct child *c, const struct demo_event *e)
+{
+    const struct follow_up *u = &c->fu;
+    write_head(f, "follow_up", e);
+    json_field(f, "personnummer", c->pnr);
+    json_field(f, "placement_id", c->placement_id);
+    json_date(f, "review_date", u->review);
+    json_field(f, "school_form", hub_fu_school_form_name(u->form));
+    fprintf(f, ",\"grade_year\":%d", u->grade);
+    json_field(f, "attendance", hub_attendance_name(u->attendance));
+    json_field(f, "knowledge_goals", hub_goals_name(u->goals));
+    if (u->has_eligible)
+        fprintf(f, ",\"upper_secondary_eligible\":%s", u->eligible ? "true" : "false");
+    if (u->has_on_track)
+        fprintf(f, ",\"on_track_for_diploma\":%s", u->on_track ? "true" : "false");
+    fputs("}\n", f);
+}
+
 static int cmp_events(const void *a, const void *b)
 {
     const struct demo_event *x = a, *y = b;
@@ -1319,6 +1409,10 @@ static void write_events(const struct gen *g, FILE *f, struct hub_demo_stats *st
         case K_CONTACT_CHANGE:
             write_contact_change(f, g, &g->changes[e->ref], e);
             type = HUB_EV_CONTACT_CHANGE;
+            break;
+        case K_FOLLOW_UP:
+            write_follow_up(f, c, e);
+            type = HUB_EV_FOLLOW_UP;
             break;
         }
         st->by_type[type]++;
@@ -1430,6 +1524,12 @@ int hub_demo_generate(const struct hub_demo_options *opt, const hub_districts_t 
     if (make_contact_changes(&g, first_contact) != 0) {
         rc = hub_error_set(err, HUB_ENOMEM, "demo: out of memory");
         goto out;
+    }
+    for (size_t ci = 0; opt->with_follow_ups && ci < g.n_children; ci++) {
+        if (make_follow_up(&g, ci) != 0) {
+            rc = hub_error_set(err, HUB_ENOMEM, "demo: out of memory");
+            goto out;
+        }
     }
 
     qsort(g.events, g.n_events, sizeof *g.events, cmp_events);

@@ -56,6 +56,8 @@ struct hub_demo_options {
     size_t children_per_district; /* 0: HUB_DEMO_CHILDREN_DEFAULT */
     bool with_content;            /* add a handover `content` object (hub-publish seals it
                                      for the receiving school) */
+    bool with_follow_ups;         /* add a follow-up of schooling at an early review of every
+                                     school-age child in grundskola or gymnasieskola */
 };
 
 /* What hub_demo_generate wrote. */

@@ -719,3 +719,29 @@ int hub_avro_encode_json(const struct hub_avro_node *schema, const json_t *value
                              w->err == HUB_ERANGE ? "buffer too small" : "out of memory");
     return 0;
 }
+
+int hub_avro_encode_single_object(const hub_avro_schema_t *schema, const json_t *value,
+                                  uint8_t **buf, size_t *len, struct hub_error *err)
+{
+    struct hub_avro_writer w;
+    uint8_t header[10] = {0xC3, 0x01};
+    uint64_t fp = hub_avro_schema_fingerprint(schema);
+    int rc;
+
+    *buf = NULL;
+    *len = 0;
+    for (int i = 0; i < 8; i++)
+        header[2 + i] = (uint8_t)(fp >> (8 * i));
+    hub_avro_writer_init_heap(&w, 1024);
+    hub_avro_write_raw(&w, header, sizeof header);
+    rc = hub_avro_encode_json(hub_avro_schema_root(schema), value, &w, err);
+    if (rc == 0 && w.err)
+        rc = hub_error_set(err, w.err, "out of memory encoding a single-object message");
+    if (rc) {
+        hub_avro_writer_free(&w);
+        return rc;
+    }
+    *buf = w.buf;
+    *len = w.len;
+    return 0;
+}

@@ -46,4 +46,9 @@ int hub_avro_decode_json(const struct hub_avro_node *writer, const struct hub_av
 int hub_avro_encode_json(const struct hub_avro_node *schema, const json_t *value,
                          struct hub_avro_writer *w, struct hub_error *err) HUB_MUST_CHECK;
 
+/* Encodes `value` as a single-object message of `schema` (C3 01, its fingerprint little-endian,
+ * the body): *buf (heap, the caller frees) and *len. Errors as hub_avro_encode_json(). */
+int hub_avro_encode_single_object(const hub_avro_schema_t *schema, const json_t *value,
+                                  uint8_t **buf, size_t *len, struct hub_error *err) HUB_MUST_CHECK;
+
 #endif

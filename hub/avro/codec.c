@@ -80,6 +80,9 @@ _Static_assert(sizeof(enum hub_school_form) == sizeof(int), "enum slots are stor
 _Static_assert(sizeof(enum hub_legal_ground) == sizeof(int), "enum slots are stored as int");
 _Static_assert(sizeof(enum hub_receipt_status) == sizeof(int), "enum slots are stored as int");
 _Static_assert(sizeof(enum hub_legal_sex) == sizeof(int), "enum slots are stored as int");
+_Static_assert(sizeof(enum hub_fu_school_form) == sizeof(int), "enum slots are stored as int");
+_Static_assert(sizeof(enum hub_attendance) == sizeof(int), "enum slots are stored as int");
+_Static_assert(sizeof(enum hub_goals) == sizeof(int), "enum slots are stored as int");
 
 #define STR_SLOT(nm, member, sz, chk)                                                              \
     {                                                                                              \
@@ -222,6 +225,29 @@ static const struct slot contact_change_slots[] = {
     SCALAR_SLOT("effective_date", SLOT_INT32, u.contact_change.effective_date),
 };
 
+static const struct slot follow_up_slots[] = {
+    COMMON_SLOTS,
+    CHILD_SLOT,
+    CHILD_FACT_SLOTS,
+    STR_SLOT("placement_id", u.follow_up.placement_id, HUB_UUID_STR, CHK_UUID),
+    SCALAR_SLOT("review_date", SLOT_INT32, u.follow_up.review_date),
+    ENUM_SLOT("school_form", u.follow_up.school_form, hub_fu_school_form_symbols,
+              HUB_FU_SCHOOL__COUNT),
+    SCALAR_SLOT("grade_year", SLOT_INT32, u.follow_up.grade_year),
+    ENUM_SLOT("attendance", u.follow_up.attendance, hub_attendance_symbols, HUB_ATT__COUNT),
+    ENUM_SLOT("knowledge_goals", u.follow_up.knowledge_goals, hub_goals_symbols, HUB_GOALS__COUNT),
+    {.name = "upper_secondary_eligible",
+     .kind = SLOT_BOOL,
+     .optional = true,
+     .off = EV(u.follow_up.eligible),
+     .has_off = EV(u.follow_up.has_eligible)},
+    {.name = "on_track_for_diploma",
+     .kind = SLOT_BOOL,
+     .optional = true,
+     .off = EV(u.follow_up.on_track),
+     .has_off = EV(u.follow_up.has_on_track)},
+};
+
 /* One row per event type, indexed by enum hub_event_type. */
 static const struct slot bindings_root[HUB_EV__COUNT] = {
     [HUB_EV_PLACEMENT] = {.name = "placement",
@@ -244,6 +270,10 @@ static const struct slot bindings_root[HUB_EV__COUNT] = {
                                .kind = SLOT_RECORD,
                                .fields = contact_change_slots,
                                .n_fields = NSLOTS(contact_change_slots)},
+    [HUB_EV_FOLLOW_UP] = {.name = "follow_up",
+                          .kind = SLOT_RECORD,
+                          .fields = follow_up_slots,
+                          .n_fields = NSLOTS(follow_up_slots)},
 };
 
 /* ---- programs ---- */

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const hub_event_type_symbols[HUB_EV__COUNT] = {"placement", "school_start", "handover",
-                                                           "handover_receipt", "contact_change"};
+const char *const hub_event_type_symbols[HUB_EV__COUNT] = {
+    "placement", "school_start", "handover", "handover_receipt", "contact_change", "follow_up"};
 const char *const hub_placement_action_symbols[HUB_ACTION__COUNT] = {"started", "changed", "ended"};
 const char *const hub_legal_basis_symbols[HUB_BASIS__COUNT] = {"SoL", "LVU"};
 const char *const hub_placement_form_symbols[HUB_FORM__COUNT] = {
@@ -18,6 +18,11 @@ const char *const hub_legal_ground_symbols[HUB_GROUND__COUNT] = {
 const char *const hub_receipt_status_symbols[HUB_RECEIPT__COUNT] = {
     "delivered", "acknowledged", "withheld", "failed", "overdue", "wrong_recipient"};
 const char *const hub_legal_sex_symbols[HUB_SEX__COUNT] = {"female", "male"};
+const char *const hub_fu_school_form_symbols[HUB_FU_SCHOOL__COUNT] = {"grundskola",
+                                                                      "gymnasieskola"};
+const char *const hub_attendance_symbols[HUB_ATT__COUNT] = {"from_90", "from_80_to_89",
+                                                            "from_50_to_79", "below_50", "unknown"};
+const char *const hub_goals_symbols[HUB_GOALS__COUNT] = {"reached", "not_reached", "not_assessed"};
 
 static const char *symbol_name(const char *const *symbols, size_t n, int v)
 {
@@ -65,6 +70,10 @@ HUB_SYMBOL_FUNCS(hub_legal_ground, enum hub_legal_ground, hub_legal_ground_symbo
 HUB_SYMBOL_FUNCS(hub_receipt_status, enum hub_receipt_status, hub_receipt_status_symbols,
                  HUB_RECEIPT__COUNT)
 HUB_SYMBOL_FUNCS(hub_legal_sex, enum hub_legal_sex, hub_legal_sex_symbols, HUB_SEX__COUNT)
+HUB_SYMBOL_FUNCS(hub_fu_school_form, enum hub_fu_school_form, hub_fu_school_form_symbols,
+                 HUB_FU_SCHOOL__COUNT)
+HUB_SYMBOL_FUNCS(hub_attendance, enum hub_attendance, hub_attendance_symbols, HUB_ATT__COUNT)
+HUB_SYMBOL_FUNCS(hub_goals, enum hub_goals, hub_goals_symbols, HUB_GOALS__COUNT)
 
 void hub_event_init(struct hub_event *ev, enum hub_event_type type)
 {
@@ -83,5 +92,6 @@ void hub_event_clear(struct hub_event *ev)
 
 bool hub_event_type_is_child(enum hub_event_type t)
 {
-    return t == HUB_EV_PLACEMENT || t == HUB_EV_SCHOOL_START || t == HUB_EV_HANDOVER;
+    return t == HUB_EV_PLACEMENT || t == HUB_EV_SCHOOL_START || t == HUB_EV_HANDOVER ||
+           t == HUB_EV_FOLLOW_UP;
 }

@@ -37,6 +37,7 @@ enum hub_event_type {
     HUB_EV_HANDOVER,
     HUB_EV_HANDOVER_RECEIPT,
     HUB_EV_CONTACT_CHANGE,
+    HUB_EV_FOLLOW_UP,
     HUB_EV__COUNT
 };
 
@@ -85,12 +86,34 @@ enum hub_receipt_status {
 };
 enum hub_legal_sex { HUB_SEX_FEMALE, HUB_SEX_MALE, HUB_SEX__COUNT };
 
+/* The follow-up of schooling at a review of the placement (övervägande/omprövning, seed 004). */
+enum hub_fu_school_form { HUB_FU_GRUNDSKOLA, HUB_FU_GYMNASIESKOLA, HUB_FU_SCHOOL__COUNT };
+enum hub_attendance {
+    HUB_ATT_90_PLUS,  /* present at least 90 % of the time */
+    HUB_ATT_80_89,    /* 80-89 % */
+    HUB_ATT_50_79,    /* 50-79 % */
+    HUB_ATT_UNDER_50, /* below 50 % */
+    HUB_ATT_UNKNOWN,  /* the school could not say */
+    HUB_ATT__COUNT
+};
+enum hub_goals {
+    HUB_GOALS_REACHED,
+    HUB_GOALS_NOT_REACHED,
+    HUB_GOALS_NOT_ASSESSED,
+    HUB_GOALS__COUNT
+};
+
+/* Grade years per school form: grundskola 1..9, gymnasieskola 1..4 (4: a four-year programme). */
+#define HUB_FU_GRUNDSKOLA_YEARS 9
+#define HUB_FU_GYMNASIESKOLA_YEARS 4
+
 /* The birth years an event may carry (the codec refuses others, so the input does too). */
 #define HUB_BIRTH_YEAR_MIN 1900
 #define HUB_BIRTH_YEAR_MAX 2999
 
 /* Fields every event carries. `child`, `birth_year` and `legal_sex` are set for child events
- * (placement, school start, handover); a receipt carries `child` only; a contact change none. */
+ * (placement, school start, handover, follow-up); a receipt carries `child` only; a contact change
+ * none. */
 struct hub_event_common {
     char event_id[HUB_UUID_STR];
     int64_t occurred_at; /* ms since epoch, UTC */
@@ -160,6 +183,19 @@ struct hub_contact_change {
     int32_t effective_date;
 };
 
+struct hub_follow_up {
+    char placement_id[HUB_UUID_STR];
+    int32_t review_date; /* the review (övervägande/omprövning) the figures were taken at */
+    enum hub_fu_school_form school_form;
+    int32_t grade_year;
+    enum hub_attendance attendance;
+    enum hub_goals knowledge_goals; /* reached in all subjects */
+    bool has_eligible;              /* year 9 of grundskola only */
+    bool eligible;                  /* gymnasiebehörig */
+    bool has_on_track;              /* gymnasieskola only */
+    bool on_track;                  /* on track for a diploma (gymnasieexamen) */
+};
+
 struct hub_event {
     enum hub_event_type type;
     struct hub_event_common common;
@@ -169,6 +205,7 @@ struct hub_event {
         struct hub_handover handover;
         struct hub_handover_receipt receipt;
         struct hub_contact_change contact_change;
+        struct hub_follow_up follow_up;
     } u;
 };
 
@@ -199,6 +236,12 @@ const char *hub_receipt_status_name(enum hub_receipt_status v);
 int hub_receipt_status_parse(const char *s, enum hub_receipt_status *out);
 const char *hub_legal_sex_name(enum hub_legal_sex v);
 int hub_legal_sex_parse(const char *s, enum hub_legal_sex *out);
+const char *hub_fu_school_form_name(enum hub_fu_school_form v);
+int hub_fu_school_form_parse(const char *s, enum hub_fu_school_form *out);
+const char *hub_attendance_name(enum hub_attendance v);
+int hub_attendance_parse(const char *s, enum hub_attendance *out);
+const char *hub_goals_name(enum hub_goals v);
+int hub_goals_parse(const char *s, enum hub_goals *out);
 
 /* The symbol list of each set, in Avro enum order, for schema generation and docs. */
 extern const char *const hub_placement_action_symbols[HUB_ACTION__COUNT];
@@ -209,5 +252,8 @@ extern const char *const hub_legal_ground_symbols[HUB_GROUND__COUNT];
 extern const char *const hub_receipt_status_symbols[HUB_RECEIPT__COUNT];
 extern const char *const hub_legal_sex_symbols[HUB_SEX__COUNT];
 extern const char *const hub_event_type_symbols[HUB_EV__COUNT];
+extern const char *const hub_fu_school_form_symbols[HUB_FU_SCHOOL__COUNT];
+extern const char *const hub_attendance_symbols[HUB_ATT__COUNT];
+extern const char *const hub_goals_symbols[HUB_GOALS__COUNT];
 
 #endif

@@ -142,6 +142,39 @@ static void check_contact_change(struct checker *c, const struct hub_contact_cha
     need(c, days_ok(k->effective_date), "effective_date", "outside 1900..9999");
 }
 
+/* The grade years of a school form, and what a follow-up may say only in some of them. */
+static int32_t fu_years(enum hub_fu_school_form f)
+{
+    return f == HUB_FU_GYMNASIESKOLA ? HUB_FU_GYMNASIESKOLA_YEARS : HUB_FU_GRUNDSKOLA_YEARS;
+}
+
+static void check_follow_up(struct checker *c, const struct hub_event *ev)
+{
+    const struct hub_follow_up *f = &ev->u.follow_up;
+    char what[96];
+
+    need(c, uuid_ok(f->placement_id), "placement_id", "not a uuid");
+    need(c, hub_legal_sex_name(ev->common.legal_sex) != NULL, "legal_sex", "out of range");
+    need(c, days_ok(f->review_date), "review_date", "outside 1900..9999");
+    /* a review is reported after it happened: the district's local date may be a day ahead */
+    need(c,
+         !ms_ok(ev->common.occurred_at) ||
+             (int64_t)f->review_date <= ev->common.occurred_at / 86400000 + 1,
+         "review_date", "after occurred_at (a review is reported once it has taken place)");
+    need(c, hub_fu_school_form_name(f->school_form) != NULL, "school_form", "out of range");
+    need(c, hub_attendance_name(f->attendance) != NULL, "attendance", "out of range");
+    need(c, hub_goals_name(f->knowledge_goals) != NULL, "knowledge_goals", "out of range");
+    if (c->rc)
+        return;
+    snprintf(what, sizeof what, "%d is not a grade year of %s (1..%d)", (int)f->grade_year,
+             hub_fu_school_form_name(f->school_form), (int)fu_years(f->school_form));
+    need(c, f->grade_year >= 1 && f->grade_year <= fu_years(f->school_form), "grade_year", what);
+    need(c, !f->has_eligible || (f->school_form == HUB_FU_GRUNDSKOLA && f->grade_year == 9),
+         "upper_secondary_eligible", "only given in year 9 of grundskola");
+    need(c, !f->has_on_track || f->school_form == HUB_FU_GYMNASIESKOLA, "on_track_for_diploma",
+         "only given in gymnasieskola");
+}
+
 int hub_event_validate(const struct hub_event *ev, struct hub_error *err)
 {
     struct checker c = {err, 0};
@@ -169,6 +202,9 @@ int hub_event_validate(const struct hub_event *ev, struct hub_error *err)
         break;
     case HUB_EV_CONTACT_CHANGE:
         check_contact_change(&c, &ev->u.contact_change);
+        break;
+    case HUB_EV_FOLLOW_UP:
+        check_follow_up(&c, ev);
         break;
     default:
         need(&c, false, "type", "not an event type");

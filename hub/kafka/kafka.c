@@ -24,8 +24,10 @@ const char *const hub_topics_all[] = {HUB_TOPIC_PLACEMENT,
                                       HUB_TOPIC_HANDOVER,
                                       HUB_TOPIC_RECEIPT,
                                       HUB_TOPIC_CONTACT_CHANGE,
+                                      HUB_TOPIC_FOLLOW_UP,
                                       HUB_TOPIC_SCHOOL_DIRECTORY,
                                       HUB_TOPIC_MONTHLY_STATS,
+                                      HUB_TOPIC_FOLLOW_UP_STATS,
                                       "dlq.readmodel",
                                       "dlq.notifier",
                                       "dlq.stats",
@@ -44,6 +46,8 @@ const char *hub_topic_of_event(enum hub_event_type t)
         return HUB_TOPIC_RECEIPT;
     case HUB_EV_CONTACT_CHANGE:
         return HUB_TOPIC_CONTACT_CHANGE;
+    case HUB_EV_FOLLOW_UP:
+        return HUB_TOPIC_FOLLOW_UP;
     default:
         return NULL;
     }

@@ -42,8 +42,10 @@ enum hub_kafka_role { HUB_KAFKA_PRODUCER, HUB_KAFKA_CONSUMER };
 #define HUB_TOPIC_HANDOVER "handover-events"
 #define HUB_TOPIC_RECEIPT "handover-receipts"
 #define HUB_TOPIC_CONTACT_CHANGE "contact-change-events"
+#define HUB_TOPIC_FOLLOW_UP "follow-up-events"
 #define HUB_TOPIC_SCHOOL_DIRECTORY "school-directory"
 #define HUB_TOPIC_MONTHLY_STATS "monthly-stats"
+#define HUB_TOPIC_FOLLOW_UP_STATS "follow-up-stats"
 #define HUB_TOPIC_DLQ_PREFIX "dlq."
 
 /* Every topic the hub uses, NULL-terminated (dead-letter topics: dlq.<consumer>). */

@@ -161,6 +161,9 @@ void hub_owner_refs(const struct hub_event *const *evs, size_t n,
         case HUB_EV_SCHOOL_START:
             add(ud, HUB_OWNER_PLACEMENT, ev->u.school_start.placement_id);
             break;
+        case HUB_EV_FOLLOW_UP:
+            add(ud, HUB_OWNER_PLACEMENT, ev->u.follow_up.placement_id);
+            break;
         case HUB_EV_HANDOVER:
             add(ud, HUB_OWNER_HANDOVER, ev->u.handover.handover_id);
             add(ud, HUB_OWNER_PLACEMENT, ev->u.handover.placement_id);
@@ -277,6 +280,10 @@ int hub_owner_review(const hub_districts_t *districts, hub_owners_t *o,
             break;
         case HUB_EV_SCHOOL_START:
             ok = check_ref(districts, o, ev, HUB_OWNER_PLACEMENT, ev->u.school_start.placement_id,
+                           &why[i]);
+            break;
+        case HUB_EV_FOLLOW_UP:
+            ok = check_ref(districts, o, ev, HUB_OWNER_PLACEMENT, ev->u.follow_up.placement_id,
                            &why[i]);
             break;
         case HUB_EV_HANDOVER:

@@ -8,6 +8,7 @@
 #include "hub/publish/event_input.h"
 #include "hub/core/date.h"
 #include "hub/domain/event_privacy.h"
+#include "hub/domain/event_valid.h"
 #include "hub/domain/ident.h"
 #include "hub/domain/pnr.h"
 
@@ -87,6 +88,11 @@ static const char *const handover_fields[] = {"personnummer",
                                               NULL};
 static const char *const contact_change_fields[] = {"old_contact", "new_contact",    "school_units",
                                                     "placements",  "effective_date", NULL};
+static const char *const follow_up_fields[] = {"personnummer",         "placement_id",
+                                               "review_date",          "school_form",
+                                               "grade_year",           "attendance",
+                                               "knowledge_goals",      "upper_secondary_eligible",
+                                               "on_track_for_diploma", NULL};
 static const char *const contact_fields[] = {"name", "role", "phone", "email", NULL};
 
 static bool in_list(const char *const *list, const char *k)
@@ -347,6 +353,48 @@ static void parse_school_start(const struct hub_input_ctx *ctx, json_t *o, struc
     get_date(o, "start_date", false, &s->start_date, pr);
 }
 
+/* An optional true/false member; false when absent or null. */
+static bool get_opt_bool(json_t *obj, const char *field, bool *out, struct hub_input_problems *pr)
+{
+    json_t *v = json_object_get(obj, field);
+    if (!v || json_is_null(v))
+        return false;
+    if (!json_is_boolean(v)) {
+        problem(pr, HUB_EINVAL, "%s: must be true, false or null", field);
+        return false;
+    }
+    *out = json_is_true(v);
+    return true;
+}
+
+static void parse_follow_up(const struct hub_input_ctx *ctx, json_t *o, struct hub_event *ev,
+                            struct hub_input_problems *pr)
+{
+    struct hub_follow_up *f = &ev->u.follow_up;
+    int v;
+    get_child(ctx, o, ev, pr);
+    get_uuid(o, "placement_id", f->placement_id, pr);
+    get_date(o, "review_date", false, &f->review_date, pr);
+    if ((v = get_enum(o, "school_form", hub_fu_school_form_symbols, HUB_FU_SCHOOL__COUNT, pr)) >= 0)
+        f->school_form = (enum hub_fu_school_form)v;
+    json_t *g = json_object_get(o, "grade_year");
+    if (!g)
+        problem(pr, HUB_EINVAL, "grade_year: required");
+    else if (!json_is_integer(g))
+        problem(pr, HUB_EINVAL, "grade_year: must be an integer");
+    else if (json_integer_value(g) < 1 || json_integer_value(g) > HUB_FU_GRUNDSKOLA_YEARS)
+        problem(pr, HUB_ERANGE, "grade_year: %lld is not a grade year (1..%d)",
+                (long long)json_integer_value(g), HUB_FU_GRUNDSKOLA_YEARS);
+    else
+        f->grade_year = (int32_t)json_integer_value(g);
+    if ((v = get_enum(o, "attendance", hub_attendance_symbols, HUB_ATT__COUNT, pr)) >= 0)
+        f->attendance = (enum hub_attendance)v;
+    if ((v = get_enum(o, "knowledge_goals", hub_goals_symbols, HUB_GOALS__COUNT, pr)) >= 0)
+        f->knowledge_goals = (enum hub_goals)v;
+    f->has_eligible = get_opt_bool(o, "upper_secondary_eligible", &f->eligible, pr);
+    f->has_on_track = get_opt_bool(o, "on_track_for_diploma", &f->on_track, pr);
+}
+
 static void parse_handover(const struct hub_input_ctx *ctx, json_t *o, struct hub_event *ev,
                            char **content_json, struct hub_input_problems *pr)
 {
@@ -513,7 +561,7 @@ int hub_event_from_json(const struct hub_input_ctx *ctx, const char *json, size_
     const char *t = get_str(o, "type", false, probs);
     if (t && (hub_event_type_parse(t, &type) != 0 || type == HUB_EV_HANDOVER_RECEIPT)) {
         problem(probs, HUB_EENUM,
-                "type: not one of placement, school_start, handover, contact_change");
+                "type: not one of placement, school_start, handover, contact_change, follow_up");
         t = NULL;
     }
     if (!t) {
@@ -556,6 +604,17 @@ int hub_event_from_json(const struct hub_input_ctx *ctx, const char *json, size_
     case HUB_EV_CONTACT_CHANGE:
         check_unknown(o, common_fields, contact_change_fields, "", probs);
         parse_contact_change(o, &ev, probs);
+        break;
+    case HUB_EV_FOLLOW_UP:
+        check_unknown(o, common_fields, follow_up_fields, "", probs);
+        parse_follow_up(ctx, o, &ev, probs);
+        /* the rules between fields (grade year of the school form, eligibility only in year 9,
+         * review not after it was reported) are the domain's, named by their field */
+        if (probs->n == 0 && probs->n_dropped == 0) {
+            struct hub_error ve = {0};
+            if (hub_event_validate(&ev, &ve) != 0)
+                problem(probs, ve.code, "%s", ve.msg);
+        }
         break;
     default:
         break;

@@ -15,14 +15,20 @@
 #include "hub/readmodel/rmstore.h"
 #include "hub/crypto/sign.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define TOPIC_MAX 256
 
-static const char *const rm_topics[] = {HUB_TOPIC_PLACEMENT,      HUB_TOPIC_SCHOOL_START,
-                                        HUB_TOPIC_HANDOVER,       HUB_TOPIC_RECEIPT,
-                                        HUB_TOPIC_CONTACT_CHANGE, NULL};
+static const char *const rm_topics[] = {HUB_TOPIC_PLACEMENT,
+                                        HUB_TOPIC_SCHOOL_START,
+                                        HUB_TOPIC_HANDOVER,
+                                        HUB_TOPIC_RECEIPT,
+                                        HUB_TOPIC_CONTACT_CHANGE,
+                                        HUB_TOPIC_FOLLOW_UP,
+                                        NULL};
 
 struct hub_readmodel {
     const hub_config_t *cfg;
@@ -158,6 +164,98 @@ static int rm_load_owners(void *ud, bool handovers, const char *const *ids, size
     return hub_rmstore_owners(rm->store, handovers, ids, n, put, put_ud, err);
 }
 
+/* The follow-ups of a batch whose placement is known, and its start. */
+struct fu_starts {
+    const struct hub_event **ev; /* the follow-ups not yet rejected */
+    int32_t *start;              /* INT32_MIN: placement not known (yet) */
+    size_t *slot;                /* their batch positions */
+    size_t n;
+};
+
+static int fu_start_put(void *ud, const char *id, int32_t day)
+{
+    struct fu_starts *s = ud;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->start[i] == INT32_MIN && strcmp(s->ev[i]->u.follow_up.placement_id, id) == 0)
+            s->start[i] = day;
+    return 0;
+}
+
+/* A follow-up reviewed before its placement started is rejected with reason `before_start` when
+ * the placement is known: from the newest placement event of the batch, else the read model. One
+ * whose placement has not arrived is kept (arrival order across topics is not ours); the reports
+ * leave it out until the placement comes, and then by the same rule (hub.follow_ups_unmatched). */
+static int review_follow_ups(hub_readmodel_t *rm, const struct hub_batch *b, bool *reject,
+                             struct hub_rejection *why, struct hub_error *err)
+{
+    struct fu_starts s = {0};
+    const char **ids = NULL;
+    int64_t *newest = NULL;
+    size_t n = 0, n_ids = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < b->n; i++)
+        n += rm->evs[i] && !reject[i] && rm->evs[i]->type == HUB_EV_FOLLOW_UP;
+    if (n == 0)
+        return 0;
+    s.ev = calloc(n, sizeof *s.ev);
+    s.start = calloc(n, sizeof *s.start);
+    s.slot = calloc(n, sizeof *s.slot);
+    newest = calloc(n, sizeof *newest);
+    ids = calloc(n, sizeof *ids);
+    if (!s.ev || !s.start || !s.slot || !newest || !ids) {
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (!rm->evs[i] || reject[i] || rm->evs[i]->type != HUB_EV_FOLLOW_UP)
+            continue;
+        s.ev[s.n] = rm->evs[i];
+        s.slot[s.n] = i;
+        s.start[s.n] = INT32_MIN;
+        newest[s.n] = INT64_MIN;
+        s.n++;
+    }
+    /* the batch's own placement events first: the newest one says when it started */
+    for (size_t i = 0; i < b->n; i++) {
+        const struct hub_event *p = rm->evs[i];
+        if (!p || reject[i] || p->type != HUB_EV_PLACEMENT)
+            continue;
+        for (size_t k = 0; k < s.n; k++)
+            if (strcmp(s.ev[k]->u.follow_up.placement_id, p->u.placement.placement_id) == 0 &&
+                p->common.occurred_at > newest[k]) {
+                newest[k] = p->common.occurred_at;
+                s.start[k] = p->u.placement.start_date;
+            }
+    }
+    for (size_t k = 0; k < s.n; k++)
+        if (s.start[k] == INT32_MIN)
+            ids[n_ids++] = s.ev[k]->u.follow_up.placement_id;
+    if ((rc = hub_rmstore_placement_starts(rm->store, ids, n_ids, fu_start_put, &s, err)) != 0)
+        goto out;
+    for (size_t k = 0; k < s.n; k++) {
+        const struct hub_follow_up *f = &s.ev[k]->u.follow_up;
+        char review[HUB_DATE_ISO_LEN], start[HUB_DATE_ISO_LEN];
+        if (s.start[k] == INT32_MIN || f->review_date >= s.start[k])
+            continue;
+        if (hub_date_format(f->review_date, review) != 0 || hub_date_format(s.start[k], start) != 0)
+            continue; /* dates were validated: cannot happen */
+        size_t i = s.slot[k];
+        reject[i] = true;
+        snprintf(why[i].reason, sizeof why[i].reason, "before_start");
+        snprintf(why[i].detail, sizeof why[i].detail,
+                 "follow-up: review_date %s is before start_date %s of placement %s", review, start,
+                 f->placement_id);
+    }
+out:
+    free(s.ev);
+    free(s.start);
+    free(s.slot);
+    free(newest);
+    free(ids);
+    return rc;
+}
+
 /* Ownership (hub/kafka/owner.h): events on another district's records are rejected with reason
  * `owner`; records stored before their placement arrived from a district that may not act for
  * them are set to be moved out by the commit. */
@@ -180,7 +278,8 @@ static int rm_review(void *ud, const struct hub_batch *b, bool *reject, struct h
     for (size_t i = 0; i < b->n; i++)
         rm->evs[i] = b->msgs[i].dead ? NULL : &rm->events[i];
     if ((rc = hub_owner_check_batch(rm->districts, rm->owners, rm->evs, b->n, rm_load_owners, rm,
-                                    reject, why, err)) != 0)
+                                    reject, why, err)) != 0 ||
+        (rc = review_follow_ups(rm, b, reject, why, err)) != 0)
         return rc;
 
     /* contested records, whose owners the commit registers; then what was stored before a newly

@@ -2,8 +2,8 @@
  * rmstore.c — batched, exactly-once writes of the read model (see rmstore.h).
  *
  * This module owns the SQL of the read-model tables (hub.placements, hub.school_starts,
- * hub.handovers, hub.handover_receipts, hub.contact_changes), hub.processed_events and
- * hub.consumer_offsets. Each statement takes whole columns as text-format array literals and
+ * hub.handovers, hub.handover_receipts, hub.contact_changes, hub.follow_ups), hub.processed_events
+ * and hub.consumer_offsets. Each statement takes whole columns as text-format array literals and
  * unnests them server-side, so a batch costs one round trip per table touched, not per row.
  * Dates travel as day numbers and instants as epoch milliseconds; the SQL converts them.
  */
@@ -31,6 +31,7 @@ enum rm_stmt {
     ST_HANDOVERS,
     ST_RECEIPTS,
     ST_CONTACT_CHANGES,
+    ST_FOLLOW_UPS,
     ST_OFFSETS,
     ST_LOAD_OFFSET,
     ST_LOAD_OFFSETS,
@@ -161,6 +162,40 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
          "         new_name, new_role, new_phone, new_email, school_units, placements,\n"
          "         effective_days)\n"
          "ON CONFLICT (event_id) DO NOTHING"},
+    /* Newest review wins per placement, tertial and district: by (review_date, occurred_at,
+     * offset), within the batch (DISTINCT ON) and against the stored row (the WHERE). One child's
+     * events share a partition, so their offsets are comparable. */
+    [ST_FOLLOW_UPS] =
+        {"hub_rm_follow_ups", "upsert hub.follow_ups",
+         "INSERT INTO hub.follow_ups AS t (placement_id, tertial, child, district, legal_sex,\n"
+         "    review_date, school_form, grade_year, attendance, knowledge_goals,\n"
+         "    upper_secondary_eligible, on_track_for_diploma, event_id, occurred_at,\n"
+         "    src_partition, src_offset)\n"
+         "SELECT DISTINCT ON (u.placement_id, hub.tertial_of(DATE '1970-01-01' + u.review_days),\n"
+         "                   u.district)\n"
+         "       u.placement_id, hub.tertial_of(DATE '1970-01-01' + u.review_days), u.child,\n"
+         "       u.district, u.legal_sex, DATE '1970-01-01' + u.review_days, u.school_form,\n"
+         "       u.grade_year, u.attendance, u.goals, u.eligible, u.on_track, u.event_id,\n"
+         "       to_timestamp(u.occurred_ms / 1000.0::float8), u.src_partition, u.src_offset\n"
+         "  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[],\n"
+         "              $7::int4[], $8::text[], $9::text[], $10::bool[], $11::bool[],\n"
+         "              $12::uuid[], $13::int8[], $14::int4[], $15::int8[])\n"
+         "    AS u(placement_id, child, district, legal_sex, review_days, school_form,\n"
+         "         grade_year, attendance, goals, eligible, on_track, event_id, occurred_ms,\n"
+         "         src_partition, src_offset)\n"
+         " ORDER BY u.placement_id, hub.tertial_of(DATE '1970-01-01' + u.review_days),\n"
+         "          u.district, u.review_days DESC, u.occurred_ms DESC, u.src_offset DESC\n"
+         "ON CONFLICT (placement_id, tertial, district) DO UPDATE SET\n"
+         "    child = EXCLUDED.child, legal_sex = EXCLUDED.legal_sex,\n"
+         "    review_date = EXCLUDED.review_date, school_form = EXCLUDED.school_form,\n"
+         "    grade_year = EXCLUDED.grade_year, attendance = EXCLUDED.attendance,\n"
+         "    knowledge_goals = EXCLUDED.knowledge_goals,\n"
+         "    upper_secondary_eligible = EXCLUDED.upper_secondary_eligible,\n"
+         "    on_track_for_diploma = EXCLUDED.on_track_for_diploma, event_id = EXCLUDED.event_id,\n"
+         "    occurred_at = EXCLUDED.occurred_at, src_partition = EXCLUDED.src_partition,\n"
+         "    src_offset = EXCLUDED.src_offset, updated_at = now()\n"
+         "WHERE (EXCLUDED.review_date, EXCLUDED.occurred_at, EXCLUDED.src_offset)\n"
+         "    > (t.review_date, t.occurred_at, t.src_offset)"},
     [ST_OFFSETS] =
         {"hub_rm_offsets", "store consumer offsets",
          "INSERT INTO hub.consumer_offsets AS t (group_id, topic, partition, next_offset,\n"
@@ -181,7 +216,7 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
 
 static const char SQL_RESET_TABLES[] =
     "TRUNCATE hub.placements, hub.school_starts, hub.handovers, hub.handover_receipts,\n"
-    "         hub.contact_changes, hub.processed_events, hub.owner_conflicts";
+    "         hub.contact_changes, hub.follow_ups, hub.processed_events, hub.owner_conflicts";
 static const char SQL_RESET_OFFSETS[] =
     "DELETE FROM hub.consumer_offsets WHERE writer = hub.offsets_writer() AND group_id = $1";
 
@@ -651,6 +686,48 @@ static int apply_contact_changes(hub_rmstore_t *s, const struct hub_rm_item *ite
 }
 
 /* Stores the offsets, one row per (topic, partition): the highest when one is given twice. */
+static void add_opt_bool(struct hub_pg_array *a, bool present, bool v)
+{
+    if (present)
+        hub_pg_array_add_bool(a, v);
+    else
+        hub_pg_array_add_null(a);
+}
+
+/* Every fresh follow-up goes to the statement, which keeps the newest per placement, tertial and
+ * district. */
+static int apply_follow_ups(hub_rmstore_t *s, const struct hub_rm_item *items, size_t n,
+                            struct hub_error *err)
+{
+    size_t m = collect(s, items, n, HUB_EV_FOLLOW_UP, key_event_id);
+    struct hub_pg_array *c = s->col;
+
+    if (m == 0)
+        return 0;
+    reset_cols(s, 15);
+    for (size_t i = 0; i < m; i++) {
+        const struct hub_rm_item *it = &items[s->keys[i].idx];
+        const struct hub_event *ev = it->ev;
+        const struct hub_follow_up *f = &ev->u.follow_up;
+        hub_pg_array_add_textn(&c[0], f->placement_id, RM_UUID_LEN);
+        hub_pg_array_add_text(&c[1], ev->common.child);
+        hub_pg_array_add_text(&c[2], ev->common.district);
+        hub_pg_array_add_text(&c[3], hub_legal_sex_name(ev->common.legal_sex));
+        hub_pg_array_add_int(&c[4], f->review_date);
+        hub_pg_array_add_text(&c[5], hub_fu_school_form_name(f->school_form));
+        hub_pg_array_add_int(&c[6], f->grade_year);
+        hub_pg_array_add_text(&c[7], hub_attendance_name(f->attendance));
+        hub_pg_array_add_text(&c[8], hub_goals_name(f->knowledge_goals));
+        add_opt_bool(&c[9], f->has_eligible, f->eligible);
+        add_opt_bool(&c[10], f->has_on_track, f->on_track);
+        hub_pg_array_add_textn(&c[11], ev->common.event_id, RM_UUID_LEN);
+        hub_pg_array_add_int(&c[12], ev->common.occurred_at);
+        hub_pg_array_add_int(&c[13], it->partition);
+        hub_pg_array_add_int(&c[14], it->offset);
+    }
+    return exec_cols(s, ST_FOLLOW_UPS, NULL, 15, NULL, err);
+}
+
 static int store_offsets(hub_rmstore_t *s, const struct hub_rm_offset *offs, size_t n_off,
                          struct hub_error *err)
 {
@@ -746,6 +823,8 @@ int hub_rmstore_apply(hub_rmstore_t *store, const struct hub_rm_item *items, siz
                 rc = apply_receipts(store, items, n, err);
             if (rc == 0)
                 rc = apply_contact_changes(store, items, n, err);
+            if (rc == 0)
+                rc = apply_follow_ups(store, items, n, err);
         }
     }
     if (rc == 0 && n_off)
@@ -833,6 +912,38 @@ static int apply_evictions(hub_rmstore_t *s, struct hub_error *err)
             return hub_error_set(err, HUB_ENOMEM, "out of memory");
     return hub_pg_exec(s->conn, "move records of another district's placement out", sql, 5, params,
                        NULL, err);
+}
+
+int hub_rmstore_placement_starts(hub_rmstore_t *store, const char *const *ids, size_t n,
+                                 int (*put)(void *ud, const char *id, int32_t start_day), void *ud,
+                                 struct hub_error *err)
+{
+    static const char sql[] = "SELECT placement_id::text, start_date - DATE '1970-01-01'\n"
+                              "  FROM hub.placements WHERE placement_id = ANY($1::uuid[])";
+    struct hub_pg_array a = {0};
+    PGresult *res = NULL;
+    int rc = 0;
+    if (n == 0)
+        return 0;
+    hub_pg_array_reset(&a);
+    for (size_t i = 0; i < n; i++)
+        hub_pg_array_add_text(&a, ids[i]);
+    const char *params[1] = {hub_pg_array_finish(&a)};
+    if (!params[0])
+        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = hub_pg_exec(store->conn, "look up placement starts", sql, 1, params, &res, err);
+    for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
+        char *end = NULL;
+        long day = strtol(PQgetvalue(res, r, 1), &end, 10);
+        if (end == PQgetvalue(res, r, 1) || *end || day < INT32_MIN || day > INT32_MAX)
+            rc = hub_error_set(err, HUB_EINTERNAL, "look up placement starts: not a day number");
+        else
+            rc = put(ud, PQgetvalue(res, r, 0), (int32_t)day);
+    }
+    PQclear(res);
+    hub_pg_array_free(&a);
+    return rc;
 }
 
 int hub_rmstore_owners(hub_rmstore_t *store, bool handovers, const char *const *ids, size_t n,

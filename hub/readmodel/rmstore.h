@@ -98,6 +98,13 @@ int hub_rmstore_check_item(const struct hub_rm_item *item, struct hub_error *err
  * that time the bare statement against hub_rmstore_apply(). */
 const char *hub_rmstore_placements_sql(void);
 
+/* Calls put(ud, placement_id, start_day) for each of the `n` placement ids that hub.placements
+ * holds (start_day: its start_date in days since 1970-01-01). A put() error stops and is
+ * returned. 0, HUB_EPG_CONNECT, HUB_EPG, HUB_ENOMEM. */
+int hub_rmstore_placement_starts(hub_rmstore_t *store, const char *const *ids, size_t n,
+                                 int (*put)(void *ud, const char *id, int32_t start_day), void *ud,
+                                 struct hub_error *err) HUB_MUST_CHECK;
+
 /* ---- ownership (hub/kafka/owner.h) ---- */
 
 /* Calls put(ud, id, district) for each of the `n` placement ids (handovers: handover ids) that has

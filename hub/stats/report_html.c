@@ -37,49 +37,6 @@ static const char *const sex_names[HUB_STATS_SEXES] = {"Alla", "Flickor", "Pojka
 static const char *const age_names[HUB_STATS_AGES] = {"Alla åldrar", "0–5 år",   "6–12 år",
                                                       "13–15 år",    "16–17 år", "18 år –"};
 
-static const char STYLE[] =
-    "body{font-family:\"DejaVu Sans\",Arial,Helvetica,sans-serif;color:#1b1b1b;max-width:1180px;"
-    "margin:1.5em auto;padding:0 1.2em;line-height:1.45;font-size:15px}"
-    "h1{font-size:1.75em;margin:0 0 .1em}h2{font-size:1.3em;margin:1.6em 0 .4em;"
-    "border-bottom:2px solid #1f5fa8;padding-bottom:.15em}h3{font-size:1.05em;margin:1.2em 0 .3em}"
-    ".sub{color:#4a4a4a;margin:0 0 1em}"
-    ".info{background:#f2f6fb;border-left:5px solid #1f5fa8;padding:.5em 1.1em;margin:1em 0}"
-    ".info ul{margin:.3em 0;padding-left:1.2em}"
-    "table{border-collapse:collapse;margin:.4em 0 1.2em;font-size:.93em}"
-    "th,td{border:1px solid #c5ccd6;padding:.22em .6em;text-align:right;white-space:nowrap}"
-    "th:first-child,td:first-child{text-align:left}"
-    "thead th{background:#e4ebf4;font-weight:600;vertical-align:bottom;white-space:normal}"
-    "tr.total td{font-weight:700;background:#f5f5f5}"
-    "td.small,td.hidden,td.na{color:#8a4b00}"
-    ".key{font-size:.88em;color:#333}"
-    ".grid{display:flex;flex-wrap:wrap;gap:0 2.2em}"
-    "footer{margin-top:2.5em;font-size:.85em;color:#555;border-top:1px solid #ccc;"
-    "padding-top:.5em}"
-    "@media print{body{margin:0;max-width:none}h2{break-after:avoid}table{break-inside:avoid}}";
-
-/* Writes text with &, <, >, " escaped. */
-static void esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
 /* "januari 2026", "tertial 1 2026 (januari–april)" or "år 2026"; `cap` capitalises the first
  * letter (the names are ASCII-initial except "år"). */
 static void period_title(int year, size_t p, bool cap, char *buf, size_t n)
@@ -173,7 +130,7 @@ static void overview_row(FILE *f, const struct hub_stats_cell *c, const char *la
                          int64_t k)
 {
     fputs(total ? "<tr class=\"total\"><td>" : "<tr><td>", f);
-    esc(f, label);
+    hub_report_html_escape(f, label);
     fputs("</td>", f);
     td_count(f, c, HUB_STATS_PLACEMENTS, k);
     td_count(f, c, HUB_STATS_CHILDREN, k);
@@ -237,9 +194,9 @@ static int write_chart(FILE *f, const hub_stats_t *s, const struct hub_report_sc
             "<svg width=\"%d\" height=\"%d\" "
             "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
             width, height, width, height);
-    esc(f, title);
+    hub_report_html_escape(f, title);
     fputs("\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"13\">\n<title>", f);
-    esc(f, title);
+    hub_report_html_escape(f, title);
     fputs("</title>\n", f);
     /* legend */
     fprintf(f,
@@ -270,7 +227,7 @@ static int write_chart(FILE *f, const hub_stats_t *s, const struct hub_report_sc
         int y = CHART_TOP + (int)i * CHART_ROW_H;
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\"%s>", CHART_LABEL_W - 8, y + 19,
                 ds[i] == 0 ? " font-weight=\"bold\"" : "");
-        esc(f, hub_stats_district_name(s, ds[i]));
+        hub_report_html_escape(f, hub_stats_district_name(s, ds[i]));
         fputs("</text>", f);
         if (c->days_mark != HUB_STATS_SHOWN) {
             fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#777\" font-style=\"italic\">%s</text>\n",
@@ -302,7 +259,7 @@ static int write_forms(FILE *f, const hub_stats_t *s, const struct hub_report_sc
 {
     const struct hub_stats_options *o = hub_stats_options_of(s);
     fputs("<h3>", f);
-    esc(f, hub_stats_district_name(s, d));
+    hub_report_html_escape(f, hub_stats_district_name(s, d));
     fprintf(f,
             "</h3>\n<table><thead><tr><th>Placeringsform</th><th>Påbörjade placeringar</th>"
             "<th>varav SoL</th><th>varav LVU</th><th>Placerade barn</th><th>Har börjat "
@@ -316,7 +273,7 @@ static int write_forms(FILE *f, const hub_stats_t *s, const struct hub_report_sc
             get(s, sc->period, d, fm, 2, 0, 0, &lvu))
             return -1;
         fputs(fm == 0 ? "<tr class=\"total\"><td>" : "<tr><td>", f);
-        esc(f, form_names[fm]);
+        hub_report_html_escape(f, form_names[fm]);
         fputs("</td>", f);
         td_count(f, &c, HUB_STATS_PLACEMENTS, o->k);
         td_count(f, &sol, HUB_STATS_PLACEMENTS, o->k);
@@ -336,7 +293,7 @@ static int write_sex_age(FILE *f, const hub_stats_t *s, const struct hub_report_
 {
     const struct hub_stats_options *o = hub_stats_options_of(s);
     fputs("<div class=\"grid\"><div><h3>Påbörjade placeringar efter kön och ålder – ", f);
-    esc(f, hub_stats_district_name(s, d));
+    hub_report_html_escape(f, hub_stats_district_name(s, d));
     fputs("</h3>\n<table><thead><tr><th>Kön</th>", f);
     for (size_t i = 1; i <= HUB_STATS_AGES; i++)
         fprintf(f, "<th>%s</th>", age_names[i % HUB_STATS_AGES]);
@@ -405,7 +362,7 @@ static int write_trend(FILE *f, const hub_stats_t *s, const struct hub_report_sc
         if (ds[i] == 0)
             continue; /* the city's scale would flatten the districts */
         fputs("<tr><td>", f);
-        esc(f, hub_stats_district_name(s, ds[i]));
+        hub_report_html_escape(f, hub_stats_district_name(s, ds[i]));
         fprintf(f, "</td><td><svg width=\"%d\" height=\"%d\" role=\"img\">", last * TREND_BAR_W,
                 TREND_BAR_H + 14);
         for (int m = 1; m <= last; m++) {
@@ -463,7 +420,7 @@ static int write_periods(FILE *f, const hub_stats_t *s, const struct hub_report_
     char title[64];
 
     fputs("<h2>Per månad – ", f);
-    esc(f, hub_stats_district_name(s, d));
+    hub_report_html_escape(f, hub_stats_district_name(s, d));
     fputs("</h2>\n", f);
     overview_head(f, "Period", o->threshold_days);
     for (size_t i = 0; i < np; i++) {
@@ -509,11 +466,11 @@ static void district_note(FILE *f, const hub_stats_t *s, const struct hub_report
             fputs(". Under perioden ändrades indelningen:", f);
         hub_date_format(ref->valid_to, day);
         fputs(any ? "; " : " ", f);
-        esc(f, ref->name);
+        hub_report_html_escape(f, ref->name);
         fprintf(f, " fanns till och med %s", day);
         if (succ != SIZE_MAX) {
             fputs(" och ingår sedan i ", f);
-            esc(f, hub_stats_district_name(s, succ));
+            hub_report_html_escape(f, hub_stats_district_name(s, succ));
         }
         any = true;
     }
@@ -553,12 +510,12 @@ int hub_report_write_html(FILE *f, const hub_stats_t *s, const struct hub_report
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
           f);
     fprintf(f, "<title>Placerade barn och skolstart – %s</title>\n<style>%s</style>\n", title,
-            STYLE);
+            hub_report_html_style);
     fputs("</head>\n<body>\n<header>\n<h1>Placerade barn och skolstart</h1>\n", f);
     fprintf(f, "<p class=\"sub\">%s %s", kinds[hub_stats_period_kind(sc->period)], title);
     if (sc->district != SIZE_MAX) {
         fputs(" · ", f);
-        esc(f, hub_stats_district_name(s, sc->district));
+        hub_report_html_escape(f, hub_stats_district_name(s, sc->district));
     }
     fputs(" · Stockholms stad, rapport till socialnämnden</p>\n</header>\n", f);
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hub/stats/stats.h"
 
@@ -44,5 +45,10 @@ void hub_report_median_text(int64_t median_x10, char point, char buf[HUB_REPORT_
  * with current districts. */
 bool hub_report_district_changed(const hub_stats_t *s, const struct hub_report_scope *scope,
                                  size_t d, bool *ended, bool *began);
+
+/* The HTML reports' style sheet (self-contained, prints on A4) and text escaping (&, <, >, "),
+ * shared by every HTML writer so that the pages look alike. */
+extern const char hub_report_html_style[];
+void hub_report_html_escape(FILE *f, const char *s);
 
 #endif

@@ -13,7 +13,6 @@
 #include "hub/avro/avro_value.h"
 #include "hub/avro/schemas.h"
 
-#define HEADER_LEN 10 /* C3 01 + 8-byte fingerprint */
 #define SHAPE_MAX_DEPTH 8
 
 struct hub_stats_record_schema {
@@ -332,26 +331,7 @@ uint64_t hub_stats_record_schema_fingerprint(const hub_stats_record_schema_t *s)
 int hub_stats_record_encode(const hub_stats_record_schema_t *s, const json_t *rec, uint8_t **buf,
                             size_t *len, struct hub_error *err)
 {
-    struct hub_avro_writer w;
-    uint8_t header[HEADER_LEN] = {0xC3, 0x01};
-    int rc;
-
-    *buf = NULL;
-    *len = 0;
-    for (int i = 0; i < 8; i++)
-        header[2 + i] = (uint8_t)(s->fingerprint >> (8 * i));
-    hub_avro_writer_init_heap(&w, 1024);
-    hub_avro_write_raw(&w, header, sizeof header);
-    rc = hub_avro_encode_json(hub_avro_schema_root(s->schema), rec, &w, err);
-    if (rc == 0 && w.err)
-        rc = hub_error_set(err, w.err, "out of memory encoding a monthly stats record");
-    if (rc) {
-        hub_avro_writer_free(&w);
-        return rc;
-    }
-    *buf = w.buf;
-    *len = w.len;
-    return 0;
+    return hub_avro_encode_single_object(s->schema, rec, buf, len, err);
 }
 
 int hub_stats_record_hash(const hub_stats_record_schema_t *s, const json_t *rec,

@@ -109,6 +109,25 @@ struct sams_contact_change {
     const char *effective_date;
 };
 
+/* An optional yes/no: zero (a zeroed struct) means not given, which the hub stores as null. */
+enum sams_yes_no { SAMS_NOT_GIVEN = 0, SAMS_YES = 1, SAMS_NO = 2 };
+
+/* The follow-up of the child's schooling at a review of the placement (övervägande/omprövning):
+ * only bands and yes/no answers, no free text. Refused (why names the field): a grade year outside
+ * the school form (grundskola 1-9, gymnasieskola 1-4), upper_secondary_eligible outside year 9 of
+ * grundskola, on_track_for_diploma outside gymnasieskola, a review_date after occurred_at. */
+struct sams_follow_up {
+    const char *event_id, *occurred_at, *district, *personnummer;
+    const char *placement_id;
+    const char *review_date;     /* day of the review */
+    const char *school_form;     /* grundskola | gymnasieskola */
+    int grade_year;              /* årskurs */
+    const char *attendance;      /* from_90, from_80_to_89, from_50_to_79, below_50, unknown */
+    const char *knowledge_goals; /* reached, not_reached, not_assessed (in all subjects) */
+    enum sams_yes_no upper_secondary_eligible; /* gymnasiebehörig; year 9 of grundskola only */
+    enum sams_yes_no on_track_for_diploma;     /* gymnasieskola only */
+};
+
 int sams_publish_placement(sams_publisher_t *p, const struct sams_placement *ev, size_t *ticket,
                            char *why, size_t why_len);
 int sams_publish_school_start(sams_publisher_t *p, const struct sams_school_start *ev,
@@ -117,6 +136,8 @@ int sams_publish_handover(sams_publisher_t *p, const struct sams_handover *ev, s
                           char *why, size_t why_len);
 int sams_publish_contact_change(sams_publisher_t *p, const struct sams_contact_change *ev,
                                 size_t *ticket, char *why, size_t why_len);
+int sams_publish_follow_up(sams_publisher_t *p, const struct sams_follow_up *ev, size_t *ticket,
+                           char *why, size_t why_len);
 
 /* Waits up to timeout_ms until every event has its outcome. 0 when all are ACKED; -1 when some
  * FAILED or are still PENDING (ask sams_publisher_outcome()). Blocks. */

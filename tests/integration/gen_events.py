@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """gen_events.py — synthetic, reproducible hub-publish input for integration tests.
 
-    gen_events.py --children N [--seed S] [--month 2026-03] [--district farsta]
+    gen_events.py --children N [--seed S] [--month 2026-03] [--district farsta] [--follow-ups]
 
 Per child: a placement `started`, for some a `changed` (new form), for some an `ended`, a school
-start for most, a handover for those with a school change. Personnummer are synthetic with valid
+start for most, a handover for those with a school change. With --follow-ups also one to three
+follow-ups of schooling per child (a second review, a correction of the first, an older review
+reported late), drawn from a stream of their own so the other events stay the same. Personnummer are synthetic with valid
 Luhn check digits. Output is JSON lines on stdout.
 """
 import argparse
@@ -42,6 +44,36 @@ def uid(rng):
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+def follow_up(rng, base, pid, y, m, review, at, grade):
+    e = dict(base, type="follow_up", event_id=uid(rng), occurred_at=at, placement_id=pid,
+             review_date=f"{y}-{m:02d}-{review:02d}", school_form="grundskola", grade_year=grade,
+             attendance=rng.choice(["from_90", "from_80_to_89", "from_50_to_79", "below_50",
+                                    "unknown"]),
+             knowledge_goals=rng.choice(["reached", "reached", "not_reached", "not_assessed"]))
+    if grade == 9 and rng.random() < 0.8:
+        e["upper_secondary_eligible"] = rng.random() < 0.6
+    return e
+
+
+def follow_ups(rng, base, pid, y, m, day):
+    """A review after the start; for some a second one, a correction, a late older one."""
+    grade = rng.randint(1, 9)
+    first = min(28, day + rng.randint(0, 10))
+    out = [follow_up(rng, base, pid, y, m, first, f"{y}-{m:02d}-{first:02d}T15:00:00+01:00",
+                     grade)]
+    if first < 28 and rng.random() < 0.3:
+        second = rng.randint(first + 1, 28)
+        out.append(follow_up(rng, base, pid, y, m, second,
+                             f"{y}-{m:02d}-{second:02d}T15:30:00+01:00", grade))
+        if rng.random() < 0.5:  # the first review, reported again after the second
+            out.append(follow_up(rng, base, pid, y, m, first,
+                                 f"{y}-{m:02d}-{second:02d}T16:00:00+01:00", grade))
+    elif rng.random() < 0.2:  # a correction of the first review
+        out.append(follow_up(rng, base, pid, y, m, first,
+                             f"{y}-{m:02d}-{first:02d}T17:00:00+01:00", grade))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--children", type=int, required=True)
@@ -50,8 +82,11 @@ def main():
     ap.add_argument("--district")
     ap.add_argument("--placements-only", action="store_true",
                     help="one `started` placement per child and nothing else")
+    ap.add_argument("--follow-ups", action="store_true",
+                    help="also follow-ups of schooling (issue 19)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
+    frng = random.Random(a.seed * 7919 + 19)
     y, m = (int(x) for x in a.month.split("-"))
     out = []
     for i in range(a.children):
@@ -90,6 +125,8 @@ def main():
                             occurred_at=f"{y}-{m:02d}-{sday:02d}T08:00:00+01:00",
                             placement_id=pid, school_unit=unit, school_form="grundskola",
                             start_date=f"{y}-{m:02d}-{sday:02d}"))
+        if a.follow_ups:
+            out.extend(follow_ups(frng, base, pid, y, m, day))
         if change:
             out.append(dict(base, type="handover", event_id=uid(rng),
                             occurred_at=f"{start}T{hour:02d}:45:00+01:00", handover_id=uid(rng),

@@ -93,6 +93,10 @@ select 'contact_change', event_id, old_contact_name, new_contact_name, school_un
        effective_date from hub.contact_changes order by event_id;
 select 'days', placement_id, days_to_school_start from hub.placement_first_school_start
  order by placement_id;
+select 'follow_up', placement_id, tertial, district, child, legal_sex, review_date, school_form,
+       grade_year, attendance, knowledge_goals, upper_secondary_eligible, on_track_for_diploma,
+       event_id, occurred_at
+  from hub.follow_ups order by placement_id, tertial, district;
 select 'processed', count(*) from hub.processed_events;
 SQL
 }

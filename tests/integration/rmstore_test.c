@@ -262,6 +262,23 @@ static void mk_contact_change(struct hub_event *ev, unsigned eid, int64_t occurr
     k->effective_date = D0 + 3;
 }
 
+/* A follow-up of placement `pid`, reviewed on day `review`, reported `occurred`. */
+static void mk_follow_up(struct hub_event *ev, unsigned eid, unsigned pid, int64_t occurred,
+                         int32_t review, enum hub_goals goals)
+{
+    hub_event_init(ev, HUB_EV_FOLLOW_UP);
+    common(ev, eid, occurred, CHILD_A);
+    struct hub_follow_up *f = &ev->u.follow_up;
+    set(f->placement_id, sizeof f->placement_id, PID(pid));
+    f->review_date = review;
+    f->school_form = HUB_FU_GRUNDSKOLA;
+    f->grade_year = 9;
+    f->attendance = HUB_ATT_80_89;
+    f->knowledge_goals = goals;
+    f->has_eligible = true;
+    f->eligible = goals == HUB_GOALS_REACHED;
+}
+
 /* The fixed batch: 3 placements, 4 school starts (one before its placement starts, one whose
  * placement has not arrived), a handover, a receipt and a contact change. */
 #define FIXED_N 10
@@ -717,6 +734,61 @@ static void test_same_key_twice_in_one_batch_keeps_newest(void **state)
         q("SELECT \"offset\" FROM hub.processed_events WHERE event_id = $1", EID(5), NULL), "3");
 }
 
+/* Issue 19: one row per placement and tertial; the newest review wins, within a batch and
+ * across batches, and a late report of an older review (newer occurred_at) does not overwrite
+ * it; a review in the next tertial is a row of its own; replaying changes nothing. */
+static void test_follow_up_newest_review_per_tertial_wins(void **state)
+{
+    (void)state;
+    struct hub_rm_stats st;
+    struct hub_event ev[5];
+    struct hub_rm_item items[5];
+    static const char SQL_ROWS[] =
+        "SELECT string_agg(concat_ws('|', tertial, review_date - DATE '1970-01-01',"
+        " knowledge_goals, coalesce(upper_secondary_eligible::text, 'null'), event_id), ';' ORDER "
+        "BY tertial)"
+        " FROM hub.follow_ups";
+
+    /* 2026T1 is January-April: D0 + 10 and D0 + 20 are in it, D0 + 130 (May 11) is not */
+    mk_follow_up(&ev[0], 21, 1, T0 + 20 * DAY, D0 + 20, HUB_GOALS_REACHED); /* newest review */
+    mk_follow_up(&ev[1], 22, 1, T0 + 10 * DAY, D0 + 10, HUB_GOALS_NOT_REACHED);
+    items[0] = (struct hub_rm_item){&ev[0], "follow-up-events", 3, 41, false};
+    items[1] = (struct hub_rm_item){&ev[1], "follow-up-events", 3, 40, false};
+    assert_int_equal(apply(items, 2, NULL, 0, &st), 0);
+    assert_int_equal(st.applied, 2);
+    assert_string_equal(q(SQL_ROWS, NULL), "2026T1|20474|reached|true|00000000-0000-4000-8000-"
+                                           "000000000015");
+
+    /* an older review reported later, and a review in the next tertial */
+    mk_follow_up(&ev[2], 23, 1, T0 + 30 * DAY, D0 + 15, HUB_GOALS_NOT_REACHED);
+    mk_follow_up(&ev[3], 24, 1, T0 + 131 * DAY, D0 + 130, HUB_GOALS_NOT_REACHED);
+    items[2] = (struct hub_rm_item){&ev[2], "follow-up-events", 3, 42, false};
+    items[3] = (struct hub_rm_item){&ev[3], "follow-up-events", 3, 43, false};
+    assert_int_equal(apply(&items[2], 2, NULL, 0, &st), 0);
+    assert_string_equal(q(SQL_ROWS, NULL),
+                        "2026T1|20474|reached|true|00000000-0000-4000-8000-000000000015;"
+                        "2026T2|20584|not_reached|false|00000000-0000-4000-8000-000000000018");
+
+    /* the same review again with a newer report replaces it (a correction) */
+    mk_follow_up(&ev[4], 25, 1, T0 + 40 * DAY, D0 + 20, HUB_GOALS_NOT_ASSESSED);
+    ev[4].u.follow_up.has_eligible = false;
+    items[4] = (struct hub_rm_item){&ev[4], "follow-up-events", 3, 44, false};
+    assert_int_equal(apply(&items[4], 1, NULL, 0, &st), 0);
+    const char *after = "2026T1|20474|not_assessed|null|00000000-0000-4000-8000-000000000019;"
+                        "2026T2|20584|not_reached|false|00000000-0000-4000-8000-000000000018";
+    assert_string_equal(q(SQL_ROWS, NULL), after);
+
+    /* replaying every event, in any order, changes nothing */
+    assert_int_equal(apply(items, 5, NULL, 0, &st), 0);
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(st.duplicates, 5);
+    assert_string_equal(q(SQL_ROWS, NULL), after);
+    assert_int_equal(count("SELECT count(*) FROM hub.processed_events"), 5);
+    /* the placement is unknown: pending, not counted by the reports */
+    assert_string_equal(q("SELECT string_agg(why, ',') FROM hub.follow_ups_unmatched", NULL),
+                        "pending,pending");
+}
+
 static void test_offsets_are_stored_and_loaded_per_group(void **state)
 {
     (void)state;
@@ -1033,6 +1105,7 @@ int main(void)
         cmocka_unit_test_setup(test_reapplied_events_change_nothing_but_offsets, empty_read_model),
         cmocka_unit_test_setup(test_older_changed_after_ended_does_not_overwrite, empty_read_model),
         cmocka_unit_test_setup(test_same_key_twice_in_one_batch_keeps_newest, empty_read_model),
+        cmocka_unit_test_setup(test_follow_up_newest_review_per_tertial_wins, empty_read_model),
         cmocka_unit_test_setup(test_offsets_are_stored_and_loaded_per_group, empty_read_model),
         cmocka_unit_test_setup(test_reset_empties_everything_in_one_transaction, empty_read_model),
         cmocka_unit_test_setup(test_failed_batch_leaves_nothing_behind, empty_read_model),

@@ -462,6 +462,68 @@ static void test_sams_publish_contact_change_and_sealed_content(void **state)
     unlink(conf);
 }
 
+/* A follow-up of schooling (issue 19): acknowledged; every rule between its fields refused with
+ * the field named, never the personnummer. */
+static void test_sams_publish_follow_up(void **state)
+{
+    (void)state;
+    char why[512] = "";
+    size_t t[2];
+    sams_publisher_t *p = NULL;
+    if (sams_publisher_open(G.config, &p, why, sizeof why) != 0)
+        fail_msg("open: %s", why);
+    struct sams_follow_up f = {
+        .event_id = "5b0f8f0e-2f43-4c53-9d0b-8b1f6a1e0c31",
+        .occurred_at = "2026-10-02T15:00:00+02:00",
+        .district = "farsta",
+        .personnummer = PNR_A,
+        .placement_id = "0c8e2f7a-93a4-4d55-8f51-6e3b8f1a2b11",
+        .review_date = "2026-10-01",
+        .school_form = "grundskola",
+        .grade_year = 9,
+        .attendance = "from_90",
+        .knowledge_goals = "reached",
+        .upper_secondary_eligible = SAMS_YES,
+    };
+    if (sams_publish_follow_up(p, &f, &t[0], why, sizeof why) != 0)
+        fail_msg("follow-up: %s", why);
+    struct sams_follow_up g = f;
+    g.event_id = "5b0f8f0e-2f43-4c53-9d0b-8b1f6a1e0c32";
+    g.school_form = "gymnasieskola";
+    g.grade_year = 2;
+    g.upper_secondary_eligible = SAMS_NOT_GIVEN;
+    g.on_track_for_diploma = SAMS_NO;
+    if (sams_publish_follow_up(p, &g, &t[1], why, sizeof why) != 0)
+        fail_msg("follow-up in gymnasieskola: %s", why);
+
+    struct sams_follow_up bad = f;
+    bad.attendance = "sometimes";
+    assert_refused(sams_publish_follow_up(p, &bad, NULL, why, sizeof why), why, "attendance");
+    bad = f;
+    bad.grade_year = 8;
+    assert_refused(sams_publish_follow_up(p, &bad, NULL, why, sizeof why), why,
+                   "upper_secondary_eligible");
+    bad = g;
+    bad.grade_year = 5;
+    assert_refused(sams_publish_follow_up(p, &bad, NULL, why, sizeof why), why, "grade_year");
+    bad = f;
+    bad.on_track_for_diploma = SAMS_YES;
+    assert_refused(sams_publish_follow_up(p, &bad, NULL, why, sizeof why), why,
+                   "on_track_for_diploma");
+    bad = f;
+    bad.upper_secondary_eligible = (enum sams_yes_no)7;
+    assert_refused(sams_publish_follow_up(p, &bad, NULL, why, sizeof why), why,
+                   "upper_secondary_eligible");
+    bad = f;
+    bad.personnummer = PNR_WRONG;
+    assert_refused(sams_publish_follow_up(p, &bad, NULL, why, sizeof why), why, "personnummer");
+
+    assert_int_equal(sams_publisher_flush(p, 30000), 0);
+    assert_int_equal(sams_publisher_outcome(p, t[0]), SAMS_ACKED);
+    assert_int_equal(sams_publisher_outcome(p, t[1]), SAMS_ACKED);
+    sams_publisher_close(p);
+}
+
 static void test_sams_open_names_the_missing_key(void **state)
 {
     (void)state;
@@ -485,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_sams_publish_acks_every_type),
         cmocka_unit_test(test_sams_publish_names_the_invalid_field),
         cmocka_unit_test(test_sams_publish_contact_change_and_sealed_content),
+        cmocka_unit_test(test_sams_publish_follow_up),
         cmocka_unit_test(test_sams_open_names_the_missing_key),
         cmocka_unit_test(test_publish_event_size_limit),
     };

@@ -10,7 +10,8 @@ need_cmd kcat
 
 HUBCTL=$HUB_BUILD_DIR/deploy/hubctl
 TOPICS=(placement-events school-start-events handover-events handover-receipts
-    contact-change-events school-directory monthly-stats dlq.readmodel dlq.notifier dlq.stats)
+    contact-change-events follow-up-events school-directory monthly-stats follow-up-stats
+    dlq.readmodel dlq.notifier dlq.stats)
 
 # Runs hubctl with the given arguments and checks its exit status.
 expect_exit() {

@@ -5,7 +5,7 @@
 # 1. apply.sh --dry-run: every topic 16 partitions, replication factor 3, min.insync.replicas=2;
 #    event topics kept forever, school-directory compacted, DLQs 30 days; every command carries
 #    --bootstrap-server and --command-config.
-# 2. ACLs, per principal: a district writes the four event topics and reads nothing; hub-readmodel
+# 2. ACLs, per principal: a district writes the five event topics and reads nothing; hub-readmodel
 #    cannot write an event topic; ended districts have no user. What each hub program may read and
 #    write is derived from its code, not written down a second time here: the topics it subscribes
 #    to (the array it hands hub_consumer_new), its dead-letter topic (dlq.<name> of that call) and
@@ -29,8 +29,9 @@ bash "$K/apply.sh" --bootstrap-server broker-1.example:9093 --command-config /et
 [[ -s $CMDS ]] || fail "apply.sh --dry-run printed nothing"
 
 # --- 1. topics ---------------------------------------------------------------------------------
-EVENT_TOPICS=(placement-events school-start-events handover-events contact-change-events)
-ALL_TOPICS=("${EVENT_TOPICS[@]}" handover-receipts school-directory monthly-stats
+EVENT_TOPICS=(placement-events school-start-events handover-events contact-change-events
+    follow-up-events)
+ALL_TOPICS=("${EVENT_TOPICS[@]}" handover-receipts school-directory monthly-stats follow-up-stats
     dlq.readmodel dlq.notifier dlq.stats)
 
 # The kafka-topics.sh --create line of topic $1.
@@ -93,8 +94,8 @@ done
 [[ -z $(acl '^district-[^ ]+ Read ') ]] || fail "a district can read: $(acl '^district-[^ ]+ Read ' | head -n 1)"
 [[ -z $(acl '^district-[^ ]+ [^ ]+ group ') ]] || fail "a district has a consumer group ACL"
 district_topics=$(acl '^district-[^ ]+ [^ ]+ topic ' | awk '{print $4}' | sort -u | tr '\n' ' ')
-[[ $district_topics == "contact-change-events handover-events placement-events school-start-events " ]] ||
-    fail "districts reach other topics than the four event topics: $district_topics"
+[[ $district_topics == "contact-change-events follow-up-events handover-events placement-events school-start-events " ]] ||
+    fail "districts reach other topics than the five event topics: $district_topics"
 n_districts=$(awk '/^district-/ {print $1}' "$TMP/acls.txt" | sort -u | wc -l)
 n_current=$(awk -F, 'NR > 1 && $4 == "" {n++} END {print n}' "$HUB_SOURCE_DIR/schemas/reference/districts.csv")
 ((n_districts == n_current)) || fail "$n_districts district users, but $n_current current districts"
@@ -120,7 +121,7 @@ def produced(text):
 programs = {
     "hub-readmodel": (["readmodel.c"], []),
     "hub-notifier": (["notifier.c"], [f for f in src if f.startswith("notify_") and f.endswith(".c")]),
-    "hub-stats": ([], ["stats_publish.c"]),
+    "hub-stats": ([], ["stats_publish.c", "followup_publish.c"]),
     "hub-directory": ([], ["directory.c"]),
 }
 for principal, (consumers, producers) in sorted(programs.items()):

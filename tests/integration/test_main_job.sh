@@ -89,7 +89,51 @@ assert all(r["opened"] for r in handovers), "a school could not open its sealed 
 print(f"schools: {len(want)} handovers, each at its own school, all opened", file=sys.stderr)
 PY
 
-# 4. No personnummer in clear: topics, database, reports, logs.
+# 4. The follow-up of schooling (issue 19): the tertial's city figures recomputed from the input.
+grep -q "Follow-up of schooling, 2026T1" "$TMP/run.out" || fail "no follow-up summary: $(cat "$TMP/run.out")"
+grep -A3 "Follow-up of schooling, 2026T1" "$TMP/run.out" >&2
+FU=$HUB_STATE_DIR/reports/follow-up-2026T1.csv
+[[ -s $FU ]] || fail "no follow-up report at $FU"
+"$HUB_PY" - "$EVENTS" "$FU" <<'PY' || fail "the follow-up report disagrees with the input"
+import csv, json, sys
+events = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+start = {e["placement_id"]: (e["start_date"], e["district"]) for e in events
+         if e["type"] == "placement" and e["action"] == "started"}
+newest = {}  # per child (personnummer): the newest follow-up of T1 2026 that counts
+for e in events:
+    if e["type"] != "follow_up" or not ("2026-01-01" <= e["review_date"] <= "2026-04-30"):
+        continue
+    s = start.get(e["placement_id"])
+    if s is None or e["review_date"] < s[0]:
+        continue
+    key = (e["review_date"], e["occurred_at"])
+    if e["personnummer"] not in newest or key > newest[e["personnummer"]][0]:
+        newest[e["personnummer"]] = (key, e)
+fus = [e for _, e in newest.values()]
+grund = [e for e in fus if e["school_form"] == "grundskola"]
+want = {
+    "followed_up": len(fus),
+    "attendance_90": sum(e["attendance"] == "from_90" for e in fus),
+    "goals_assessed": sum(e["knowledge_goals"] != "not_assessed" for e in grund),
+    "goals_reached": sum(e["knowledge_goals"] == "reached" for e in grund),
+    "eligibility_given": sum(e["grade_year"] == 9 and "upper_secondary_eligible" in e for e in grund),
+    "eligible": sum(e["grade_year"] == 9 and e.get("upper_secondary_eligible") is True for e in grund),
+}
+city = [r for r in csv.DictReader(open(sys.argv[2], encoding="utf-8-sig"))
+        if r["district"] == "all" and r["group"] == "all"][0]
+shown = 0
+for col, v in want.items():
+    if city[col] != "x":
+        assert int(city[col]) == v, (col, city[col], v)
+        shown += 1
+g = city["goals_reached_share"]
+if g not in ("", "x"):
+    assert abs(float(g) - round(1000 * want["goals_reached"] / want["goals_assessed"]) / 10) < 0.05, g
+assert want["followed_up"] > 0 and shown >= 4, (want, city)
+print(f"follow-up: {want['followed_up']} children, {shown} city counts equal the input", file=sys.stderr)
+PY
+
+# 5. No personnummer in clear: topics, database, reports, logs.
 "$HUB_PY" - "$EVENTS" >"$TMP/numbers" <<'PY'
 import json, sys
 seen = set()

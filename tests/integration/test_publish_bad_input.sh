@@ -130,6 +130,12 @@ contact_change() {
     printf '"district":"farsta","old_contact":%s,"new_contact":%s,%s,"effective_date":"2026-04-01"}\n' \
         "$CONTACT" "$CONTACT" "$2"
 }
+follow_up() { # $1: event id suffix, $2: personnummer, $3: extra fields (",k":v...)
+    printf '{"type":"follow_up","event_id":"%s%s","occurred_at":"2026-10-02T15:00:00+02:00",' "$EV" "$1"
+    printf '"district":"farsta","personnummer":"%s","placement_id":"%s","review_date":"2026-10-01",' "$2" "$PL"
+    printf '"school_form":"grundskola","grade_year":9,"attendance":"from_80_to_89",'
+    printf '"knowledge_goals":"not_reached"%s}\n' "$3"
+}
 
 # --- one case per rule ------------------------------------------------------------------------
 # case NAME FIELD_PREFIX LINE: the file is two valid lines and LINE; the message must be
@@ -212,6 +218,28 @@ bad_case contact_change_personnummer 'member 8: unknown field' \
 bad_case start_date_before_1900 'event: start_date: outside 1900..9999' \
     "$(placement 03 "$B" '' | sed 's/"start_date":"2026-03-02"/"start_date":"1850-03-02"/')"
 
+# Issue 19: follow-ups of schooling.
+bad_case follow_up_attendance 'attendance: not one of from_90, from_80_to_89' \
+    "$(follow_up 03 "$A" '' | sed 's/"from_80_to_89"/"from_95"/')"
+bad_case follow_up_goals 'knowledge_goals: not one of reached' \
+    "$(follow_up 03 "$A" '' | sed 's/"not_reached"/"partly"/')"
+bad_case follow_up_school_form 'school_form: not one of grundskola, gymnasieskola' \
+    "$(follow_up 03 "$A" '' | sed 's/"grundskola"/"forskoleklass"/')"
+bad_case follow_up_grade_year 'grade_year: 10 is not a grade year' \
+    "$(follow_up 03 "$A" '' | sed 's/"grade_year":9/"grade_year":10/')"
+bad_case follow_up_grade_year_gymnasium 'grade_year: 5 is not a grade year of gymnasieskola (1..4)' \
+    "$(follow_up 03 "$A" '' | sed 's/"grundskola","grade_year":9/"gymnasieskola","grade_year":5/')"
+bad_case follow_up_eligible_year_8 'upper_secondary_eligible: only given in year 9 of grundskola' \
+    "$(follow_up 03 "$A" ',"upper_secondary_eligible":true' | sed 's/"grade_year":9/"grade_year":8/')"
+bad_case follow_up_on_track_grundskola 'on_track_for_diploma: only given in gymnasieskola' \
+    "$(follow_up 03 "$A" ',"on_track_for_diploma":true')"
+bad_case follow_up_eligible_string 'upper_secondary_eligible: must be true, false or null' \
+    "$(follow_up 03 "$A" ',"upper_secondary_eligible":"yes"')"
+bad_case follow_up_review_after_report 'review_date: after occurred_at' \
+    "$(follow_up 03 "$A" '' | sed 's/"review_date":"2026-10-01"/"review_date":"2026-10-20"/')"
+bad_case follow_up_free_text 'member 12: unknown field' \
+    "$(follow_up 03 "$A" ',"comment":"skolk"')"
+
 # Issue 14: errors never echo a value, even one that hides a number behind letters; the forms
 # file above lists the bare numbers, so an echo of "x<number>" would be caught by no_personnummer.
 bad_case type_echo "type: not one of" "$(placement 03 "$A" '' | sed "s/\"placement\"/\"x$A\"/")"
@@ -271,6 +299,14 @@ expect_err "$TMP/letters.jsonl:3: personnummer: " two_files
 publish --config "$TMP/hub.conf" --dry-run "$TMP/valid.jsonl"
 expect_rc 0 dry_run
 expect_err "4 valid, 0 invalid lines; nothing published (dry run)" dry_run
+{
+    follow_up 15 "$A" ',"upper_secondary_eligible":false'
+    follow_up 16 "$B" ',"on_track_for_diploma":true' | sed 's/"grundskola","grade_year":9/"gymnasieskola","grade_year":2/'
+    follow_up 17 "$B" '' | sed 's/"grade_year":9/"grade_year":3/; s/"not_reached"/"not_assessed"/'
+} >"$TMP/follow_ups.jsonl"
+publish --config "$TMP/hub.conf" --dry-run "$TMP/follow_ups.jsonl"
+expect_rc 0 dry_run_follow_ups
+expect_err "3 valid, 0 invalid lines; nothing published (dry run)" dry_run_follow_ups
 publish --config "$TMP/hub.conf" --dry-run "$TMP/letters.jsonl"
 expect_rc 2 dry_run_invalid
 expect_err "$TMP/letters.jsonl:3: personnummer: " dry_run_invalid

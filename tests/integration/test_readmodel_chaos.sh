@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kill -9 the read-model consumer at random moments, six times, while 20,000 events flow; after
-# the last restart the read model equals that of an undisturbed consumer: no loss, no duplicates.
+# the last restart the read model equals that of an undisturbed consumer: no loss, no duplicates
+# (follow-ups too: newest review per placement and tertial, corrections and late reports among them).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/hublib.sh"
 need_pg
@@ -10,10 +11,11 @@ start_broker
 write_conf "$TMP/hub.conf" "hub.consumer.batch_max=200"
 migrate_db "$TMP/hub.conf"
 
-gen_events --children 7100 --seed 7 >"$TMP/events.jsonl"
+gen_events --children 7100 --seed 7 --follow-ups >"$TMP/events.jsonl"
 split -n l/10 -d "$TMP/events.jsonl" "$TMP/chunk."
 total=$(count_events "$TMP/events.jsonl")
 ((total >= 20000)) || fail "generator made only $total events"
+grep -q '"type": "follow_up"' "$TMP/events.jsonl" || fail "the events hold no follow-up"
 
 RANDOM=42
 start_readmodel "$TMP/hub.conf" 1

@@ -12,8 +12,8 @@ diff -u "$HUB_SOURCE_DIR/schemas/SCHEMAS.md" "$TMP/SCHEMAS.md" >"$TMP/diff" ||
     fail "schemas/SCHEMAS.md is stale; regenerate: tests/tools/gen_schema_doc.sh $AVRO_TOOL schemas >schemas/SCHEMAS.md
 $(head -20 "$TMP/diff")"
 # every Avro topic of the hub is in the table, with a fingerprint
-for t in placement-events school-start-events handover-events contact-change-events \
-    handover-receipts monthly-stats; do
+for t in placement-events school-start-events handover-events contact-change-events follow-up-events \
+    handover-receipts monthly-stats follow-up-stats; do
     grep -qE "^\| \`$t\` \| \`[a-z_]+/v[0-9]+\.avsc\` \| \`0x[0-9a-f]{16}\`" "$TMP/SCHEMAS.md" ||
         fail "$t is not in the table"
 done

@@ -9,6 +9,7 @@
  *                                     in single-object encoding, to stdout, optionally with
  *                                     another district and occurred_at (ms since the epoch);
  *                                     TYPE monthly_stats: a sample monthly-stats record
+ *                                     TYPE follow_up_stats: a sample follow-up-stats record
  *                                     (hub/stats/stats_record.h)
  *   avro_tool decode FILE             decodes a single-object message (also through the C
  *                                     struct path) and prints {"record","version","value"}
@@ -21,6 +22,9 @@
 
 #include "hub/avro/avro_schema.h"
 #include "hub/avro/codec.h"
+#include "hub/avro/avro_value.h"
+#include "hub/avro/schemas.h"
+#include "hub/stats/followup_publish.h"
 #include "hub/stats/stats_record.h"
 #include "tests/tools/sample_events.h"
 
@@ -177,6 +181,58 @@ static int encode_sample_monthly_stats(long v)
     return rc;
 }
 
+/* A follow_up_stats record (hub/stats/followup_publish.h) of tables built from synthetic rows,
+ * with hidden and not applicable counts: the city (even variants) or farsta. */
+static int encode_sample_follow_up_stats(long v)
+{
+    static const char *const ds[] = {"farsta", "farsta", "jarva", "bromma"};
+    struct hub_fu_row rows[120];
+    struct hub_fu_options opt = {.year = 2026, .period = (size_t)(v % 4), .k = 5};
+    struct hub_error err = {0};
+    hub_followup_t *t = NULL;
+    hub_districts_t *districts = NULL;
+    hub_avro_schema_t *schema = NULL;
+    const struct hub_schema_text *newest = NULL;
+    json_t *rec = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0, n = 40 + (size_t)v * 10 % 80;
+    int rc = 1;
+
+    for (size_t i = 0; i < n; i++) {
+        struct hub_fu_row *r = &rows[i];
+        memset(r, 0, sizeof *r);
+        snprintf(r->district, sizeof r->district, "%s", ds[(i + (size_t)v) % 4]);
+        r->legal_sex = (enum hub_legal_sex)(i % 2);
+        r->placement_form = (enum hub_placement_form)(i % 3);
+        r->school_form = i % 5 == 0 ? HUB_FU_GYMNASIESKOLA : HUB_FU_GRUNDSKOLA;
+        r->grade_year = r->school_form == HUB_FU_GRUNDSKOLA ? 1 + (int32_t)(i % 9) : 2;
+        r->attendance = (enum hub_attendance)(i % HUB_ATT__COUNT);
+        r->knowledge_goals = (enum hub_goals)((i + (size_t)v) % HUB_GOALS__COUNT);
+        r->has_eligible = r->grade_year == 9 && r->school_form == HUB_FU_GRUNDSKOLA;
+        r->eligible = r->has_eligible && i % 3 != 0;
+    }
+    for (size_t i = 0; i < hub_schema_texts_count; i++)
+        if (strcmp(hub_schema_texts[i].record, HUB_FU_RECORD_NAME) == 0 &&
+            (!newest || hub_schema_texts[i].version > newest->version))
+            newest = &hub_schema_texts[i];
+    if (!newest)
+        err.code = hub_error_set(&err, HUB_EAVRO_SCHEMA, "no %s schema", HUB_FU_RECORD_NAME);
+    if (err.code || hub_districts_load_dir(NULL, &districts, &err) ||
+        hub_followup_build_rows(districts, &opt, rows, n, &t, &err) ||
+        hub_followup_record(t, v % 2 ? 1 : 0, v % 3 == 1, 1767225600000LL + v, &rec, &err) ||
+        hub_avro_schema_parse(newest->json, newest->len, &schema, &err) ||
+        hub_avro_encode_single_object(schema, rec, &buf, &len, &err))
+        fprintf(stderr, "avro_tool: %s\n", err.msg);
+    else if (fwrite(buf, 1, len, stdout) == len)
+        rc = 0;
+    free(buf);
+    json_decref(rec);
+    hub_avro_schema_destroy(schema);
+    hub_followup_destroy(t);
+    hub_districts_destroy(districts);
+    return rc;
+}
+
 static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *variant,
                              const char *district, const char *occurred_ms)
 {
@@ -187,7 +243,8 @@ static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *
     size_t len = 0;
     long v = 0;
     bool stats = strcmp(type_name, HUB_STATS_RECORD_NAME) == 0;
-    if (!stats && hub_event_type_parse(type_name, &t) != 0) {
+    bool fu_stats = strcmp(type_name, HUB_FU_RECORD_NAME) == 0;
+    if (!stats && !fu_stats && hub_event_type_parse(type_name, &t) != 0) {
         fprintf(stderr, "avro_tool: unknown event type %s\n", type_name);
         return 2;
     }
@@ -201,6 +258,8 @@ static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *
     }
     if (stats)
         return encode_sample_monthly_stats(v);
+    if (fu_stats)
+        return encode_sample_follow_up_stats(v);
     hub_sample_event(&ev, t, (int)v);
     if (district)
         snprintf(ev.common.district, sizeof ev.common.district, "%s", district);

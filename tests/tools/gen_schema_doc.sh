@@ -8,8 +8,9 @@ set -euo pipefail
 TOOL=$1
 DIR=$2
 topics=(placement:placement-events school_start:school-start-events handover:handover-events
-    contact_change:contact-change-events handover_receipt:handover-receipts
-    monthly_stats:monthly-stats)
+    contact_change:contact-change-events follow_up:follow-up-events
+    handover_receipt:handover-receipts
+    monthly_stats:monthly-stats follow_up_stats:follow-up-stats)
 cat <<'HEAD'
 # The topics' schemas: fingerprints and canonical forms
 

@@ -125,6 +125,23 @@ static inline void hub_sample_event(struct hub_event *ev, enum hub_event_type ty
         c->effective_date = 20454 + 30 + (int32_t)v;
         break;
     }
+    case HUB_EV_FOLLOW_UP: {
+        /* valid by hub_event_validate: eligibility in year 9 of grundskola, on-track in
+         * gymnasieskola, the review the day before it was reported */
+        struct hub_follow_up *f = &ev->u.follow_up;
+        hub_sample_uuid(f->placement_id, 200 + v);
+        f->review_date = 20454 - 1 + (int32_t)v;
+        f->school_form = (enum hub_fu_school_form)((v / 2) % HUB_FU_SCHOOL__COUNT);
+        f->grade_year = f->school_form == HUB_FU_GRUNDSKOLA ? (full ? 9 : 1 + (int32_t)(v % 9))
+                                                            : 1 + (int32_t)(v % 4);
+        f->attendance = (enum hub_attendance)(v % HUB_ATT__COUNT);
+        f->knowledge_goals = (enum hub_goals)(v % HUB_GOALS__COUNT);
+        f->has_eligible = full && f->school_form == HUB_FU_GRUNDSKOLA;
+        f->eligible = f->has_eligible && v % 4 == 0;
+        f->has_on_track = full && f->school_form == HUB_FU_GYMNASIESKOLA;
+        f->on_track = f->has_on_track && v % 3 == 0;
+        break;
+    }
     default:
         break;
     }
