@@ -181,7 +181,10 @@ EVENTS=$STATE/demo/events-$month.jsonl
 SCHOOLS=$STATE/demo/schools
 mkdir -p "$SCHOOLS/keys" "$SCHOOLS/secrets"
 chmod 700 "$SCHOOLS/keys" "$SCHOOLS/secrets"
+# --until yesterday: nothing from the future (a month's events run 15 days past it, and
+# hub-publish refuses an event dated later than now)
 "$BUILD/deploy/hubctl" demo-data --seed "$seed" --month "$month" --with-content --follow-ups \
+    --until "$(TZ=Europe/Stockholm date -d yesterday +%F)" \
     --children-per-district "$per_district" --schools-csv "$SCHOOLS/directory-demo.csv" \
     --output "$EVENTS" 2>"$STATE/logs/demo.log" || die "demo-data failed: $(cat "$STATE/logs/demo.log")"
 codes=$(awk -F, 'NR > 1 {print $1}' "$SCHOOLS/directory-demo.csv")

@@ -25,7 +25,7 @@ static void demo_usage(FILE *f)
     fprintf(f,
             "usage: hubctl demo-data --seed N --month YYYY-MM [--children-per-district N]\n"
             "                        [--output FILE] [--schools-csv FILE] [--with-content]\n"
-            "                        [--follow-ups]\n"
+            "                        [--follow-ups] [--until YYYY-MM-DD]\n"
             "\n"
             "Writes one month of synthetic placements, school starts, handovers and contact "
             "changes as\nJSON lines for hub-publish (producers/INPUT.md). Personnummer, names and "
@@ -45,6 +45,9 @@ static void demo_usage(FILE *f)
             "goals) at an\n"
             "                             early review of every child in grundskola or "
             "gymnasieskola\n"
+            "  --until YYYY-MM-DD         no event after this day (Stockholm), as in an extract\n"
+            "                             taken the day after: hub-publish refuses events from\n"
+            "                             the future (deploy/run.sh passes yesterday)\n"
             "  -h, --help                 show this text\n"
             "\n"
             "Exit codes: 0 written, 1 runtime failure, 2 usage error.\n",
@@ -120,6 +123,7 @@ static int parse_args(int argc, char **argv, struct demo_args *a)
         {"schools-csv", required_argument, NULL, 'S'},
         {"with-content", no_argument, NULL, 'C'},
         {"follow-ups", no_argument, NULL, 'F'},
+        {"until", required_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -170,6 +174,16 @@ static int parse_args(int argc, char **argv, struct demo_args *a)
         case 'F':
             opt->with_follow_ups = true;
             break;
+        case 'U': {
+            struct hub_date d;
+            struct hub_error e = {0};
+            if (hub_date_parse_iso(optarg, &d, &e) != 0) {
+                hub_log_plain("hubctl demo-data: --until: %s", e.msg);
+                return HUBCTL_EXIT_USAGE;
+            }
+            opt->until = hub_date_to_days(&d);
+            break;
+        }
         case 'h':
             demo_usage(stdout);
             return HUBCTL_EXIT_OK;

@@ -1471,6 +1471,12 @@ int hub_demo_generate(const struct hub_demo_options *opt, const hub_districts_t 
     g.month_first = day_of(opt->year, opt->month, 1);
     g.month_last = day_of(opt->year, opt->month, hub_date_days_in_month(opt->year, opt->month));
     g.horizon = g.month_last + HUB_DEMO_TAIL_DAYS;
+    if (opt->until > 0 && opt->until < g.horizon) {
+        if (opt->until < g.month_first)
+            return hub_error_set(err, HUB_EINVAL,
+                                 "demo: --until is before the month: no event could be written");
+        g.horizon = opt->until;
+    }
 
     size_t nd = hub_districts_count(districts);
     g.spans = calloc(nd ? nd : 1, sizeof *g.spans);

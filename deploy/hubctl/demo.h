@@ -58,6 +58,9 @@ struct hub_demo_options {
                                      for the receiving school) */
     bool with_follow_ups;         /* add a follow-up of schooling at an early review of every
                                      school-age child in grundskola or gymnasieskola */
+    int32_t until;                /* when > 0: the last day (days since 1970-01-01, Stockholm)
+                                     an event may fall on, as in an extract taken the next day;
+                                     nothing later (a hub refuses events from the future) */
 };
 
 /* What hub_demo_generate wrote. */
@@ -73,8 +76,9 @@ struct hub_demo_stats {
  * Writes the demo events for `opt` as JSON lines to `out`. `districts` (borrowed) supplies the
  * districts: those valid on at least one day of the month get placements, and each event names
  * the district (or its successor) valid on the Stockholm date it occurred. Fills `stats` unless
- * NULL. Returns 0; HUB_EINVAL for a bad option (month, year, children count) or no district
- * valid in the month; HUB_ENOMEM; HUB_EIO when writing fails. Output may be partial on error.
+ * NULL. Returns 0; HUB_EINVAL for a bad option (month, year, children count, an `until` before
+ * the month) or no district valid in the month; HUB_ENOMEM; HUB_EIO when writing fails. Output may
+ * be partial on error.
  */
 HUB_MUST_CHECK int hub_demo_generate(const struct hub_demo_options *opt,
                                      const hub_districts_t *districts, FILE *out,

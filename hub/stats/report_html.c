@@ -396,7 +396,7 @@ static int write_trend(FILE *f, const hub_stats_t *s, const struct hub_report_sc
                 hub_report_count_text(&c, HUB_STATS_PLACEMENTS,
                                       hub_stats_options_of(sc->last_year)->k, t);
             fputs("<td class=\"num\">", f);
-            esc(f, t);
+            hub_report_html_escape(f, t);
             fputs("</td>", f);
         }
         fputs("</tr>\n", f);

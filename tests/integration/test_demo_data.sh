@@ -52,6 +52,33 @@ shared=$(comm -12 "$TMP/march.ids" "$TMP/april.ids" | wc -l)
 grep -q 'seals it' "$TMP/help.out" || fail "--help does not say hub-publish seals the content"
 ! grep -qi 'until sealing\|refused' "$TMP/help.out" || fail "--help: $(grep -i 'refused' "$TMP/help.out")"
 
+# 2d. Last month's events run 15 days past it, into the future: a publisher refuses those
+# (occurred_at beyond hub.clock.max_skew_s). With --until yesterday (what deploy/run.sh passes)
+# nothing is dated after yesterday, and all of it is accepted.
+last_month=$(TZ=Europe/Stockholm date -d "$(date +%Y-%m-15) -1 month" +%Y-%m)
+yesterday=$(TZ=Europe/Stockholm date -d yesterday +%F)
+"$HUBCTL" demo-data --seed 3 --month "$last_month" --follow-ups --until "$yesterday" >"$TMP/last.jsonl" 2>"$TMP/demo.err" ||
+    fail "demo-data --until: $(cat "$TMP/demo.err")"
+latest=$(grep -o '"occurred_at":"[^"]*"' "$TMP/last.jsonl" | cut -d'"' -f4 | cut -c1-10 | sort | tail -n 1)
+[[ $latest < "$yesterday" || $latest == "$yesterday" ]] || fail "--until $yesterday wrote an event of $latest"
+rc=0
+"$PUBLISH" --dry-run --config "$TMP/hub.conf" "$TMP/last.jsonl" >/dev/null 2>"$TMP/pub.err" || rc=$?
+((rc == 0)) || fail "last month with --until is refused: $(grep -v '^hub-publish: [0-9]' "$TMP/pub.err" | head -n 3)"
+# the attack it answers: a month whose tail reaches past today, without --until
+this_month=$(TZ=Europe/Stockholm date +%Y-%m)
+if [[ $(TZ=Europe/Stockholm date +%d) -gt 1 ]]; then
+    "$HUBCTL" demo-data --seed 3 --month "$this_month" >"$TMP/now.jsonl" 2>/dev/null
+    rc=0
+    "$PUBLISH" --dry-run --config "$TMP/hub.conf" "$TMP/now.jsonl" >/dev/null 2>"$TMP/pub.err" || rc=$?
+    ((rc == 2)) && grep -q 'occurred_at' "$TMP/pub.err" || fail "this month's future events were not refused (exit $rc)"
+    "$HUBCTL" demo-data --seed 3 --month "$this_month" --until "$yesterday" >"$TMP/now2.jsonl" 2>/dev/null
+    "$PUBLISH" --dry-run --config "$TMP/hub.conf" "$TMP/now2.jsonl" >/dev/null 2>"$TMP/pub.err" ||
+        fail "this month up to yesterday is refused: $(head -n 3 "$TMP/pub.err")"
+fi
+rc=0
+"$HUBCTL" demo-data --seed 3 --month 2026-03 --until 2026-02-27 >/dev/null 2>"$TMP/demo.err" || rc=$?
+((rc == 2)) && grep -q -- '--until is before the month' "$TMP/demo.err" || fail "--until before the month: exit $rc: $(cat "$TMP/demo.err")"
+
 # 3. Every event type is there, and no content by default.
 for t in placement school_start handover contact_change; do
     grep -q "^{\"type\":\"$t\"" "$TMP/a.jsonl" || fail "no $t event"
