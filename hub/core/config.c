@@ -78,7 +78,7 @@ static const struct key_def hub_keys[] = {
      "how long a consumer waits to fill a batch"},
     {"hub.consumer.retry_max_ms", KEY_INT, "10000", 100, 600000,
      "ceiling of the back-off between PostgreSQL retries"},
-    {"hub.relay.batch_max", KEY_INT, "500", 1, 10000,
+    {"hub.relay.batch_max", KEY_INT, "2000", 1, 10000,
      "hub-relay: most outbox rows claimed and published at once (at most one per child)"},
     {"hub.relay.poll_ms", KEY_INT, "1000", 10, 600000,
      "hub-relay: how often it looks at the outbox without being woken by a commit (NOTIFY)"},

@@ -343,11 +343,18 @@ int hub_relay_run(hub_relay_t *r, long exit_when_idle_ms, struct hub_error *err)
         }
         idle_since = -1;
         r->n_results = 0;
+        int64_t t_sent = now_ms();
         send_batch(r, &b);
+        int64_t t_acked = now_ms();
         bool complete = await_reports(r);
+        int64_t t_marked = now_ms();
         judge(r, &b);
+        size_t rows = b.n;
         hub_outbox_batch_clear(&b);
         record_until_done(r);
+        hub_log(HUB_LOG_DEBUG, "batch", "rows=%zu send_ms=%lld ack_ms=%lld mark_ms=%lld", rows,
+                (long long)(t_acked - t_sent), (long long)(t_marked - t_acked),
+                (long long)(now_ms() - t_marked));
         if (!complete)
             break;
         if (hub_publisher_reset_tickets(r->pub) != 0)
