@@ -6,13 +6,14 @@
 # and checks the file list and the installed programs (CI runs it).
 #
 # Paths (the package installs under /usr; a plain `cmake --install` under CMAKE_INSTALL_PREFIX):
-#   bin/                                hubctl, hub-publish, hub-readmodel, hub-notifier, hub-stats, hub-open
+#   bin/                                hubctl, hub-publish, hub-relay, hub-readmodel, hub-notifier, hub-stats, hub-open
 #   share/sams-hub/migrations/          NNN_name.sql         (hub.migrations_dir)
+#   share/sams-hub/outbox/              NNN_name.sql of a district's outbox (hub.relay.migrations_dir)
 #   share/sams-hub/reference/           districts.csv, ...   (hub.reference_dir)
 #   share/sams-hub/schemas/             <record>/vN.avsc (reference copy; the codec has them built in)
 #   share/sams-hub/kafka/               topics + ACLs: cluster.table, apply.sh, strimzi/*.yaml
 #   include/sams_publish.h, lib/<multiarch>/libsams_publish.a, lib/<multiarch>/pkgconfig/sams_publish.pc
-#   share/doc/sams-hub/                 README.md, deploy-README.md, INPUT.md, STATISTICS.md, examples/
+#   share/doc/sams-hub/                 README.md, deploy-README.md, INPUT.md, OUTBOX.md, STATISTICS.md, examples/
 #   /lib/systemd/system/                hub-*.service
 #   /etc/sams-hub/                      *.conf.example (conffiles)
 #
@@ -35,7 +36,7 @@ else()
 endif()
 
 # --- programs ------------------------------------------------------------------------------------
-set(SAMS_PROGRAMS hubctl hub-publish hub-readmodel hub-notifier hub-stats hub-open)
+set(SAMS_PROGRAMS hubctl hub-publish hub-relay hub-readmodel hub-notifier hub-stats hub-open)
 set(SAMS_INSTALLED_PROGRAMS "")
 foreach(prog ${SAMS_PROGRAMS})
   if(TARGET ${prog})
@@ -46,7 +47,7 @@ endforeach()
 
 # --- systemd units: one per long-running program that exists ------------------------------------
 set(SAMS_UNIT_DIR ${CMAKE_CURRENT_LIST_DIR}/systemd)
-foreach(prog hub-readmodel hub-notifier hub-stats)
+foreach(prog hub-relay hub-readmodel hub-notifier hub-stats)
   if(TARGET ${prog} AND EXISTS ${SAMS_UNIT_DIR}/${prog}.service)
     install(FILES ${SAMS_UNIT_DIR}/${prog}.service DESTINATION /lib/systemd/system)
   endif()
@@ -57,6 +58,8 @@ endif()
 
 # --- data ----------------------------------------------------------------------------------------
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/deploy/migrations/ DESTINATION ${SAMS_DATADIR}/migrations
+        FILES_MATCHING PATTERN "*.sql")
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/deploy/outbox/ DESTINATION ${SAMS_DATADIR}/outbox
         FILES_MATCHING PATTERN "*.sql")
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/schemas/reference/ DESTINATION ${SAMS_DATADIR}/reference)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/schemas/ DESTINATION ${SAMS_DATADIR}/schemas
@@ -157,7 +160,7 @@ endif()
 # --- documentation -------------------------------------------------------------------------------
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${SAMS_DOCDIR})
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/README.md DESTINATION ${SAMS_DOCDIR} RENAME deploy-README.md)
-foreach(doc producers/INPUT.md consumers/STATISTICS.md)
+foreach(doc producers/INPUT.md producers/OUTBOX.md consumers/STATISTICS.md)
   if(EXISTS ${CMAKE_SOURCE_DIR}/${doc})
     install(FILES ${CMAKE_SOURCE_DIR}/${doc} DESTINATION ${SAMS_DOCDIR})
   endif()
