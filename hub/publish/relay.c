@@ -298,69 +298,95 @@ static void record_until_done(hub_relay_t *r)
         (void)record(r, &err);
 }
 
+/* Nothing claimable: updates the pending gauge, decides about --exit-when-idle (true: exit), and
+ * waits for a commit (NOTIFY) or the poll interval, whichever comes first; rows put back with a
+ * delay are found by the poll. */
+static bool idle(hub_relay_t *r, long exit_when_idle_ms, int64_t *idle_since)
+{
+    struct hub_error e = {0};
+    long pending = 0;
+    if (hub_outbox_pending(r->conn, &pending, &e) != 0) {
+        drop_session(r, &e);
+        return false;
+    }
+    if (r->metrics)
+        hub_metrics_set(r->metrics, "hub_relay_pending", NULL, NULL, (double)pending);
+    if (exit_when_idle_ms > 0) {
+        if (pending > 0 || *idle_since < 0)
+            *idle_since = pending > 0 ? -1 : now_ms();
+        if (*idle_since >= 0 && now_ms() - *idle_since >= exit_when_idle_ms)
+            return true;
+    }
+    for (long waited = 0; waited < r->poll_ms && !hub_app_stopping(); waited += RELAY_SLICE_MS) {
+        int got = hub_outbox_wait(r->conn, RELAY_SLICE_MS, &e);
+        if (got < 0) {
+            drop_session(r, &e);
+            break;
+        }
+        if (got > 0)
+            break;
+    }
+    return false;
+}
+
+/* One batch is in flight while the next is claimed: the rows just sent are still pending and held
+ * by this live session, so neither they nor any later row of their children can be in the next
+ * batch (outbox.h), and the claim's time in the database overlaps the wait for acknowledgements. */
 int hub_relay_run(hub_relay_t *r, long exit_when_idle_ms, struct hub_error *err)
 {
     int64_t idle_since = -1;
     char fatal[256];
+    struct hub_outbox_batch cur = {0}, next = {0};
+    int rc = 0;
     while (!hub_app_stopping()) {
-        struct hub_outbox_batch b;
         struct hub_error e = {0};
-        if (hub_publisher_fatal(r->pub, fatal, sizeof fatal))
-            return hub_error_set(err, HUB_EKAFKA, "the producer failed for good: %s", fatal);
-        if (session(r, &e) != 0 || hub_outbox_claim(r->conn, r->batch_max, r->lease_s, &b, &e)) {
-            drop_session(r, &e);
-            continue;
+        if (hub_publisher_fatal(r->pub, fatal, sizeof fatal)) {
+            rc = hub_error_set(err, HUB_EKAFKA, "the producer failed for good: %s", fatal);
+            break;
         }
-        r->db_failures = 0;
-        if (b.n == 0) {
-            hub_outbox_batch_clear(&b);
-            long pending = 0;
-            if (hub_outbox_pending(r->conn, &pending, &e) != 0) {
+        if (cur.n == 0) {
+            hub_outbox_batch_clear(&cur);
+            if (session(r, &e) != 0 ||
+                hub_outbox_claim(r->conn, r->batch_max, r->lease_s, &cur, &e) != 0) {
                 drop_session(r, &e);
                 continue;
             }
-            if (r->metrics)
-                hub_metrics_set(r->metrics, "hub_relay_pending", NULL, NULL, (double)pending);
-            if (exit_when_idle_ms > 0) {
-                if (pending > 0 || idle_since < 0)
-                    idle_since = pending > 0 ? -1 : now_ms();
-                if (idle_since >= 0 && now_ms() - idle_since >= exit_when_idle_ms)
-                    return 0;
-            }
-            /* Nothing due: wait for a commit (NOTIFY) or the poll interval, whichever is first;
-             * rows put back with a delay are found by the poll. */
-            for (long waited = 0; waited < r->poll_ms && !hub_app_stopping();
-                 waited += RELAY_SLICE_MS) {
-                int got = hub_outbox_wait(r->conn, RELAY_SLICE_MS, &e);
-                if (got < 0) {
-                    drop_session(r, &e);
+            r->db_failures = 0;
+            if (cur.n == 0) {
+                if (idle(r, exit_when_idle_ms, &idle_since))
                     break;
-                }
-                if (got > 0)
-                    break;
+                continue;
             }
-            continue;
         }
         idle_since = -1;
         r->n_results = 0;
         int64_t t_sent = now_ms();
-        send_batch(r, &b);
+        send_batch(r, &cur);
+        if (r->conn && hub_outbox_claim(r->conn, r->batch_max, r->lease_s, &next, &e) != 0)
+            hub_log(HUB_LOG_DEBUG, "claiming ahead failed", "error=\"%s\"", e.msg);
         int64_t t_acked = now_ms();
         bool complete = await_reports(r);
         int64_t t_marked = now_ms();
-        judge(r, &b);
-        size_t rows = b.n;
-        hub_outbox_batch_clear(&b);
+        judge(r, &cur);
+        size_t rows = cur.n;
+        hub_outbox_batch_clear(&cur);
         record_until_done(r);
-        hub_log(HUB_LOG_DEBUG, "batch", "rows=%zu send_ms=%lld ack_ms=%lld mark_ms=%lld", rows,
+        hub_log(HUB_LOG_DEBUG, "batch",
+                "rows=%zu send_ms=%lld claim_ahead_and_ack_ms=%lld mark_ms=%lld next=%zu", rows,
                 (long long)(t_acked - t_sent), (long long)(t_marked - t_acked),
-                (long long)(now_ms() - t_marked));
+                (long long)(now_ms() - t_marked), next.n);
         if (!complete)
+            break; /* stopping; the rows of `next` stay with this session and are freed with it */
+        if (hub_publisher_reset_tickets(r->pub) != 0) {
+            rc = hub_error_set(err, HUB_EINTERNAL, "delivery reports still outstanding");
             break;
-        if (hub_publisher_reset_tickets(r->pub) != 0)
-            return hub_error_set(err, HUB_EINTERNAL, "delivery reports still outstanding");
+        }
+        cur = next;
+        memset(&next, 0, sizeof next);
     }
-    return 0;
+    hub_outbox_batch_clear(&cur);
+    hub_outbox_batch_clear(&next);
+    return rc;
 }
 
 bool hub_relay_ready(void *relay, char *why, size_t n)
