@@ -10,7 +10,8 @@
 #   - /metrics counts them and /readyz says ready;
 #   - the read model built from what the relay published equals the one built from hub-publish
 #     publishing the same events to a fresh broker (the one shared path);
-#   - a child's rows were marked sent one after another (never two in one batch).
+#   - a child's rows were marked sent one after another (never two in one batch);
+#   - a row locked by another session is passed over, not waited for (SKIP LOCKED).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/hublib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/relaylib.sh"
@@ -58,10 +59,36 @@ district_psql -f "$TMP/mixed.sql" >/dev/null || fail "the district's transaction
     fail "not every inserted row is pending"
 
 # --- the relay, until the outbox is empty ----------------------------------------------------------
+# Meanwhile another session holds the first row locked (a second relay in the middle of its claim,
+# a DBA's SELECT ... FOR UPDATE): the relay passes over it (SKIP LOCKED) instead of waiting, and
+# publishes every row of every other child while the lock is held; a new district transaction
+# commits meanwhile too.
+locked=$(district_psql -c "select min(id) from sams_outbox.events")
+key=$(district_psql -c "select order_key from sams_outbox.events where id = $locked")
+PGAPPNAME=outbox-locker district_psql -c "begin" \
+    -c "select id from sams_outbox.events where id = $locked for update" \
+    -c "select pg_sleep(60)" -c "commit" >/dev/null 2>&1 &
+locker=$!
+at_exit "kill $locker 2>/dev/null"
+locked_now() {
+    [[ $(district_psql -c "select count(*) from pg_stat_activity where application_name = 'outbox-locker'
+                             and wait_event = 'PgSleep'") == 1 ]]
+}
+wait_for 20 locked_now || fail "the locking session did not start"
 "$RELAY" --config "$TMP/relay.conf" >"$TMP/relay.log" 2>&1 &
 relay=$!
 at_exit "kill -KILL $relay 2>/dev/null"
 wait_for 30 grep -q 'msg="started"' "$TMP/relay.log" || fail "hub-relay did not start: $(tail -n 5 "$TMP/relay.log")"
+others_done() {
+    [[ $(district_psql -c "select count(*) from sams_outbox.events where state = 'pending' and order_key <> '$key'") == 0 ]]
+}
+wait_for 30 others_done || fail "while one row was locked, the other children's rows were not published"
+kill -0 "$locker" 2>/dev/null || fail "the lock was released too early to prove anything"
+[[ $(district_psql -c "select state from sams_outbox.events where id = $locked") == pending ]] ||
+    fail "the locked row was published while locked"
+district_psql -c "select pg_terminate_backend(pid) from pg_stat_activity
+                  where application_name = 'outbox-locker'" >/dev/null
+wait "$locker" 2>/dev/null || true
 wait_for 60 outbox_drained ||
     fail "rows still pending: $(tail -n 5 "$TMP/relay.log")"
 port=$(sed -n 's/.*msg="ops endpoints listening".* port=\([0-9]*\).*/\1/p' "$TMP/relay.log" | head -n 1)
