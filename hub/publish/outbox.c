@@ -13,8 +13,8 @@
 /* One statement, so one short transaction: the rows to claim are locked with SKIP LOCKED (a row a
  * concurrent relay is claiming is passed over, never waited for) and stamped with this session.
  * `= ANY (ARRAY(...))` rather than `IN (...)`: the planner then looks the ids up by key instead of
- * scanning the whole table, whose sent rows only grow (measured: 38 vs 77 ms for 2,000 of 48,000). A
- * row is claimable when it is pending and due, not held by a live session (backend_start guards
+ * scanning the whole table, whose sent rows only grow (measured: 38 vs 77 ms for 2,000 of 48,000).
+ * A row is claimable when it is pending and due, not held by a live session (backend_start guards
  * against a reused pid) nor for longer than the lease, and no earlier pending row has its key. */
 static const char SQL_CLAIM[] =
     "UPDATE sams_outbox.events e\n"
