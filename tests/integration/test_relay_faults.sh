@@ -14,7 +14,8 @@
 #     deliveries fail and rows must be tried again (SIGCONT brings it back with its data).
 # Then: every committed valid row is `sent` and reached the topics (the read model equals the one
 # hub-publish makes of the same events on a fresh broker), every invalid row is `rejected` with
-# its reason, a child's rows were marked sent strictly one after another in id order, the faults
+# its reason, a child's rows were marked sent strictly one after another in id order and reached
+# its topic's partition in that order (every copy, read back with read_topic.py), the faults
 # did hit (kills, retried deliveries, the relay saw the database go and come back), and no log
 # holds a personnummer.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -148,6 +149,45 @@ grep -q 'not acknowledged; it will be tried again' "$TMP/relay.log" ||
 grep -q 'msg="district database back"' "$TMP/relay.log" ||
     fail "the relay never lost and regained the district's database"
 if relay_log_has_pnr "$TMP/relay.log" "$TMP/reasons" "$TMP/writer.err"; then fail "a personnummer in clear"; fi
+
+# --- on the topics: a child's messages are on one partition, in the order of its outbox rows ----
+# Read back with an independent client (consumers/examples/read_topic.py). Every copy counts: a
+# row published again after a kill must still come before the child's next row.
+district_psql -F '|' -c "select id, lower(event ->> 'event_id') from sams_outbox.events where state = 'sent'" \
+    >"$TMP/sent_ids"
+BOOT=$(<"$HUB_BROKER_BOOTSTRAP_FILE")
+for t in placement-events school-start-events handover-events contact-change-events; do
+    "$HUB_PY" "$HUB_SOURCE_DIR/consumers/examples/read_topic.py" --bootstrap "$BOOT" --topic "$t" \
+        --idle 3 >"$TMP/topic.$t" 2>"$TMP/read_topic.err" ||
+        fail "read_topic.py $t: $(tail -n 2 "$TMP/read_topic.err")"
+done
+"$HUB_PY" - "$TMP/sent_ids" "$TMP"/topic.* <<'PY' || fail "per-child order on the topics is broken"
+import json, sys
+row = {}
+for line in open(sys.argv[1]):
+    i, e = line.strip().split("|")
+    row.setdefault(e, []).append(int(i))
+seen, bad = {}, 0
+for path in sys.argv[2:]:
+    msgs = [json.loads(l) for l in open(path) if l.strip()]
+    for m in sorted(msgs, key=lambda m: (m["partition"], m["offset"])):
+        eid = m["value"]["event_id"].lower()
+        if eid not in row:
+            print("%s: event %s is on the topic but no sent row has it" % (path, eid), file=sys.stderr)
+            bad += 1
+            continue
+        k = (path, m["key"])
+        part, last = seen.get(k, (m["partition"], 0))
+        first = min(row[eid])
+        if part != m["partition"] or first < last:
+            print("%s: key %s: row %d after row %d (partition %d, offset %d)"
+                  % (path, m["key"][:12], first, last, m["partition"], m["offset"]), file=sys.stderr)
+            bad += 1
+        seen[k] = (part, max(last, first))
+n = sum(1 for _ in seen)
+print("%d keys checked" % n, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
 
 # --- the read model equals a quiet run of the same events ------------------------------------
 catch_up "$TMP/hub.conf" 180
