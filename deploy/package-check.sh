@@ -120,13 +120,15 @@ expected=(
     /usr/share/sams-hub/kafka/strimzi/users.yaml
 )
 # Programs written after this script: shipped (with their unit) once they are built.
-for prog in hub-notifier hub-stats hub-open; do
+for prog in hub-relay hub-notifier hub-stats hub-open; do
     if find "$build" -maxdepth 3 -type f -name "$prog" -perm -u+x 2>/dev/null | grep -q .; then
         expected+=("/usr/bin/$prog" "/usr/share/man/man1/$prog.1.gz")
         [[ -f $SCRIPT_DIR/systemd/$prog.service ]] && expected+=("/lib/systemd/system/$prog.service")
     fi
 done
 for f in "$REPO"/deploy/migrations/*.sql; do expected+=("/usr/share/sams-hub/migrations/$(basename "$f")"); done
+for f in "$REPO"/deploy/outbox/*.sql; do expected+=("/usr/share/sams-hub/outbox/$(basename "$f")"); done
+[[ -f $REPO/producers/OUTBOX.md ]] && expected+=(/usr/share/doc/sams-hub/OUTBOX.md)
 for f in "$REPO"/schemas/reference/*; do expected+=("/usr/share/sams-hub/reference/$(basename "$f")"); done
 while IFS= read -r f; do expected+=("/usr/share/sams-hub/schemas/${f#"$REPO"/schemas/}"); done \
     < <(find "$REPO/schemas" -name '*.avsc' | sort)

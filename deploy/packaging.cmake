@@ -8,14 +8,15 @@
 # and checks the file list and the installed programs (CI runs it).
 #
 # Paths (the package installs under /usr; a plain `cmake --install` under CMAKE_INSTALL_PREFIX):
-#   bin/                                hubctl, hub-publish, hub-readmodel, hub-notifier, hub-stats, hub-open
+#   bin/                                hubctl, hub-publish, hub-relay, hub-readmodel, hub-notifier, hub-stats, hub-open
 #   share/sams-hub/migrations/          NNN_name.sql         (hub.migrations_dir)
+#   share/sams-hub/outbox/              NNN_name.sql of a district's outbox (hub.relay.migrations_dir)
 #   share/sams-hub/reference/           districts.csv, ...   (hub.reference_dir)
 #   share/sams-hub/schemas/             <record>/vN.avsc (reference copy; the codec has them built in)
 #   share/sams-hub/kafka/               topics + ACLs: cluster.table, apply.sh, strimzi/*.yaml
 #   include/sams_publish.h, lib/<multiarch>/libsams_publish.a, lib/<multiarch>/pkgconfig/sams_publish.pc
 #                                       (libsams-publish-dev, with share/doc/libsams-publish-dev/)
-#   share/doc/sams-hub/                 README.md, deploy-README.md, INPUT.md, NOTIFIER.md,
+#   share/doc/sams-hub/                 README.md, deploy-README.md, INPUT.md, OUTBOX.md, NOTIFIER.md,
 #                                       STATISTICS.md, SCHEMAS.md, examples/, changelog.Debian.gz
 #   share/man/man1/                     <program>.1.gz, made from each program's --help
 #   /lib/systemd/system/                hub-*.service
@@ -44,7 +45,7 @@ else()
 endif()
 
 # --- programs ------------------------------------------------------------------------------------
-set(SAMS_PROGRAMS hubctl hub-publish hub-readmodel hub-notifier hub-stats hub-open)
+set(SAMS_PROGRAMS hubctl hub-publish hub-relay hub-readmodel hub-notifier hub-stats hub-open)
 set(SAMS_INSTALLED_PROGRAMS "")
 foreach(prog ${SAMS_PROGRAMS})
   if(TARGET ${prog})
@@ -80,7 +81,7 @@ install(FILES ${SAMS_MAN_PAGES} DESTINATION share/man/man1)
 
 # --- systemd units: one per long-running program that exists ------------------------------------
 set(SAMS_UNIT_DIR ${CMAKE_CURRENT_LIST_DIR}/systemd)
-foreach(prog hub-readmodel hub-notifier hub-stats)
+foreach(prog hub-relay hub-readmodel hub-notifier hub-stats)
   if(TARGET ${prog} AND EXISTS ${SAMS_UNIT_DIR}/${prog}.service)
     install(FILES ${SAMS_UNIT_DIR}/${prog}.service DESTINATION /lib/systemd/system)
   endif()
@@ -91,6 +92,8 @@ endif()
 
 # --- data ----------------------------------------------------------------------------------------
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/deploy/migrations/ DESTINATION ${SAMS_DATADIR}/migrations
+        FILES_MATCHING PATTERN "*.sql")
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/deploy/outbox/ DESTINATION ${SAMS_DATADIR}/outbox
         FILES_MATCHING PATTERN "*.sql")
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/schemas/reference/ DESTINATION ${SAMS_DATADIR}/reference)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/schemas/ DESTINATION ${SAMS_DATADIR}/schemas

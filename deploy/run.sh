@@ -257,9 +257,48 @@ if ((kafka)); then
     done
     say "    $(grep -c . "$EVENTS") events acknowledged, $(grep -o '"district":"[^"]*"' "$EVENTS" | sort -u | wc -l) districts each as its own user"
 else
-    "$BUILD/producers/hub-publish" --config "$CONF" "$EVENTS" 2>"$STATE/logs/publish.log" ||
-        die "hub-publish failed: $(tail -n 5 "$STATE/logs/publish.log")"
-    say "    $(tail -n 1 "$STATE/logs/publish.log")"
+    # One district (RELAY_DISTRICT) publishes through its transactional outbox instead: its case
+    # system writes each event into sams_outbox.events of its own database in the transaction of
+    # the change, and hub-relay publishes what was committed (producers/OUTBOX.md). The others
+    # publish their files with hub-publish.
+    RELAY_DISTRICT=farsta
+    grep -vF "\"district\":\"$RELAY_DISTRICT\"" "$EVENTS" >"$STATE/demo/events-$month.others.jsonl" || true
+    grep -F "\"district\":\"$RELAY_DISTRICT\"" "$EVENTS" >"$STATE/demo/events-$month.$RELAY_DISTRICT.jsonl" || true
+    "$BUILD/producers/hub-publish" --config "$CONF" "$STATE/demo/events-$month.others.jsonl" \
+        2>"$STATE/logs/publish.log" || die "hub-publish failed: $(tail -n 5 "$STATE/logs/publish.log")"
+    say "    hub-publish, every district but $RELAY_DISTRICT: $(tail -n 1 "$STATE/logs/publish.log")"
+    district_db=district_$RELAY_DISTRICT
+    psql -X -q -v ON_ERROR_STOP=1 -c "drop database if exists $district_db" -c "create database $district_db" \
+        >/dev/null || die "cannot create $RELAY_DISTRICT's database $district_db"
+    RELAY_CONF=$STATE/relay-$RELAY_DISTRICT.conf
+    (umask 077 && { cat "$CONF"; echo "pg.dbname=$district_db"; echo "hub.relay.poll_ms=200"; } >"$RELAY_CONF")
+    : >"$STATE/logs/relay.log"
+    "$BUILD/producers/hub-relay" --config "$RELAY_CONF" --migrate >>"$STATE/logs/relay.log" 2>&1 ||
+        die "hub-relay --migrate failed: $(tail -n 3 "$STATE/logs/relay.log")"
+    "$BUILD/producers/hub-relay" --config "$RELAY_CONF" --exit-when-idle 1500 >>"$STATE/logs/relay.log" 2>&1 &
+    relay_pid=$!
+    # The district's case system: each change and its event in one transaction.
+    /usr/bin/python3 - "$STATE/demo/events-$month.$RELAY_DISTRICT.jsonl" <<'PY' |
+import sys
+print("CREATE TABLE case_changes (id bigserial PRIMARY KEY, at timestamptz DEFAULT now());")
+for line in open(sys.argv[1], encoding="utf-8"):
+    line = line.strip()
+    if line:
+        assert "$ev$" not in line
+        print("BEGIN;")
+        print("INSERT INTO case_changes DEFAULT VALUES;")
+        print("INSERT INTO sams_outbox.events (event) VALUES ($ev$%s$ev$);" % line)
+        print("COMMIT;")
+PY
+        psql -X -q -v ON_ERROR_STOP=1 -d "$district_db" >/dev/null ||
+        die "$RELAY_DISTRICT's case system could not write its outbox"
+    wait "$relay_pid" || die "hub-relay failed: $(tail -n 5 "$STATE/logs/relay.log")"
+    outbox=$(psql -X -q -At -F' ' -d "$district_db" -c \
+        "select count(*) filter (where state = 'sent'), count(*) filter (where state = 'rejected'), count(*) filter (where state = 'pending') from sams_outbox.events")
+    read -r o_sent o_rejected o_pending <<<"$outbox"
+    ((o_pending == 0 && o_rejected == 0)) ||
+        die "$RELAY_DISTRICT's outbox: $o_sent sent, $o_rejected rejected, $o_pending pending"
+    say "    hub-relay, $RELAY_DISTRICT through its outbox (database $district_db): $o_sent events committed, acknowledged and marked sent"
 fi
 total=$(grep -c . "$EVENTS")
 handovers=$(grep -c '"type":"handover"' "$EVENTS" || true)

@@ -9,7 +9,8 @@
 #   acl    PRINCIPAL  TYPE  NAME  OPERATION[,OPERATION...]
 #
 # with PREFIX put before every topic name (topic lines and topic ACLs) and `district-*` expanded
-# to district-<code> for every current district (no valid_to) of DISTRICTS_CSV. Any error names
+# to district-<code> (`relay-*` to relay-<code>) for every current district (no valid_to) of
+# DISTRICTS_CSV. Any error names
 # FILE:LINE and returns 1 with nothing printed; an ACL on a topic the table does not define is an
 # error (a typo would otherwise grant access to a topic nobody creates).
 #
@@ -86,8 +87,8 @@ kafka_table_expand() {
         }
         $1 == "allow" {
             if (NF != 5) die("allow needs PRINCIPAL TYPE NAME OPERATIONS")
-            if ($2 !~ /^[a-z0-9][a-z0-9-]*(\*)?$/ || ($2 ~ /\*/ && $2 != "district-*"))
-                die("principal \"" $2 "\" must be lowercase [a-z0-9-] (or district-*)")
+            if ($2 !~ /^[a-z0-9][a-z0-9-]*(\*)?$/ || ($2 ~ /\*/ && $2 != "district-*" && $2 != "relay-*"))
+                die("principal \"" $2 "\" must be lowercase [a-z0-9-] (or district-*, relay-*)")
             if ($3 != "topic" && $3 != "group" && $3 != "cluster")
                 die("type \"" $3 "\" is not topic, group or cluster")
             if ($3 == "cluster" && $4 != "kafka-cluster") die("the cluster resource is named kafka-cluster")
@@ -99,9 +100,9 @@ kafka_table_expand() {
                 if (!(name in topic)) die("ACL on topic " name ", which no topic line defines (above it)")
                 name = prefix name
             }
-            if ($2 == "district-*") {
+            if ($2 == "district-*" || $2 == "relay-*") {
                 for (d = 1; d <= ndistricts; d++)
-                    lines[++n] = "acl" OFS "district-" district[d] OFS $3 OFS name OFS $5
+                    lines[++n] = "acl" OFS substr($2, 1, length($2) - 1) district[d] OFS $3 OFS name OFS $5
             } else {
                 lines[++n] = "acl" OFS $2 OFS $3 OFS name OFS $5
             }

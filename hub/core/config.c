@@ -78,6 +78,19 @@ static const struct key_def hub_keys[] = {
      "how long a consumer waits to fill a batch"},
     {"hub.consumer.retry_max_ms", KEY_INT, "10000", 100, 600000,
      "ceiling of the back-off between PostgreSQL retries"},
+    {"hub.relay.batch_max", KEY_INT, "2000", 1, 10000,
+     "hub-relay: most outbox rows claimed and published at once (at most one per child)"},
+    {"hub.relay.poll_ms", KEY_INT, "1000", 10, 600000,
+     "hub-relay: how often it looks at the outbox without being woken by a commit (NOTIFY)"},
+    {"hub.relay.retry_max_ms", KEY_INT, "30000", 100, 3600000,
+     "hub-relay: ceiling of the back-off of a row whose publishing failed, and between attempts "
+     "to reach the district's database"},
+    {"hub.relay.lease_s", KEY_INT, "900", 10, 86400,
+     "hub-relay: a claimed row goes back to the outbox after this long even when the claiming "
+     "session still lives (longer than kafka.message.timeout.ms)"},
+    {"hub.relay.migrations_dir", KEY_PATH, "", 0, 0,
+     "directory of the outbox migrations that `hub-relay --migrate` applies to the district's "
+     "database (default: the source tree's deploy/outbox)"},
     {"hub.readmodel.group", KEY_STRING, "hub-readmodel", 0, 0, "consumer group of hub-readmodel"},
     {"hub.metrics.listen", KEY_STRING, "", 0, 0,
      "ADDRESS:PORT (loopback, e.g. 127.0.0.1:9464) where a consumer serves /metrics, /healthz "

@@ -21,6 +21,8 @@ static const struct {
                              HUB_INSTALL_DATADIR "/migrations"},
     [HUB_DATA_REFERENCE] = {"HUB_REFERENCE_DIR", HUB_SOURCE_DIR "/schemas/reference",
                             HUB_INSTALL_DATADIR "/reference"},
+    [HUB_DATA_OUTBOX] = {"HUB_OUTBOX_DIR", HUB_SOURCE_DIR "/deploy/outbox",
+                         HUB_INSTALL_DATADIR "/outbox"},
 };
 
 static int is_dir(const char *p)

@@ -16,7 +16,8 @@
 
 #include "hub/core/err.h"
 
-enum hub_data_kind { HUB_DATA_MIGRATIONS, HUB_DATA_REFERENCE };
+/* HUB_DATA_OUTBOX: the migrations of a district's outbox (deploy/outbox, HUB_OUTBOX_DIR). */
+enum hub_data_kind { HUB_DATA_MIGRATIONS, HUB_DATA_REFERENCE, HUB_DATA_OUTBOX };
 
 /* Writes the directory for `kind` into buf (n bytes). 0, HUB_EINVAL or HUB_ERANGE. */
 int hub_data_dir(enum hub_data_kind kind, char *buf, size_t n) HUB_MUST_CHECK;

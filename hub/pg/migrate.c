@@ -23,19 +23,41 @@
 #define MIGRATE_FILE_MAX (16u * 1024u * 1024u)
 #define MIGRATE_NAME_MAX 256
 
-static const char SQL_CREATE_SCHEMA[] = "CREATE SCHEMA IF NOT EXISTS hub";
-static const char SQL_CREATE_TABLE[] = "CREATE TABLE IF NOT EXISTS hub.schema_migrations (\n"
-                                       "    version integer PRIMARY KEY,\n"
-                                       "    name text NOT NULL,\n"
-                                       "    applied_at timestamptz NOT NULL DEFAULT now()\n"
-                                       ");";
+/* The statements on the bookkeeping table, with the schema's name put in for "%s" (a checked
+ * identifier, see schema_ok). */
+#define SQL_CREATE_SCHEMA "CREATE SCHEMA IF NOT EXISTS %s"
+#define SQL_CREATE_TABLE                                                                           \
+    "CREATE TABLE IF NOT EXISTS %s.schema_migrations (\n"                                          \
+    "    version integer PRIMARY KEY,\n"                                                           \
+    "    name text NOT NULL,\n"                                                                    \
+    "    applied_at timestamptz NOT NULL DEFAULT now()\n"                                          \
+    ");"
 static const char SQL_LOCK[] = "SELECT pg_advisory_lock($1::bigint)";
 static const char SQL_UNLOCK[] = "SELECT pg_advisory_unlock($1::bigint)";
-static const char SQL_APPLIED[] = "SELECT version FROM hub.schema_migrations ORDER BY version";
-static const char SQL_RECORD[] =
-    "INSERT INTO hub.schema_migrations (version, name, applied_at) VALUES ($1::int, $2, now())";
-static const char SQL_HAS_TABLE[] = "SELECT to_regclass('hub.schema_migrations') IS NOT NULL";
-static const char SQL_MAX_VERSION[] = "SELECT coalesce(max(version), 0) FROM hub.schema_migrations";
+#define SQL_APPLIED "SELECT version FROM %s.schema_migrations ORDER BY version"
+#define SQL_RECORD                                                                                 \
+    "INSERT INTO %s.schema_migrations (version, name, applied_at) VALUES ($1::int, $2, now())"
+#define SQL_HAS_TABLE "SELECT to_regclass('%s.schema_migrations') IS NOT NULL"
+#define SQL_MAX_VERSION "SELECT coalesce(max(version), 0) FROM %s.schema_migrations"
+
+/* Longest schema name (PostgreSQL's NAMEDATALEN - 1) and longest statement above with it. */
+#define MIGRATE_SCHEMA_MAX 63
+#define MIGRATE_SQL_MAX 512
+
+/* The statement `tmpl` (one of the SQL_* literals) with the schema's name, in buf. */
+#define with_schema(buf, tmpl, schema) (snprintf(buf, MIGRATE_SQL_MAX, tmpl, schema), buf)
+
+/* A schema name we put into SQL text: a lowercase identifier, nothing to quote. */
+static bool schema_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > MIGRATE_SCHEMA_MAX || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return false;
+    return true;
+}
 
 struct migration {
     int version;
@@ -196,6 +218,7 @@ static long line_of(const char *sql, long position)
 struct apply_ctx {
     const struct migration *m;
     const char *sql;
+    const char *schema;
 };
 
 static int apply_one(PGconn *conn, void *ud, struct hub_error *err)
@@ -231,26 +254,33 @@ static int apply_one(PGconn *conn, void *ud, struct hub_error *err)
     params[0] = version;
     params[1] = c->m->name;
     snprintf(purpose, sizeof purpose, "record migration %s", c->m->name);
-    return hub_pg_exec(conn, purpose, SQL_RECORD, 2, params, NULL, err);
+    char sql[MIGRATE_SQL_MAX];
+    return hub_pg_exec(conn, purpose, with_schema(sql, SQL_RECORD, c->schema), 2, params, NULL,
+                       err);
 }
 
 static int bootstrap(PGconn *conn, void *ud, struct hub_error *err)
 {
+    const char *schema = ud;
+    char sql[MIGRATE_SQL_MAX];
     int rc;
 
-    (void)ud;
-    rc = hub_pg_exec(conn, "create schema hub", SQL_CREATE_SCHEMA, 0, NULL, NULL, err);
+    rc = hub_pg_exec(conn, "create the schema", with_schema(sql, SQL_CREATE_SCHEMA, schema), 0,
+                     NULL, NULL, err);
     if (rc == 0)
-        rc =
-            hub_pg_exec(conn, "create hub.schema_migrations", SQL_CREATE_TABLE, 0, NULL, NULL, err);
+        rc = hub_pg_exec(conn, "create the schema_migrations table",
+                         with_schema(sql, SQL_CREATE_TABLE, schema), 0, NULL, NULL, err);
     return rc;
 }
 
 /* Fills `applied` (sorted) with the versions already in the database. */
-static int load_applied(PGconn *conn, int **applied, size_t *n, struct hub_error *err)
+static int load_applied(PGconn *conn, const char *schema, int **applied, size_t *n,
+                        struct hub_error *err)
 {
     PGresult *res = NULL;
-    int rc = hub_pg_exec(conn, "read hub.schema_migrations", SQL_APPLIED, 0, NULL, &res, err);
+    char sql[MIGRATE_SQL_MAX];
+    int rc = hub_pg_exec(conn, "read schema_migrations", with_schema(sql, SQL_APPLIED, schema), 0,
+                         NULL, &res, err);
 
     *applied = NULL;
     *n = 0;
@@ -286,16 +316,16 @@ static bool contains(const int *v, size_t n, int x)
     return false;
 }
 
-static int apply_pending(PGconn *conn, const char *dir, const struct migration_list *files,
-                         int *count, struct hub_error *err)
+static int apply_pending(PGconn *conn, const char *dir, const char *schema,
+                         const struct migration_list *files, int *count, struct hub_error *err)
 {
     int *applied = NULL;
     size_t n_applied = 0;
     int rc;
 
-    rc = hub_pg_transaction(conn, bootstrap, NULL, err);
+    rc = hub_pg_transaction(conn, bootstrap, (void *)schema, err);
     if (rc == 0)
-        rc = load_applied(conn, &applied, &n_applied, err);
+        rc = load_applied(conn, schema, &applied, &n_applied, err);
     if (rc)
         goto out;
     int newest_file = files->v[files->n - 1].version;
@@ -320,13 +350,14 @@ static int apply_pending(PGconn *conn, const char *dir, const struct migration_l
         rc = read_file(path, &sql, err);
         if (rc)
             goto out;
-        struct apply_ctx ctx = {m, sql};
+        struct apply_ctx ctx = {m, sql, schema};
         rc = hub_pg_transaction(conn, apply_one, &ctx, err);
         free(sql);
         if (rc)
             goto out;
         (*count)++;
-        hub_log(HUB_LOG_INFO, "migration applied", "version=%d name=%s", m->version, m->name);
+        hub_log(HUB_LOG_INFO, "migration applied", "schema=%s version=%d name=%s", schema,
+                m->version, m->name);
     }
 out:
     free(applied);
@@ -335,6 +366,12 @@ out:
 
 int hub_migrate(PGconn *conn, const char *migrations_dir, int *applied_count, struct hub_error *err)
 {
+    return hub_migrate_schema(conn, migrations_dir, "hub", applied_count, err);
+}
+
+int hub_migrate_schema(PGconn *conn, const char *migrations_dir, const char *schema,
+                       int *applied_count, struct hub_error *err)
+{
     struct migration_list files = {NULL, 0, 0};
     const char *key[1] = {MIGRATE_LOCK_KEY};
     int count = 0;
@@ -342,13 +379,18 @@ int hub_migrate(PGconn *conn, const char *migrations_dir, int *applied_count, st
 
     if (applied_count)
         *applied_count = 0;
+    if (!schema_ok(schema))
+        return hub_error_set(err, HUB_EINVAL,
+                             "migrations: schema name must be a lowercase identifier of at most %d "
+                             "characters",
+                             MIGRATE_SCHEMA_MAX);
     rc = list_migrations(migrations_dir, &files, err);
     if (rc)
         goto out;
     rc = hub_pg_exec(conn, "take the migration lock", SQL_LOCK, 1, key, NULL, err);
     if (rc)
         goto out;
-    rc = apply_pending(conn, migrations_dir, &files, &count, err);
+    rc = apply_pending(conn, migrations_dir, schema, &files, &count, err);
     if (PQstatus(conn) == CONNECTION_OK) {
         struct hub_error unlock_err;
         if (hub_pg_exec(conn, "release the migration lock", SQL_UNLOCK, 1, key, NULL,
@@ -368,18 +410,29 @@ out:
 
 int hub_migrate_version(PGconn *conn, int *version, struct hub_error *err)
 {
+    return hub_migrate_schema_version(conn, "hub", version, err);
+}
+
+int hub_migrate_schema_version(PGconn *conn, const char *schema, int *version,
+                               struct hub_error *err)
+{
     PGresult *res = NULL;
+    char sql[MIGRATE_SQL_MAX];
     int rc;
 
     *version = 0;
-    rc = hub_pg_exec(conn, "look for hub.schema_migrations", SQL_HAS_TABLE, 0, NULL, &res, err);
+    if (!schema_ok(schema))
+        return hub_error_set(err, HUB_EINVAL, "migrations: bad schema name");
+    rc = hub_pg_exec(conn, "look for schema_migrations", with_schema(sql, SQL_HAS_TABLE, schema), 0,
+                     NULL, &res, err);
     if (rc)
         return rc;
     bool has = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
     if (!has)
         return 0;
-    rc = hub_pg_exec(conn, "read the schema version", SQL_MAX_VERSION, 0, NULL, &res, err);
+    rc = hub_pg_exec(conn, "read the schema version", with_schema(sql, SQL_MAX_VERSION, schema), 0,
+                     NULL, &res, err);
     if (rc)
         return rc;
     *version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);

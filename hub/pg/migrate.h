@@ -33,6 +33,15 @@ int hub_migrate(PGconn *conn, const char *migrations_dir, int *applied_count,
 /* The highest version recorded in hub.schema_migrations, 0 when none (or no such table yet). */
 int hub_migrate_version(PGconn *conn, int *version, struct hub_error *err) HUB_MUST_CHECK;
 
+/* The same for migrations that define another schema, with its own <schema>.schema_migrations
+ * (the outbox a district keeps in its own database, producers/OUTBOX.md). `schema` must be a
+ * lowercase identifier (a-z, 0-9, '_'; at most 63), else HUB_EINVAL. hub_migrate() is
+ * hub_migrate_schema(…, "hub", …). */
+int hub_migrate_schema(PGconn *conn, const char *migrations_dir, const char *schema,
+                       int *applied_count, struct hub_error *err) HUB_MUST_CHECK;
+int hub_migrate_schema_version(PGconn *conn, const char *schema, int *version,
+                               struct hub_error *err) HUB_MUST_CHECK;
+
 /* Writes the default migrations directory into buf: $HUB_MIGRATIONS_DIR when set and non-empty,
  * else HUB_SOURCE_DIR "/deploy/migrations" (the source tree this library was built from).
  * Returns 0, or HUB_ERANGE when it does not fit. */

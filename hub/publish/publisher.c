@@ -72,7 +72,8 @@ static int count_key(const char *key, const char *value, void *ud)
 
 /* hub.schools.file when set; else PostgreSQL, later, when some pg.* key is set; else none (and
  * content is refused by the input check). */
-static int setup_directory(hub_publisher_t *p, const hub_config_t *cfg, struct hub_error *err)
+static int setup_directory(hub_publisher_t *p, const hub_config_t *cfg, unsigned flags,
+                           struct hub_error *err)
 {
     const char *file = hub_config_get(cfg, "hub.schools.file");
     size_t pg_keys = 0;
@@ -87,7 +88,8 @@ static int setup_directory(hub_publisher_t *p, const hub_config_t *cfg, struct h
         p->input.allow_content = true;
         return 0;
     }
-    (void)hub_config_foreach(cfg, "pg.", count_key, &pg_keys);
+    if (!(flags & HUB_PUBLISHER_DIRECTORY_FILE_ONLY))
+        (void)hub_config_foreach(cfg, "pg.", count_key, &pg_keys);
     p->dir_from_pg = pg_keys > 0;
     p->input.allow_content = p->dir_from_pg;
     return 0;
@@ -171,7 +173,7 @@ int hub_publisher_new(const hub_config_t *cfg, const char *client_id, unsigned f
     p->input.pseudonym = p->pseudonym;
     p->input.allow_content = false;
     p->input.max_skew_ms = hub_config_get_int(cfg, "hub.clock.max_skew_s") * INT64_C(1000);
-    if ((rc = setup_directory(p, cfg, err)) != 0)
+    if ((rc = setup_directory(p, cfg, flags, err)) != 0)
         goto fail;
     for (int t = 0; t < HUB_EV__COUNT; t++) {
         const char *base = hub_topic_of_event((enum hub_event_type)t);
@@ -337,6 +339,21 @@ const char *hub_publisher_event_id(const hub_publisher_t *p, size_t ticket)
 size_t hub_publisher_tickets(const hub_publisher_t *p)
 {
     return p->n_tickets;
+}
+
+int hub_publisher_reset_tickets(hub_publisher_t *p)
+{
+    if (p->acked + p->failed != p->n_tickets)
+        return HUB_EINVAL;
+    p->n_tickets = 0;
+    p->acked = 0;
+    p->failed = 0;
+    return 0;
+}
+
+int hub_publisher_fatal(hub_publisher_t *p, char *reason, size_t n)
+{
+    return p->producer ? hub_producer_fatal(p->producer, reason, n) : 0;
 }
 
 void hub_publisher_counts(const hub_publisher_t *p, size_t *acked, size_t *failed, size_t *pending)

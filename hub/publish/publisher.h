@@ -40,6 +40,9 @@ enum hub_pub_outcome { HUB_PUB_PENDING, HUB_PUB_ACKED, HUB_PUB_FAILED };
 
 /* Flags of hub_publisher_new(). */
 #define HUB_PUBLISHER_OFFLINE 0x1 /* validate and encode only: no producer, send fails */
+/* The school directory comes from hub.schools.file only, never from PostgreSQL: the pg.* keys of
+ * the outbox relay name the district's database, which has no hub.schools. */
+#define HUB_PUBLISHER_DIRECTORY_FILE_ONLY 0x2
 
 /* Opens a publisher: reference data, the pseudonym key (hub.pseudonym.key_file, required),
  * the codec, (unless HUB_PUBLISHER_OFFLINE) the producer, and the school directory that handover
@@ -81,6 +84,15 @@ const char *hub_publisher_event_id(const hub_publisher_t *p, size_t ticket);
 
 /* Number of tickets issued so far. */
 size_t hub_publisher_tickets(const hub_publisher_t *p);
+
+/* Forgets every ticket (numbering starts again at 0, counts at 0), so that a long-running caller
+ * (the outbox relay) keeps no memory per event. Returns 0, or HUB_EINVAL while some ticket is
+ * still PENDING (nothing is forgotten then). */
+int hub_publisher_reset_tickets(hub_publisher_t *p) HUB_MUST_CHECK;
+
+/* Non-zero once the producer hit a fatal error (the idempotent producer cannot go on; the program
+ * must start a new one), with librdkafka's words in reason. 0 when offline. */
+int hub_publisher_fatal(hub_publisher_t *p, char *reason, size_t n);
 
 /* Counts of outcomes so far. */
 void hub_publisher_counts(const hub_publisher_t *p, size_t *acked, size_t *failed, size_t *pending);

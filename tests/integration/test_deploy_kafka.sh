@@ -5,7 +5,8 @@
 # 1. apply.sh --dry-run: every topic 16 partitions, replication factor 3, min.insync.replicas=2;
 #    event topics kept forever, school-directory compacted, DLQs 30 days; every command carries
 #    --bootstrap-server and --command-config.
-# 2. ACLs, per principal: a district writes the five event topics and reads nothing; hub-readmodel
+# 2. ACLs, per principal: a district (and its outbox relay, relay-<code>) writes the five event
+#    topics and reads nothing; hub-readmodel
 #    cannot write an event topic; ended districts have no user. What each hub program may read and
 #    write is derived from its code, not written down a second time here: the topics it subscribes
 #    to (the array it hands hub_consumer_new), its dead-letter topic (dlq.<name> of that call) and
@@ -100,6 +101,15 @@ n_districts=$(awk '/^district-/ {print $1}' "$TMP/acls.txt" | sort -u | wc -l)
 n_current=$(awk -F, 'NR > 1 && $4 == "" {n++} END {print n}' "$HUB_SOURCE_DIR/schemas/reference/districts.csv")
 ((n_districts == n_current)) || fail "$n_districts district users, but $n_current current districts"
 [[ -z $(acl '^district-norrmalm ') ]] || fail "an ended district (norrmalm) still has a user"
+# A district's outbox relay (hub-relay) publishes what the district publishes, as relay-<code>:
+# exactly the four event topics, the idempotent producer, no read, no group; one per current district.
+relay_rights=$(acl '^relay-farsta ' | awk '{print $2, $3, $4}' | sort | tr '\n' ';')
+district_rights=$(acl '^district-farsta ' | awk '{print $2, $3, $4}' | sort | tr '\n' ';')
+[[ -n $relay_rights && $relay_rights == "$district_rights" ]] ||
+    fail "relay-farsta's ACLs ($relay_rights) are not the district's ($district_rights)"
+n_relays=$(awk '/^relay-/ {print $1}' "$TMP/acls.txt" | sort -u | wc -l)
+((n_relays == n_current)) || fail "$n_relays relay users, but $n_current current districts"
+[[ -z $(acl '^relay-norrmalm ') ]] || fail "an ended district (norrmalm) still has a relay user"
 
 # What each hub program reads and writes, from its code: "PRINCIPAL read|write TOPIC" lines.
 python3 - "$HUB_SOURCE_DIR/hub" >"$TMP/uses.txt" 2>"$TMP/uses.err" <<'PY' ||

@@ -126,6 +126,34 @@ static void test_migrate_refuses_version_zero(void **state)
     clean(dir, names);
 }
 
+/* The schema's name goes into SQL text, so only a plain lowercase identifier is taken. */
+static void test_migrate_schema_refuses_names_that_need_quoting(void **state)
+{
+    (void)state;
+    const char *bad[] = {"",      "Hub",    "hub; drop table x", "1hub",
+                         "hub.x", "hub\"x", "sams-outbox",       NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        struct hub_error err = {0};
+        int version = -1;
+        assert_int_equal(
+            hub_migrate_schema(NULL, HUB_SOURCE_DIR "/deploy/outbox", bad[i], NULL, &err),
+            HUB_EINVAL);
+        assert_non_null(strstr(err.msg, "schema name"));
+        assert_int_equal(hub_migrate_schema_version(NULL, bad[i], &version, &err), HUB_EINVAL);
+        assert_int_equal(version, 0);
+    }
+    struct hub_error err = {0};
+    /* a good name gets as far as the directory */
+    assert_int_equal(hub_migrate_schema(NULL, "/nonexistent/outbox", "sams_outbox", NULL, &err),
+                     HUB_EIO);
+}
+
+static void test_migrate_source_tree_has_the_outbox(void **state)
+{
+    (void)state;
+    assert_int_equal(access(HUB_SOURCE_DIR "/deploy/outbox/001_outbox.sql", R_OK), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +165,8 @@ int main(void)
         cmocka_unit_test(test_migrate_refuses_badly_named_sql_file),
         cmocka_unit_test(test_migrate_refuses_duplicate_versions),
         cmocka_unit_test(test_migrate_refuses_version_zero),
+        cmocka_unit_test(test_migrate_schema_refuses_names_that_need_quoting),
+        cmocka_unit_test(test_migrate_source_tree_has_the_outbox),
     };
     return cmocka_run_group_tests_name("migrate", tests, NULL, NULL);
 }
