@@ -7,6 +7,7 @@
  * memory until the database has recorded them, across reconnects.
  */
 #include "hub/publish/relay.h"
+#include "hub/core/sdnotify.h"
 #include "hub/core/app.h"
 #include "hub/core/log.h"
 #include "hub/core/paths.h"
@@ -64,6 +65,7 @@ static void nap(long ms)
 {
     while (ms > 0 && !hub_app_stopping()) {
         long s = ms < RELAY_SLICE_MS ? ms : RELAY_SLICE_MS;
+        hub_sd_alive();
         struct timespec ts = {s / 1000, (s % 1000) * 1000000L};
         nanosleep(&ts, NULL);
         ms -= s;
@@ -240,6 +242,7 @@ static bool await_reports(hub_relay_t *r)
 {
     long since_stop = -1;
     while (hub_publisher_flush(r->pub, RELAY_SLICE_MS) != 0) {
+        hub_sd_alive();
         if (hub_app_stopping()) {
             since_stop = since_stop < 0 ? 0 : since_stop + RELAY_SLICE_MS;
             if (since_stop >= RELAY_STOP_WAIT_MS)
@@ -318,6 +321,7 @@ static bool idle(hub_relay_t *r, long exit_when_idle_ms, int64_t *idle_since)
             return true;
     }
     for (long waited = 0; waited < r->poll_ms && !hub_app_stopping(); waited += RELAY_SLICE_MS) {
+        hub_sd_alive();
         int got = hub_outbox_wait(r->conn, RELAY_SLICE_MS, &e);
         if (got < 0) {
             drop_session(r, &e);
@@ -338,8 +342,10 @@ int hub_relay_run(hub_relay_t *r, long exit_when_idle_ms, struct hub_error *err)
     char fatal[256];
     struct hub_outbox_batch cur = {0}, next = {0};
     int rc = 0;
+    hub_sd_ready("relaying the outbox");
     while (!hub_app_stopping()) {
         struct hub_error e = {0};
+        hub_sd_alive();
         if (hub_publisher_fatal(r->pub, fatal, sizeof fatal)) {
             rc = hub_error_set(err, HUB_EKAFKA, "the producer failed for good: %s", fatal);
             break;
@@ -386,6 +392,8 @@ int hub_relay_run(hub_relay_t *r, long exit_when_idle_ms, struct hub_error *err)
     }
     hub_outbox_batch_clear(&cur);
     hub_outbox_batch_clear(&next);
+    if (hub_app_stopping())
+        hub_sd_stopping();
     return rc;
 }
 
