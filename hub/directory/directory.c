@@ -9,6 +9,7 @@
 #include "hub/directory/directory.h"
 #include "hub/kafka/kafka.h"
 #include "hub/core/csv.h"
+#include "hub/crypto/sign.h"
 #include "hub/core/netguard.h"
 #include "hub/core/utf8.h"
 #include "hub/pg/pg.h"
@@ -487,33 +488,69 @@ int hub_directory_write_csv(FILE *out, const hub_directory_t *d, bool include_re
     return 0;
 }
 
-int hub_directory_school_json(const struct hub_school *s, char **out, size_t *len,
-                              struct hub_error *err)
+int hub_directory_school_record(const struct hub_school *s, json_t **out, struct hub_error *err)
 {
     json_t *o = json_object();
-    char *text = NULL;
     int bad = !o;
 
     *out = NULL;
-    *len = 0;
-#define OPT(v) ((v) ? json_string(v) : json_null())
-    bad = bad || json_object_set_new(o, "v", json_integer(1)) ||
-          json_object_set_new(o, "skolenhetskod", json_string(s->unit)) ||
+    bad = bad || json_object_set_new(o, "skolenhetskod", json_string(s->unit)) ||
           json_object_set_new(o, "name", json_string(s->name)) ||
           json_object_set_new(o, "huvudman_type", json_string(huvudman_names[s->huvudman])) ||
           json_object_set_new(o, "kommunkod", json_string(s->kommun)) ||
-          json_object_set_new(o, "webhook_url", OPT(s->webhook_url)) ||
-          json_object_set_new(o, "public_key", OPT(s->public_key)) ||
-          json_object_set_new(o, "email", OPT(s->email));
-#undef OPT
-    if (!bad)
-        text = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    if (!text)
-        return hub_error_set(err, HUB_ENOMEM, "school %s: cannot make its JSON document", s->unit);
-    *out = text;
-    *len = strlen(text);
+          json_object_set_new(o, "public_key",
+                              s->public_key ? json_string(s->public_key) : json_null());
+    if (bad) {
+        json_decref(o);
+        return hub_error_set(err, HUB_ENOMEM, "school %s: cannot build its directory record",
+                             s->unit);
+    }
+    *out = o;
     return 0;
+}
+
+int hub_directory_schema_new(hub_avro_record_schema_t **out, struct hub_error *err)
+{
+    /* a school with every optional field set, so that every field of the schema is written */
+    char name[] = "sample", key[] = "sample";
+    struct hub_school sample = {.unit = "00000000",
+                                .name = name,
+                                .huvudman = HUB_HUVUDMAN_KOMMUNAL,
+                                .kommun = "0180",
+                                .public_key = key};
+    hub_avro_record_schema_t *schema = NULL;
+    json_t *rec = NULL;
+    int rc;
+
+    *out = NULL;
+    if ((rc = hub_avro_record_schema_new(HUB_DIRECTORY_RECORD_NAME, &schema, err)) != 0)
+        return rc;
+    if ((rc = hub_directory_school_record(&sample, &rec, err)) == 0)
+        rc = hub_avro_record_check_builder(schema, rec, err);
+    json_decref(rec);
+    if (rc) {
+        hub_avro_record_schema_destroy(schema);
+        return rc;
+    }
+    *out = schema;
+    return 0;
+}
+
+int hub_directory_school_value(const hub_avro_record_schema_t *schema, const struct hub_school *s,
+                               uint8_t **out, size_t *len, struct hub_error *err)
+{
+    json_t *rec = NULL;
+    int rc;
+
+    *out = NULL;
+    *len = 0;
+    if ((rc = hub_directory_school_record(s, &rec, err)) != 0)
+        return rc;
+    rc = hub_avro_record_encode(schema, rec, out, len, err);
+    json_decref(rec);
+    if (rc)
+        hub_error_prefix(err, "school %s: ", s->unit);
+    return rc;
 }
 
 /* ---- PostgreSQL ---- */
@@ -744,31 +781,59 @@ static void on_delivery(void *ud, void *msg_opaque, rd_kafka_resp_err_t e)
     }
 }
 
-/* Enqueues the value of `s` (or a tombstone when s is NULL) under key `unit`. */
-static int send_school(hub_producer_t *p, const char *topic, const char *unit,
+/* Where and how the messages of an import go. */
+struct directory_pub {
+    hub_producer_t *p;
+    const char *topic;
+    const hub_avro_record_schema_t *schema;
+    const hub_signer_t *signer; /* NULL: unsigned (hub.signing.required=false, no key) */
+};
+
+/* Enqueues the value of `s` (or a tombstone when s is NULL) under key `unit`, signed with the
+ * hub's key when there is a signer: a tombstone's signature covers its empty value (sign.h). */
+static int send_school(const struct directory_pub *pub, const char *unit,
                        const struct hub_school *s, struct hub_error *err)
 {
-    char *json = NULL;
+    rd_kafka_headers_t *hdrs = NULL;
+    uint8_t *val = NULL;
     size_t len = 0;
     int rc;
-    if (s && (rc = hub_directory_school_json(s, &json, &len, err)) != 0)
+
+    if (s && (rc = hub_directory_school_value(pub->schema, s, &val, &len, err)) != 0)
         return rc;
-    rc = hub_producer_send(p, topic, unit, strlen(unit), json, len, NULL, NULL, err);
-    free(json);
+    if (pub->signer) {
+        if (!(hdrs = rd_kafka_headers_new(4))) {
+            free(val);
+            return hub_error_set(err, HUB_ENOMEM, "out of memory");
+        }
+        rc = hub_signer_sign(pub->signer, HUB_SIGN_HUB, pub->topic, unit, strlen(unit), val, len,
+                             hdrs, err);
+        if (rc) {
+            hub_error_prefix(err, "school %s: ", unit);
+            goto out;
+        }
+    }
+    rc = hub_producer_send(pub->p, pub->topic, unit, strlen(unit), val, len, hdrs, NULL, err);
+    if (rc == 0)
+        hdrs = NULL; /* the producer's now */
+out:
+    if (hdrs)
+        rd_kafka_headers_destroy(hdrs);
+    free(val);
     return rc;
 }
 
 /* Sends every message of the import; counts them in *sent. */
-static int publish_changes(PGconn *conn, hub_producer_t *p, const char *topic,
-                           const hub_directory_t *d, const struct hub_directory_changes *ch,
-                           unsigned flags, size_t *sent, struct hub_error *err)
+static int publish_changes(PGconn *conn, const struct directory_pub *pub, const hub_directory_t *d,
+                           const struct hub_directory_changes *ch, unsigned flags, size_t *sent,
+                           struct hub_error *err)
 {
     PGresult *res = NULL;
     int rc = 0;
 
     if (flags & HUB_DIRECTORY_REPUBLISH) {
         for (size_t i = 0; i < d->n && !rc; i++)
-            if (!(rc = send_school(p, topic, d->v[i].unit, &d->v[i], err)))
+            if (!(rc = send_school(pub, d->v[i].unit, &d->v[i], err)))
                 (*sent)++;
         if (rc || (rc = hub_pg_exec(conn, "list removed schools",
                                     "SELECT skolenhetskod FROM hub.schools"
@@ -776,7 +841,7 @@ static int publish_changes(PGconn *conn, hub_producer_t *p, const char *topic,
                                     0, NULL, &res, err)))
             return rc;
         for (int i = 0; i < PQntuples(res) && !rc; i++)
-            if (!(rc = send_school(p, topic, PQgetvalue(res, i, 0), NULL, err)))
+            if (!(rc = send_school(pub, PQgetvalue(res, i, 0), NULL, err)))
                 (*sent)++;
         PQclear(res);
         return rc;
@@ -788,7 +853,7 @@ static int publish_changes(PGconn *conn, hub_producer_t *p, const char *topic,
         if (c->kind != HUB_DIR_REMOVED && !s)
             return hub_error_set(err, HUB_EINTERNAL, "school %s changed but is not in the file",
                                  c->unit);
-        if (!(rc = send_school(p, topic, c->unit, s, err)))
+        if (!(rc = send_school(pub, c->unit, s, err)))
             (*sent)++;
     }
     return rc;
@@ -820,6 +885,9 @@ int hub_directory_import(const hub_config_t *cfg, const hub_directory_t *d, unsi
 {
     PGconn *conn = NULL;
     hub_producer_t *p = NULL;
+    hub_avro_record_schema_t *schema = NULL;
+    hub_signer_t *signer = NULL;
+    struct directory_pub pub;
     struct delivery st = {0};
     char topic[256];
     size_t sent = 0;
@@ -832,8 +900,19 @@ int hub_directory_import(const hub_config_t *cfg, const hub_directory_t *d, unsi
                              "school, refused");
     if ((rc = check_endpoints(cfg, d, err)) != 0)
         return rc;
-    if ((rc = hub_pg_connect(cfg, &conn, err)) != 0)
+    if ((rc = hub_directory_schema_new(&schema, err)) != 0)
         return rc;
+    if (!(flags & HUB_DIRECTORY_DRY_RUN)) {
+        /* the directory is the city's: signed with the hub's own key, like the receipts */
+        if ((rc = hub_signer_new(cfg, NULL, &signer, err)) != 0 ||
+            (signer && (rc = hub_signer_check_district(signer, HUB_SIGN_HUB, err)) != 0)) {
+            hub_error_prefix(err, "school-directory signing (hub.signing.key_file must be the "
+                                  "hub's own key, district " HUB_SIGN_HUB "): ");
+            goto out;
+        }
+    }
+    if ((rc = hub_pg_connect(cfg, &conn, err)) != 0)
+        goto out;
     if (!(flags & HUB_DIRECTORY_DRY_RUN) &&
         (rc = hub_producer_new(cfg, "hubctl-schools", on_delivery, &st, &p, err)) != 0)
         goto out;
@@ -845,7 +924,8 @@ int hub_directory_import(const hub_config_t *cfg, const hub_directory_t *d, unsi
         goto out;
     if (flags & HUB_DIRECTORY_DRY_RUN)
         goto out; /* rolled back below */
-    rc = publish_changes(conn, p, topic, d, ch, flags, &sent, err);
+    pub = (struct directory_pub){p, topic, schema, signer};
+    rc = publish_changes(conn, &pub, d, ch, flags, &sent, err);
     /* Wait for the reports of whatever was enqueued, even after a failed enqueue. */
     (void)hub_producer_flush(p, (int)hub_config_get_int(cfg, "hub.publish.flush_timeout_ms"));
     if (rc)
@@ -867,5 +947,7 @@ out:
         hub_pg_rollback(conn);
     hub_producer_destroy(p);
     PQfinish(conn);
+    hub_signer_destroy(signer);
+    hub_avro_record_schema_destroy(schema);
     return rc;
 }

@@ -23,14 +23,15 @@
  *   email               empty, or a plausible address (one '@', a dot in the domain)
  * No field may hold control characters or invalid UTF-8. Empty optional fields are SQL NULL.
  *
- * The value published for a school on `school-directory` (key: the skolenhetskod) is one
- * compact JSON object in UTF-8, members in this order:
- *     {"v":1,"skolenhetskod":"99018001","name":"…","huvudman_type":"fristående",
- *      "kommunkod":"0180","webhook_url":"https://…"|null,"public_key":"<base64>"|null,
- *      "email":"…"|null}
- * `v` is the document's format version. signing_secret_ref is not published (a path on the
- * hub's host, of no use to anyone else). A removed school is a tombstone: its key with a null
- * value, which log compaction eventually uses to forget the school.
+ * The value published for a school on `school-directory` (key: the skolenhetskod) is the record
+ * of schemas/school_directory/v<N>.avsc in Avro single-object encoding (hub/avro/avro_record.h),
+ * signed with the hub's own key (district "hub", hub/crypto/sign.h) like every other message:
+ *     {"skolenhetskod":"99018001","name":"…","huvudman_type":"fristående","kommunkod":"0180",
+ *      "public_key":"<base64>"|null}
+ * Only what a reader outside the hub needs is published: the webhook URL and e-mail are how the
+ * hub's notifier reaches a school, and signing_secret_ref is a path on the hub's host. A removed
+ * school is a tombstone: its key with a null value (signed too: the signature covers an empty
+ * value), which log compaction eventually uses to forget the school.
  */
 #ifndef HUB_DIRECTORY_H
 #define HUB_DIRECTORY_H
@@ -42,6 +43,9 @@
 
 #include <libpq-fe.h>
 
+#include <jansson.h>
+
+#include "hub/avro/avro_record.h"
 #include "hub/core/config.h"
 #include "hub/core/err.h"
 #include "hub/domain/event.h"
@@ -135,10 +139,22 @@ int hub_directory_recipient_key(const hub_directory_t *d, const char *unit,
 int hub_directory_write_csv(FILE *out, const hub_directory_t *d, bool include_removed,
                             struct hub_error *err) HUB_MUST_CHECK;
 
-/* The `school-directory` value of a school (format above) as a NUL-terminated string of *len
- * bytes, caller frees. Returns 0 or HUB_ENOMEM. */
-int hub_directory_school_json(const struct hub_school *s, char **out, size_t *len,
-                              struct hub_error *err) HUB_MUST_CHECK;
+#define HUB_DIRECTORY_RECORD_NAME "school_directory" /* schemas/<this>/v<N>.avsc */
+
+/* The `school-directory` record of a school as JSON in Avro's JSON shape (format above). *out is
+ * a new reference (json_decref). Returns 0 or HUB_ENOMEM. */
+int hub_directory_school_record(const struct hub_school *s, json_t **out,
+                                struct hub_error *err) HUB_MUST_CHECK;
+
+/* Parses the newest compiled-in school_directory schema and checks that the records built above
+ * match it exactly. *out is the caller's (hub_avro_record_schema_destroy). HUB_EAVRO_SCHEMA naming
+ * the first mismatch, or no compiled-in schema; HUB_ENOMEM. */
+int hub_directory_schema_new(hub_avro_record_schema_t **out, struct hub_error *err) HUB_MUST_CHECK;
+
+/* The `school-directory` value of a school: its record encoded with `schema` (single-object
+ * encoding). *out is malloc'd, the caller frees it. Returns 0, HUB_EAVRO_VALUE or HUB_ENOMEM. */
+int hub_directory_school_value(const hub_avro_record_schema_t *schema, const struct hub_school *s,
+                               uint8_t **out, size_t *len, struct hub_error *err) HUB_MUST_CHECK;
 
 /* ---- importing into PostgreSQL and publishing ---- */
 

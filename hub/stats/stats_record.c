@@ -5,21 +5,9 @@
 #include "hub/stats/stats_record.h"
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "hub/avro/avro_bin.h"
-#include "hub/avro/avro_schema.h"
-#include "hub/avro/avro_value.h"
-#include "hub/avro/schemas.h"
-
-#define SHAPE_MAX_DEPTH 8
-
-struct hub_stats_record_schema {
-    hub_avro_schema_t *schema;
-    int version;
-    uint64_t fingerprint;
-};
 
 static const enum hub_stats_count count_order[] = {
     HUB_STATS_PLACEMENTS,     HUB_STATS_CHILDREN,    HUB_STATS_WITH_SCHOOL_CHANGE,
@@ -176,61 +164,6 @@ out:
 
 /* ---- the schema ---- */
 
-/* Checks that `v` has exactly the fields of record `n` (recursively through records, arrays and
- * unions), naming the first difference. */
-static int check_shape(const struct hub_avro_node *n, const json_t *v, const char *path, int depth,
-                       struct hub_error *err)
-{
-    if (depth > SHAPE_MAX_DEPTH)
-        return 0;
-    switch (n->type) {
-    case HUB_AVRO_RECORD: {
-        const char *key;
-        json_t *val;
-        if (!json_is_object(v))
-            return hub_error_set(err, HUB_EAVRO_SCHEMA, "%s: the builder writes no record here",
-                                 path);
-        for (size_t i = 0; i < n->n_fields; i++) {
-            char sub[256];
-            const json_t *fv = json_object_get(v, n->fields[i].name);
-            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", n->fields[i].name);
-            if (!fv)
-                return hub_error_set(err, HUB_EAVRO_SCHEMA,
-                                     "%s: a field of the schema that the builder does not write",
-                                     sub);
-            int rc = check_shape(n->fields[i].type, fv, sub, depth + 1, err);
-            if (rc)
-                return rc;
-        }
-        json_object_foreach((json_t *)v, key, val)
-        {
-            if (!hub_avro_record_field(n, key))
-                return hub_error_set(err, HUB_EAVRO_SCHEMA,
-                                     "%s%s%s: written by the builder, not in the schema", path,
-                                     *path ? "." : "", key);
-        }
-        return 0;
-    }
-    case HUB_AVRO_ARRAY:
-        if (!json_is_array(v))
-            return hub_error_set(err, HUB_EAVRO_SCHEMA, "%s: the builder writes no array here",
-                                 path);
-        for (size_t i = 0; i < json_array_size(v); i++) {
-            int rc = check_shape(n->items, json_array_get(v, i), path, depth + 1, err);
-            if (rc)
-                return rc;
-        }
-        return 0;
-    case HUB_AVRO_UNION:
-        for (size_t b = 0; b < n->n_branches; b++)
-            if (n->branches[b]->type == HUB_AVRO_RECORD && json_is_object(v))
-                return check_shape(n->branches[b], v, path, depth + 1, err);
-        return 0;
-    default:
-        return 0;
-    }
-}
-
 /* A district-month whose every cell is a shown zero, for checking the builder against the
  * schema. */
 static void sample_month(struct hub_stats_district_month *dm)
@@ -241,89 +174,68 @@ static void sample_month(struct hub_stats_district_month *dm)
     dm->district_name = "Hela staden";
 }
 
-int hub_stats_record_schema_new_from(const char *json, size_t len, int version,
-                                     hub_stats_record_schema_t **out, struct hub_error *err)
+/* Checks once that the records built here match `s` exactly. */
+static int check_builder(const hub_avro_record_schema_t *s, struct hub_error *err)
 {
-    hub_stats_record_schema_t *s = calloc(1, sizeof *s);
     struct hub_stats_district_month dm;
     struct hub_stats_record_meta meta = {0, false, HUB_STATS_K_DEFAULT,
                                          HUB_STATS_THRESHOLD_DEFAULT};
     json_t *sample = NULL;
-    uint8_t *buf = NULL;
-    size_t blen = 0;
     int rc;
 
-    *out = NULL;
-    if (!s)
-        return hub_error_set(err, HUB_ENOMEM, "out of memory");
-    s->version = version;
-    rc = hub_avro_schema_parse(json, len, &s->schema, err);
-    if (rc) {
-        hub_error_prefix(err, "schemas/%s/v%d.avsc: ", HUB_STATS_RECORD_NAME, version);
-        goto fail;
-    }
-    s->fingerprint = hub_avro_schema_fingerprint(s->schema);
-    if (hub_avro_schema_root(s->schema)->type != HUB_AVRO_RECORD) {
-        rc = hub_error_set(err, HUB_EAVRO_SCHEMA, "schemas/%s/v%d.avsc: the root is not a record",
-                           HUB_STATS_RECORD_NAME, version);
-        goto fail;
-    }
     sample_month(&dm);
     rc = hub_stats_record_build(&dm, &meta, &sample, err);
     if (rc == 0)
-        rc = check_shape(hub_avro_schema_root(s->schema), sample, "", 0, err);
-    if (rc == 0)
-        rc = hub_stats_record_encode(s, sample, &buf, &blen, err);
-    free(buf);
+        rc = hub_avro_record_check_builder(s, sample, err);
+    else
+        hub_error_prefix(err, "schemas/%s/v%d.avsc: ", HUB_STATS_RECORD_NAME,
+                         hub_avro_record_schema_version(s));
     json_decref(sample);
-    if (rc) {
-        /* the builder and the schema disagree: a schema error, whatever the encoder said */
-        hub_error_prefix(err, "schemas/%s/v%d.avsc: ", HUB_STATS_RECORD_NAME, version);
-        if (rc != HUB_ENOMEM) {
-            rc = HUB_EAVRO_SCHEMA;
-            if (err)
-                err->code = rc;
-        }
-        goto fail;
-    }
-    *out = s;
-    return 0;
-fail:
-    hub_stats_record_schema_destroy(s);
+    return rc;
+}
+
+int hub_stats_record_schema_new_from(const char *json, size_t len, int version,
+                                     hub_stats_record_schema_t **out, struct hub_error *err)
+{
+    hub_avro_record_schema_t *s = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = hub_avro_record_schema_new_from(HUB_STATS_RECORD_NAME, json, len, version, &s, err);
+    if (rc == 0 && (rc = check_builder(s, err)) != 0)
+        hub_avro_record_schema_destroy(s);
+    else if (rc == 0)
+        *out = s;
     return rc;
 }
 
 int hub_stats_record_schema_new(hub_stats_record_schema_t **out, struct hub_error *err)
 {
-    const struct hub_schema_text *newest = NULL;
-    for (size_t i = 0; i < hub_schema_texts_count; i++)
-        if (strcmp(hub_schema_texts[i].record, HUB_STATS_RECORD_NAME) == 0 &&
-            (!newest || hub_schema_texts[i].version > newest->version))
-            newest = &hub_schema_texts[i];
+    hub_avro_record_schema_t *s = NULL;
+    int rc;
+
     *out = NULL;
-    if (!newest)
-        return hub_error_set(err, HUB_EAVRO_SCHEMA,
-                             "no schemas/%s/v*.avsc is compiled in (re-run cmake)",
-                             HUB_STATS_RECORD_NAME);
-    return hub_stats_record_schema_new_from(newest->json, newest->len, newest->version, out, err);
+    rc = hub_avro_record_schema_new(HUB_STATS_RECORD_NAME, &s, err);
+    if (rc == 0 && (rc = check_builder(s, err)) != 0)
+        hub_avro_record_schema_destroy(s);
+    else if (rc == 0)
+        *out = s;
+    return rc;
 }
 
 void hub_stats_record_schema_destroy(hub_stats_record_schema_t *s)
 {
-    if (!s)
-        return;
-    hub_avro_schema_destroy(s->schema);
-    free(s);
+    hub_avro_record_schema_destroy(s);
 }
 
 int hub_stats_record_schema_version(const hub_stats_record_schema_t *s)
 {
-    return s->version;
+    return hub_avro_record_schema_version(s);
 }
 
 uint64_t hub_stats_record_schema_fingerprint(const hub_stats_record_schema_t *s)
 {
-    return s->fingerprint;
+    return hub_avro_record_schema_fingerprint(s);
 }
 
 /* ---- encoding ---- */
@@ -331,7 +243,7 @@ uint64_t hub_stats_record_schema_fingerprint(const hub_stats_record_schema_t *s)
 int hub_stats_record_encode(const hub_stats_record_schema_t *s, const json_t *rec, uint8_t **buf,
                             size_t *len, struct hub_error *err)
 {
-    return hub_avro_encode_single_object(s->schema, rec, buf, len, err);
+    return hub_avro_record_encode(s, rec, buf, len, err);
 }
 
 int hub_stats_record_hash(const hub_stats_record_schema_t *s, const json_t *rec,

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hub/avro/avro_record.h"
 #include "hub/core/err.h"
 #include "hub/stats/stats.h"
 
@@ -37,7 +38,8 @@ struct hub_stats_record_meta {
     int64_t threshold_days; /* hub_stats_options.threshold_days of the cube */
 };
 
-typedef struct hub_stats_record_schema hub_stats_record_schema_t;
+/* The monthly_stats schema: hub/avro/avro_record.h's handle, checked against the builder. */
+typedef hub_avro_record_schema_t hub_stats_record_schema_t;
 
 /* Parses the newest compiled-in monthly_stats schema and checks that the records built here match
  * it exactly (every field present, no field unknown to it). *out is the caller's

@@ -5,8 +5,13 @@
 # rows): the table holds every school, friskolor and other municipalities included, and the
 # compacted topic `school-directory` one message per school; importing the same file again
 # touches no row and publishes nothing; an invalid file changes nothing; a school left out is
-# marked removed and gets a tombstone. Then hub-publish seals a handover's content for its
-# receiving school (directory from hub.schools.file, and from PostgreSQL): the raw message on
+# marked removed and gets a tombstone. Every message is read back without the hub's C code
+# (directory_check.py): signed with the hub's key (a tombstone too), its value the Avro record of
+# schemas/school_directory (no webhook URL, no e-mail), which consumers/examples/read_topic.py
+# decodes as well; a value forged by whoever lacks the hub's key (unsigned, signed by a district,
+# or carrying the hub's signature of another value) fails that verification. Then hub-publish
+# seals a handover's content for its receiving school (directory from hub.schools.file, and from
+# PostgreSQL): the raw message on
 # `handover-events` holds no plaintext, avro_tool decodes it, and both `hub-open` and an
 # independent implementation (seal_interop.py, python3-cryptography) open the sealed content to
 # exactly the published content — with the school's key only, and for that handover only.
@@ -18,11 +23,16 @@ need_cmd kcat base64
 [[ -x $HUB_PY ]] || skip "$HUB_PY is not installed"
 "$HUB_PY" -c 'import cryptography.hazmat.primitives.ciphers.aead' 2>/dev/null ||
     skip "python3-cryptography is not installed"
+"$HUB_PY" -c 'import avro.io, confluent_kafka' 2>/dev/null ||
+    skip "python3-avro or python3-confluent-kafka is not installed (run deploy/setup.sh)"
 
 HUBCTL=$HUB_BUILD_DIR/deploy/hubctl
 OPEN=$HUB_BUILD_DIR/consumers/hub-open
 AVRO=$HUB_BUILD_DIR/tests/tools/avro_tool
 INTEROP=$HUB_SOURCE_DIR/tests/integration/seal_interop.py
+CHECK=$HUB_SOURCE_DIR/tests/integration/directory_check.py
+SIGN_TOOL=$HUB_SOURCE_DIR/tests/integration/sign_tool.py
+SCHEMA=$HUB_SOURCE_DIR/schemas/school_directory/v1.avsc
 for b in "$HUBCTL" "$OPEN" "$AVRO" "$HUB_BUILD_DIR/producers/hub-publish"; do
     [[ -x $b ]] || fail "$b is not built"
 done
@@ -69,6 +79,25 @@ topic_dump() { # TOPIC [FORMAT]
         sleep 0.5
     done
     fail "kcat read $(wc -l <"$TMP/dump") of the $want messages on $1"
+}
+
+# Every message of school-directory verified and decoded independently (directory_check.py): a
+# line per message, "ok KEY JSON|NULL" or "bad KEY REASON"; fails unless one line per message.
+dir_read() {
+    local want i
+    want=$(topic_count school-directory)
+    for ((i = 0; i < 20; i++)); do
+        local drc=0
+        "$HUB_PY" "$CHECK" read "$BOOT" school-directory "$HUB_DEV_KEYS_FILE" "$SCHEMA" \
+            >"$TMP/dirread" 2>"$TMP/dirread.err" || drc=$?
+        ((drc <= 1)) || fail "directory_check.py read failed: $(cat "$TMP/dirread.err")"
+        if (($(wc -l <"$TMP/dirread") == want)); then
+            cat "$TMP/dirread"
+            return "$drc"
+        fi
+        sleep 0.5
+    done
+    fail "directory_check.py read $(wc -l <"$TMP/dirread") of the $want messages"
 }
 
 import() { # CSV, output in $TMP/import.{out,err}, exit code in $rc
@@ -164,15 +193,28 @@ psql_hub -F'|' -c "select skolenhetskod, name, huvudman_type, kommunkod, coalesc
 diff -u "$TMP/want.txt" "$TMP/got.txt" >&2 || fail "hub.schools differs from the CSV"
 
 [[ $(topic_count school-directory) == "$N" ]] || fail "school-directory: expected $N messages"
-topic_dump school-directory | grep "^$S2 " | cut -d' ' -f2- >"$TMP/s2.json"
+dir_read >"$TMP/dir.txt" || fail "school-directory does not verify and decode independently: $(grep '^bad ' "$TMP/dir.txt" | head -3)"
+grep "^ok $S2 " "$TMP/dir.txt" | cut -d' ' -f3- >"$TMP/s2.json"
 "$HUB_PY" - "$TMP/s2.json" "$S2" "$(<"$TMP/$S2.pub")" <<'PY' || fail "school-directory value of $S2 is wrong: $(cat "$TMP/s2.json")"
 import json, sys
 doc = json.load(open(sys.argv[1], encoding="utf-8"))
-assert list(doc) == ["v", "skolenhetskod", "name", "huvudman_type", "kommunkod", "webhook_url",
-                     "public_key", "email"], list(doc)
-assert doc["v"] == 1 and doc["skolenhetskod"] == sys.argv[2], doc
+# the schema's fields only: no webhook URL or e-mail on a topic others read
+assert sorted(doc) == ["huvudman_type", "kommunkod", "name", "public_key", "skolenhetskod"], doc
+assert doc["skolenhetskod"] == sys.argv[2], doc
 assert doc["huvudman_type"] == "fristående" and doc["public_key"] == sys.argv[3], doc
-assert doc["webhook_url"].startswith("https://"), doc
+PY
+grep -q "^ok $NOKEY .*\"public_key\":null" "$TMP/dir.txt" || fail "$NOKEY: public_key is not null"
+! grep -qE 'https://|@' "$TMP/dir.txt" || fail "school-directory publishes a webhook URL or e-mail"
+# the consumer example written from schemas/SCHEMAS.md alone decodes the topic too
+"$HUB_PY" "$HUB_SOURCE_DIR/consumers/examples/read_topic.py" --bootstrap "$BOOT" \
+    --topic school-directory --max "$N" --idle 10 >"$TMP/read.jsonl" 2>"$TMP/read.err" ||
+    fail "read_topic.py school-directory: $(cat "$TMP/read.err")"
+"$HUB_PY" - "$TMP/read.jsonl" "$N" "$S2" "$(<"$TMP/$S2.pub")" <<'PY' || fail "read_topic.py does not read school-directory: $(head -3 "$TMP/read.jsonl")"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(rows) == int(sys.argv[2]), len(rows)
+s2 = [r["value"] for r in rows if r["key"] == sys.argv[3]]
+assert len(s2) == 1 and s2[0]["public_key"] == sys.argv[4], s2
 PY
 
 # ---- the same file again: nothing touched, nothing published ----
@@ -212,11 +254,11 @@ grep -qF "0 added, 1 changed, 1 removed, $((N - 2)) unchanged; 2 messages acknow
     "$TMP/import.out" || fail "removal: unexpected summary: $(tail -1 "$TMP/import.out")"
 expect "select skolenhetskod from hub.schools where removed_at is not null" "$GONE"
 expect "select name from hub.schools where skolenhetskod='$NOKEY'" "Nytt namn, med komma"
-topic_dump school-directory >"$TMP/dir.txt"
+dir_read >"$TMP/dir.txt" || fail "after the removal: $(grep '^bad ' "$TMP/dir.txt" | head -3)"
 [[ $(wc -l <"$TMP/dir.txt") == $((N + 2)) ]] || fail "expected $((N + 2)) messages after the removal"
-[[ $(grep "^$GONE " "$TMP/dir.txt" | tail -1) == "$GONE NULL" ]] ||
-    fail "no tombstone for $GONE: $(grep "^$GONE " "$TMP/dir.txt")"
-grep "^$NOKEY " "$TMP/dir.txt" | tail -1 | grep -qF '"name":"Nytt namn, med komma"' ||
+[[ $(grep " $GONE " "$TMP/dir.txt" | tail -1) == "ok $GONE NULL" ]] ||
+    fail "no signed tombstone for $GONE: $(grep " $GONE " "$TMP/dir.txt")"
+grep "^ok $NOKEY " "$TMP/dir.txt" | tail -1 | grep -qF '"name":"Nytt namn, med komma"' ||
     fail "the changed name of $NOKEY was not published"
 
 # ---- hubctl schools list ----
@@ -236,8 +278,40 @@ import "$TMP/schools2.csv" --republish
 ((rc == 0)) && grep -qF "0 added, 0 changed, 0 removed, $((N - 1)) unchanged; $N messages acknowledged" \
     "$TMP/import.out" || fail "--republish: $(cat "$TMP/import.out" "$TMP/import.err")"
 [[ $(topic_count school-directory) == $((before + N)) ]] || fail "--republish: not $N more messages"
-[[ $(topic_dump school-directory | grep "^$GONE " | tail -1) == "$GONE NULL" ]] ||
-    fail "--republish: no tombstone for $GONE"
+dir_read >"$TMP/dir.txt" || fail "--republish: $(grep '^bad ' "$TMP/dir.txt" | head -3)"
+[[ $(grep " $GONE " "$TMP/dir.txt" | tail -1) == "ok $GONE NULL" ]] ||
+    fail "--republish: no signed tombstone for $GONE"
+
+# ---- forgeries: whoever lacks the hub's key cannot put a school's key on the topic ----
+# A value is what anyone can make from the published schema: R with the attacker's public key.
+total=$(topic_count school-directory)
+"$HUBCTL" schools keygen --out-private "$TMP/evil.key" --out-public "$TMP/evil.pub" >/dev/null \
+    2>"$TMP/keygen.err" ||
+    fail "keygen failed: $(cat "$TMP/keygen.err")"
+grep "^ok $R " "$TMP/dir.txt" | tail -1 | cut -d' ' -f3- |
+    "$HUB_PY" -c 'import json, sys; d = json.load(sys.stdin); d["public_key"] = sys.argv[1]; print(json.dumps(d))' \
+        "$(<"$TMP/evil.pub")" >"$TMP/forged.json"
+"$HUB_PY" "$CHECK" encode "$SCHEMA" "$(<"$TMP/forged.json")" "$TMP/forged.bin" ||
+    fail "could not encode the forged value"
+# 1. the hub's genuine signature of R's (newest) value, on the forged value
+"$HUB_PY" "$CHECK" replay "$BOOT" school-directory "$R" "$TMP/forged.bin" ||
+    fail "could not replay the hub's signature"
+# 2. unsigned, produced by kcat
+kcat -b "$BOOT" -P -t school-directory -k "$R" "$TMP/forged.bin" 2>"$TMP/kcat.err" ||
+    fail "kcat could not produce: $(cat "$TMP/kcat.err")"
+# 3. signed, but with a district's key, not the hub's
+"$HUB_PY" "$SIGN_TOOL" produce "$BOOT" school-directory "$R" "$HUB_DEV_KEY_DIR/farsta-dev.pem" \
+    farsta-dev "$TMP/forged.bin" >/dev/null || fail "sign_tool could not produce"
+[[ $(topic_count school-directory) == $((total + 3)) ]] || fail "the three forgeries are not on the topic"
+dir_read >"$TMP/forged.txt" && fail "forged school-directory messages verify"
+grep '^bad ' "$TMP/forged.txt" >"$TMP/forged.tail"
+[[ $(wc -l <"$TMP/forged.tail") == 3 ]] || fail "not exactly the 3 forgeries refused: $(cat "$TMP/forged.tail")"
+grep -qx "bad $R unsigned (no hub.sig/hub.sig.key)" "$TMP/forged.tail" || fail "the unsigned forgery: $(cat "$TMP/forged.tail")"
+grep -qx "bad $R key farsta-dev is district farsta's, not the hub's" "$TMP/forged.tail" ||
+    fail "the forgery signed by farsta: $(cat "$TMP/forged.tail")"
+grep -qx "bad $R signature by hub-dev does not verify" "$TMP/forged.tail" ||
+    fail "the forgery with the hub's signature of another value: $(cat "$TMP/forged.tail")"
+! grep -qF "$(<"$TMP/evil.pub")" <(grep '^ok ' "$TMP/forged.txt") || fail "the attacker's key was accepted"
 
 # ---- hub-publish seals the content for R ----
 write_conf "$TMP/pub.conf" "hub.schools.file=$TMP/schools2.csv"

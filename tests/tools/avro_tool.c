@@ -10,7 +10,8 @@
  *                                     another district and occurred_at (ms since the epoch);
  *                                     TYPE monthly_stats: a sample monthly-stats record
  *                                     TYPE follow_up_stats: a sample follow-up-stats record
- *                                     (hub/stats/stats_record.h)
+ *                                     (hub/stats/stats_record.h); TYPE school_directory: a
+ *                                     sample school-directory value (hub/directory/directory.h)
  *   avro_tool decode FILE             decodes a single-object message (also through the C
  *                                     struct path) and prints {"record","version","value"}
  *
@@ -25,6 +26,7 @@
 #include "hub/avro/avro_value.h"
 #include "hub/avro/schemas.h"
 #include "hub/stats/followup_publish.h"
+#include "hub/directory/directory.h"
 #include "hub/stats/stats_record.h"
 #include "tests/tools/sample_events.h"
 
@@ -233,6 +235,38 @@ static int encode_sample_follow_up_stats(long v)
     return rc;
 }
 
+/* A school-directory value (not an event: hub/directory/directory.h); odd variants have no
+ * public key. */
+static int encode_sample_school_directory(long v)
+{
+    static const char *const keys[] = {"B6N8vBQgk8i3VdwbEOhstCY3StFqqFPtC9/AsrhtHHw=",
+                                       "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08="};
+    struct hub_error err = {0};
+    hub_avro_record_schema_t *schema = NULL;
+    struct hub_school s;
+    char name[64], key[64];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = 1;
+
+    memset(&s, 0, sizeof s);
+    snprintf(s.unit, sizeof s.unit, "9901%04ld", v);
+    snprintf(s.kommun, sizeof s.kommun, "%s", v % 3 ? "0180" : "1480");
+    snprintf(name, sizeof name, "Skola nr %ld, \"Ängen\"", v);
+    snprintf(key, sizeof key, "%s", keys[(v / 2) % 2]);
+    s.name = name;
+    s.huvudman = (enum hub_huvudman)(v % HUB_HUVUDMAN__COUNT);
+    s.public_key = v % 2 ? NULL : key;
+    if (hub_directory_schema_new(&schema, &err) ||
+        hub_directory_school_value(schema, &s, &buf, &len, &err))
+        fprintf(stderr, "avro_tool: %s\n", err.msg);
+    else if (fwrite(buf, 1, len, stdout) == len)
+        rc = 0;
+    free(buf);
+    hub_avro_record_schema_destroy(schema);
+    return rc;
+}
+
 static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *variant,
                              const char *district, const char *occurred_ms)
 {
@@ -244,7 +278,8 @@ static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *
     long v = 0;
     bool stats = strcmp(type_name, HUB_STATS_RECORD_NAME) == 0;
     bool fu_stats = strcmp(type_name, HUB_FU_RECORD_NAME) == 0;
-    if (!stats && !fu_stats && hub_event_type_parse(type_name, &t) != 0) {
+    bool school = strcmp(type_name, HUB_DIRECTORY_RECORD_NAME) == 0;
+    if (!stats && !fu_stats && !school && hub_event_type_parse(type_name, &t) != 0) {
         fprintf(stderr, "avro_tool: unknown event type %s\n", type_name);
         return 2;
     }
@@ -260,6 +295,8 @@ static int cmd_encode_sample(hub_codec_t *c, const char *type_name, const char *
         return encode_sample_monthly_stats(v);
     if (fu_stats)
         return encode_sample_follow_up_stats(v);
+    if (school)
+        return encode_sample_school_directory(v);
     hub_sample_event(&ev, t, (int)v);
     if (district)
         snprintf(ev.common.district, sizeof ev.common.district, "%s", district);

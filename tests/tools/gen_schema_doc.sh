@@ -10,7 +10,7 @@ DIR=$2
 topics=(placement:placement-events school_start:school-start-events handover:handover-events
     contact_change:contact-change-events follow_up:follow-up-events
     handover_receipt:handover-receipts
-    monthly_stats:monthly-stats follow_up_stats:follow-up-stats)
+    monthly_stats:monthly-stats follow_up_stats:follow-up-stats school_directory:school-directory)
 cat <<'HEAD'
 # The topics' schemas: fingerprints and canonical forms
 
@@ -41,8 +41,6 @@ for t in "${topics[@]}"; do
         printf '| `%s` | `%s` | `0x%s` | `%s` |\n' "$topic" "${f#"$DIR"/}" "$fp" "$le"
     done
 done
-echo
-echo "The \`school-directory\` topic carries JSON, not Avro (see deploy/README.md)."
 for t in "${topics[@]}"; do
     rec=${t%%:*} topic=${t#*:}
     for f in "$DIR/$rec"/v*.avsc; do
