@@ -42,15 +42,17 @@ done
 csv "Bytesskolan v5" >"$TMP/removed.csv"
 import "$TMP/removed.csv"
 
-# "KEY PARTITION VALUE-LENGTH VALUE" of every record of ours on the topic (-1: a tombstone)
+# "KEY PARTITION VALUE-LENGTH VALUE" of every record of ours on the topic (-1: a tombstone). The
+# value is Avro (schemas/school_directory): binary, but its strings are there as UTF-8 and none of
+# this test's values holds a newline byte, so grep -a reads one record per line.
 records() {
     kc admin -C -t school-directory -o beginning -e -q -f '%k %p %S %s\n' |
-        grep -E "^($RENAMED|$REMOVED) " || true
+        grep -a -E "^($RENAMED|$REMOVED) " || true
 }
 records >"$TMP/before.txt"
 # (the cleaner may already have removed some of the five versions: segments roll every second)
-grep -q "^$RENAMED [0-9]* [0-9]* .*Bytesskolan v5" "$TMP/before.txt" || fail "version 5 is not on the topic: $(cat "$TMP/before.txt")"
-grep -q "^$REMOVED [0-9]* -1 " "$TMP/before.txt" || fail "no tombstone for the removed school: $(cat "$TMP/before.txt")"
+grep -aq "^$RENAMED [0-9]* [0-9]* .*Bytesskolan v5" "$TMP/before.txt" || fail "version 5 is not on the topic: $(cat "$TMP/before.txt")"
+grep -aq "^$REMOVED [0-9]* -1 " "$TMP/before.txt" || fail "no tombstone for the removed school: $(cat "$TMP/before.txt")"
 
 # The cleaner never touches a partition's active segment: after segment.ms, one more record in
 # each of our partitions (a tombstone for a unit that never existed) rolls it.
@@ -63,9 +65,9 @@ done
 
 compacted() {
     records >"$TMP/now.txt"
-    [[ $(grep -c "^$RENAMED " "$TMP/now.txt") == 1 && $(grep -c "^$REMOVED " "$TMP/now.txt") == 1 ]]
+    [[ $(grep -ac "^$RENAMED " "$TMP/now.txt") == 1 && $(grep -ac "^$REMOVED " "$TMP/now.txt") == 1 ]]
 }
 wait_secs 240 compacted || fail "not compacted within 240 s (before: $(wc -l <"$TMP/before.txt") records, now: $(cat "$TMP/now.txt"))"
-grep -q "^$RENAMED [0-9]* [0-9]* .*Bytesskolan v5" "$TMP/now.txt" || fail "the surviving value is not the latest: $(cat "$TMP/now.txt")"
-grep -q "^$REMOVED [0-9]* -1 " "$TMP/now.txt" || fail "the tombstone did not survive compaction (kept a day): $(cat "$TMP/now.txt")"
+grep -aq "^$RENAMED [0-9]* [0-9]* .*Bytesskolan v5" "$TMP/now.txt" || fail "the surviving value is not the latest: $(cat "$TMP/now.txt")"
+grep -aq "^$REMOVED [0-9]* -1 " "$TMP/now.txt" || fail "the tombstone did not survive compaction (kept a day): $(cat "$TMP/now.txt")"
 pass "five versions and a removal of two schools compacted to 2 records: the latest value and the tombstone"
