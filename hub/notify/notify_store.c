@@ -347,25 +347,15 @@ int hub_nstore_owners(PGconn *conn, bool handovers, const char *const *ids, size
         "  SELECT 2, placement_id, district, created_at FROM hub.notifier_outbox\n"
         "   WHERE kind = 'handover' AND placement_id = ANY($1::uuid[])) o\n"
         " ORDER BY id, pri, at";
-    struct hub_pg_array a = {0};
     PGresult *res = NULL;
-    int rc = 0;
     if (n == 0)
         return 0;
-    hub_pg_array_reset(&a);
-    for (size_t i = 0; i < n; i++)
-        hub_pg_array_add_text(&a, ids[i]);
-    const char *params[1] = {hub_pg_array_finish(&a)};
-    if (!params[0])
-        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = hub_pg_exec(conn, "look up notification owners", handovers ? sql_h : sql_p, 1, params,
-                         &res, err);
+    int rc = hub_pg_exec_ids(conn, "look up notification owners", handovers ? sql_h : sql_p, ids, n,
+                             &res, err);
     for (int r = 0; rc == 0 && r < PQntuples(res); r++)
         if (put(ud, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1)) != 0)
             rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
     PQclear(res);
-    hub_pg_array_free(&a);
     return rc;
 }
 

@@ -189,6 +189,20 @@ int hub_pg_exec(PGconn *conn, const char *purpose, const char *sql, int nparams,
                          purpose, res, err);
 }
 
+int hub_pg_exec_ids(PGconn *conn, const char *purpose, const char *sql, const char *const *ids,
+                    size_t n, PGresult **res, struct hub_error *err)
+{
+    struct hub_pg_array a = {0};
+    hub_pg_array_reset(&a);
+    for (size_t i = 0; i < n; i++)
+        hub_pg_array_add_text(&a, ids[i]);
+    const char *params[1] = {hub_pg_array_finish(&a)};
+    int rc = params[0] ? hub_pg_exec(conn, purpose, sql, 1, params, res, err)
+                       : hub_error_set(err, HUB_ENOMEM, "%s: out of memory", purpose);
+    hub_pg_array_free(&a);
+    return rc;
+}
+
 int hub_pg_prepare(PGconn *conn, const char *purpose, const char *name, const char *sql,
                    struct hub_error *err)
 {

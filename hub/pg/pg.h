@@ -52,6 +52,11 @@ int hub_pg_check(const PGconn *conn, const PGresult *res, const char *purpose,
 int hub_pg_exec(PGconn *conn, const char *purpose, const char *sql, int nparams,
                 const char *const *params, PGresult **res, struct hub_error *err) HUB_MUST_CHECK;
 
+/* hub_pg_exec with one parameter, $1: the text array of ids[0..n) (cast it in the SQL, e.g.
+ * `= ANY($1::uuid[])`). The result as hub_pg_exec; HUB_ENOMEM when the array cannot be built. */
+int hub_pg_exec_ids(PGconn *conn, const char *purpose, const char *sql, const char *const *ids,
+                    size_t n, PGresult **res, struct hub_error *err) HUB_MUST_CHECK;
+
 /* Prepares `sql` as the named statement (parameter types come from casts in the SQL). */
 int hub_pg_prepare(PGconn *conn, const char *purpose, const char *name, const char *sql,
                    struct hub_error *err) HUB_MUST_CHECK;

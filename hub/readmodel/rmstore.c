@@ -685,7 +685,6 @@ static int apply_contact_changes(hub_rmstore_t *s, const struct hub_rm_item *ite
     return exec_cols(s, ST_CONTACT_CHANGES, NULL, 14, NULL, err);
 }
 
-/* Stores the offsets, one row per (topic, partition): the highest when one is given twice. */
 static void add_opt_bool(struct hub_pg_array *a, bool present, bool v)
 {
     if (present)
@@ -728,6 +727,7 @@ static int apply_follow_ups(hub_rmstore_t *s, const struct hub_rm_item *items, s
     return exec_cols(s, ST_FOLLOW_UPS, NULL, 15, NULL, err);
 }
 
+/* Stores the offsets, one row per (topic, partition): the highest when one is given twice. */
 static int store_offsets(hub_rmstore_t *s, const struct hub_rm_offset *offs, size_t n_off,
                          struct hub_error *err)
 {
@@ -920,19 +920,10 @@ int hub_rmstore_placement_starts(hub_rmstore_t *store, const char *const *ids, s
 {
     static const char sql[] = "SELECT placement_id::text, start_date - DATE '1970-01-01'\n"
                               "  FROM hub.placements WHERE placement_id = ANY($1::uuid[])";
-    struct hub_pg_array a = {0};
     PGresult *res = NULL;
-    int rc = 0;
     if (n == 0)
         return 0;
-    hub_pg_array_reset(&a);
-    for (size_t i = 0; i < n; i++)
-        hub_pg_array_add_text(&a, ids[i]);
-    const char *params[1] = {hub_pg_array_finish(&a)};
-    if (!params[0])
-        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = hub_pg_exec(store->conn, "look up placement starts", sql, 1, params, &res, err);
+    int rc = hub_pg_exec_ids(store->conn, "look up placement starts", sql, ids, n, &res, err);
     for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
         char *end = NULL;
         long day = strtol(PQgetvalue(res, r, 1), &end, 10);
@@ -942,7 +933,6 @@ int hub_rmstore_placement_starts(hub_rmstore_t *store, const char *const *ids, s
             rc = put(ud, PQgetvalue(res, r, 0), (int32_t)day);
     }
     PQclear(res);
-    hub_pg_array_free(&a);
     return rc;
 }
 
@@ -965,25 +955,15 @@ int hub_rmstore_owners(hub_rmstore_t *store, bool handovers, const char *const *
                                 "  SELECT 1, handover_id, district FROM hub.handovers\n"
                                 "   WHERE handover_id = ANY($1::uuid[])) o\n"
                                 " ORDER BY id, pri";
-    struct hub_pg_array a = {0};
     PGresult *res = NULL;
-    int rc = 0;
     if (n == 0)
         return 0;
-    hub_pg_array_reset(&a);
-    for (size_t i = 0; i < n; i++)
-        hub_pg_array_add_text(&a, ids[i]);
-    const char *params[1] = {hub_pg_array_finish(&a)};
-    if (!params[0])
-        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = hub_pg_exec(store->conn, "look up record owners", handovers ? sql_h : sql_p, 1, params,
-                         &res, err);
+    int rc = hub_pg_exec_ids(store->conn, "look up record owners", handovers ? sql_h : sql_p, ids,
+                             n, &res, err);
     for (int r = 0; rc == 0 && r < PQntuples(res); r++)
         if (put(ud, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1)) != 0)
             rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
     PQclear(res);
-    hub_pg_array_free(&a);
     return rc;
 }
 
@@ -996,22 +976,13 @@ int hub_rmstore_dependents(hub_rmstore_t *store, const char *const *placement_id
         "UNION ALL\n"
         "SELECT 'h', handover_id::text, placement_id::text, district FROM hub.handovers\n"
         " WHERE placement_id = ANY($1::uuid[])";
-    struct hub_pg_array a = {0};
     PGresult *res = NULL;
-    int rc = 0;
     *out = NULL;
     *n_out = 0;
     if (n == 0)
         return 0;
-    hub_pg_array_reset(&a);
-    for (size_t i = 0; i < n; i++)
-        hub_pg_array_add_text(&a, placement_ids[i]);
-    const char *params[1] = {hub_pg_array_finish(&a)};
-    if (!params[0])
-        rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = hub_pg_exec(store->conn, "look up records naming new placements", sql, 1, params, &res,
-                         err);
+    int rc = hub_pg_exec_ids(store->conn, "look up records naming new placements", sql,
+                             placement_ids, n, &res, err);
     size_t rows = rc == 0 ? (size_t)PQntuples(res) : 0;
     if (rows > 0 && !(*out = calloc(rows, sizeof **out)))
         rc = hub_error_set(err, HUB_ENOMEM, "out of memory");
@@ -1025,7 +996,6 @@ int hub_rmstore_dependents(hub_rmstore_t *store, const char *const *placement_id
     if (rc == 0)
         *n_out = rows;
     PQclear(res);
-    hub_pg_array_free(&a);
     return rc;
 }
 
