@@ -429,6 +429,13 @@ printf '{"type":"handover.created",' >"$TMP/broken.json"
 refused "broken JSON" "not JSON (line 1" --key "$TMP/$R.pem" --delivery "$TMP/broken.json"
 sed 's/"placement_id": "[^"]*"/"placement_id": "not-a-uuid"/' "$TMP/body.json" >"$TMP/badid.json"
 refused "a malformed id" "placement_id: not a canonical uuid" --key "$TMP/$R.pem" --delivery "$TMP/badid.json"
+# A stored body one byte over hub-open's input limit (4 x (61 + 1 MiB)) is refused before it is
+# read whole; one of exactly the limit is read and judged (here: not JSON).
+limit=$((4 * (61 + 1024 * 1024)))
+head -c $((limit + 1)) /dev/zero | tr '\0' ' ' >"$TMP/huge.json"
+refused "a body one byte over the limit" "too large for sealed content" --key "$TMP/$R.pem" --delivery "$TMP/huge.json"
+head -c "$limit" /dev/zero | tr '\0' ' ' >"$TMP/huge.json"
+refused "a body of exactly the limit" "not JSON" --key "$TMP/$R.pem" --delivery "$TMP/huge.json"
 rc=0
 "$OPEN" --key "$TMP/$R.pem" --delivery --handover-id "$HID" "$TMP/body.json" >/dev/null 2>"$TMP/open.err" || rc=$?
 ((rc == 2)) && head -n 1 "$TMP/open.err" | grep -qF "leave out" || fail "--delivery with ids: exit $rc: $(head -n 1 "$TMP/open.err")"
