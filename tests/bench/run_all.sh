@@ -3,9 +3,9 @@
 #
 #   tests/bench/run_all.sh            (HUB_BUILD_DIR defaults to <repo>/build; build it first)
 #
-# Runs the codec, publish, read-model, verification, notify, statistics-audit and report benchmarks (each starts
-# its own dev broker and PostgreSQL), then the main job (deploy/run.sh) to read each consumer's
-# peak resident memory, and prints one table: every row is a ratio against a ceiling measured in
+# Runs the codec, publish, read-model, verification, notify, backlog, relay, restart,
+# statistics-audit and report benchmarks (each starts its own dev broker and PostgreSQL), then the
+# main job (deploy/run.sh) to read each consumer's peak resident memory, and prints one table: every row is a ratio against a ceiling measured in
 # the same run, or an absolute figure marked as such. Full outputs go to $OUT (printed at the end).
 # Sizes: HUB_BENCH_PUBLISH_N (100000), HUB_BENCH_READMODEL_N (100000), HUB_BENCH_VERIFY_N (30000),
 # HUB_BENCH_REPORT_N (1000000), HUB_BENCH_BACKLOG_N (200000). Takes several minutes. A benchmark,
@@ -29,6 +29,8 @@ say "notify latency"
 bash "$B/bench_notify.sh" 100 20 >"$OUT/notify.txt" 2>&1
 say "backlog memory"
 bash "$B/bench_backlog.sh" "${HUB_BENCH_BACKLOG_N:-200000}" >"$OUT/backlog.txt" 2>&1
+say "outbox relay"
+bash "$B/bench_relay.sh" >"$OUT/relay.txt" 2>&1
 say "restart to assignment"
 bash "$B/bench_restart.sh" 3 >"$OUT/restart.txt" 2>&1
 say "statistics audit and information loss (a synthetic year)"
@@ -68,6 +70,8 @@ ver_par=$(g verify.txt 's/.*ratio read model\/[0-9]*-thread verify: \([0-9.]*\).
 ver_rate=$(g verify.txt 's/.*(default) *\([0-9]*\) events.*/\1/p')
 notify=$(g notify.txt 's/.*publish -> received by the school  *p50 *\([0-9.]*\) ms.*p99 *\([0-9.]*\) ms.*/p50 \1 ms, p99 \2 ms/p')
 backlog=$(g backlog.txt 's/.*ratio peak RSS new\/old \([0-9.]*\) *ratio rate new\/old \([0-9.]*\).*/\1 (peak), \2 (rate)/p')
+relay=$(g relay.txt 's/^ratio relay\/hub-publish: \([0-9.]*\).*/\1/p')
+relay_lat=$(g relay.txt 's/.*rows): p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms.*/p50 \1 ms, p99 \2 ms/p')
 restart=$(g restart.txt 's/.*after SIGTERM:.*ratio \([0-9.]*\).*/\1 after SIGTERM/p')
 report=$(g report.txt 's/.*month [0-9-]* (\([0-9]*\) placements): \([0-9.]*\) s.*/\2 s for a month (\1 placements)/p')
 protect=$(g protect.txt 's/.*year audit \([0-9.]*\) ms against the \([0-9]*\) ms target: ratio \([0-9.]*\).*/\3 (\1 ms)/p')
@@ -85,6 +89,8 @@ printf '%-44s %-40s %s\n' "read model with signatures ÷ raw verify" "${ver_rati
 printf '%-44s %-40s %s\n' "read model with signatures ÷ all-core verify" "${ver_par} (goal 0.8)" "ratio, same messages, same run"
 printf '%-44s %-40s %s\n' "notify latency, publish → school" "$notify" "absolute, 100 events/s (goal p99 ≤ 50 ms)"
 printf '%-44s %-40s %s\n' "backlog: peak RSS / rate, new ÷ old prefetch" "$backlog" "ratio, same backlog, same run"
+printf '%-44s %-40s %s\n' "outbox relay ÷ hub-publish (same events)" "$relay" "ratio, same run"
+printf '%-44s %-40s %s\n' "outbox commit → acknowledged and marked" "$relay_lat" "absolute, steady rate"
 printf '%-44s %-40s %s\n' "restart → partitions, static ÷ dynamic" "$restart" "ratio, same run (dev broker)"
 printf '%-44s %-40s %s\n' "report over $report_n placements" "$report" "absolute (target 1 s)"
 printf '%-44s %-40s %s\n' "disclosure audit of a year ÷ 10 s target" "$protect" "ratio (bench_protect, ~35/district-month)"
