@@ -10,7 +10,11 @@
  * messages, 64 MiB, 50 MiB fetches) a backlog fills the consumer's queue, 150+ MiB resident. The
  * partition queues forward into the consumer's one queue, which these thresholds are checked
  * against; a batch is at most hub.consumer.batch_max (2000) messages. */
-#define HUB_CONSUMER_QUEUED_MIN 2500 /* > one batch: a 2000-message batch fills without waiting */
+/* Two batches: the one in hand and the one verified ahead (hub/kafka/consumer.c). With 2500 the
+ * queue ran dry every batch, which waited for a fetch round trip (the read model with signatures
+ * at 4,000-5,100 events/s against 7,000-8,400 with 5,000 or more, bench_verify.sh on a quiet
+ * machine). Memory: README "Memory under a backlog" (one malloc arena, hub/core/app.c). */
+#define HUB_CONSUMER_QUEUED_MIN 5000
 #define HUB_CONSUMER_QUEUED_KB 6144
 #define HUB_CONSUMER_FETCH_PARTITION 262144
 #define HUB_CONSUMER_FETCH_MAX 1048588 /* = HUB_TOPIC_MAX_MESSAGE_BYTES */
