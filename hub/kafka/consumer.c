@@ -1102,15 +1102,18 @@ int hub_consumer_run(hub_consumer_t *c, int idle_exit_ms, struct hub_error *err)
             int timeout = POLL_IDLE_MS;
             if (c->n_pending > 0) {
                 int64_t left = deadline - now_ms();
-                if (left <= 0)
+                if (left <= 0 && c->batch_wait_ms > 0)
                     break;
-                timeout = (int)left;
+                /* batch_wait_ms 0: what is already queued joins the batch; nothing is waited for */
+                timeout = left > 0 ? (int)left : 0;
             }
             hub_sd_alive();
             rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout);
             if (c->n_pending == 0)
                 idle_checks(c);
             if (!m) {
+                if (c->n_pending > 0 && timeout == 0)
+                    break;
                 if (c->n_pending == 0 && idle_exit_ms > 0 && c->assigned > 0 &&
                     now_ms() - c->last_activity >= idle_exit_ms)
                     return 0;

@@ -161,5 +161,5 @@ notifier_conf() {
         "hub.notifier.allow_ranges=127.0.0.0/8" \
         "hub.notifier.poll_ms=100" "hub.notifier.backoff_base_ms=200" \
         "hub.notifier.backoff_max_s=1" "hub.notifier.timeout_s=5" "hub.notifier.lease_s=60" \
-        "hub.notifier.overdue_scan_s=1" "hub.consumer.batch_wait_ms=10" "$@"
+        "hub.notifier.overdue_scan_s=1" "hub.consumer.batch_wait_ms=0" "$@"
 }
