@@ -5,7 +5,9 @@
 # hub-readmodel from empty to caught up twice — verifying with one thread per CPU (the default),
 # then again (--rebuild) with hub.signing.verify_threads=1 — and prints its events/s (from the
 # final busy_ms log field) next to the raw Ed25519 verify rate of one core over the very same
-# messages in the same run (bench_verify: a bare EVP_DigestVerify loop), as ratios.
+# messages in the same run (bench_verify: a bare EVP_DigestVerify loop), as ratios; then where the
+# machine's CPU went per event (all processes, from /proc/stat), and verification's share of it —
+# the most the ratio to the all-core verify rate can be while PostgreSQL and the broker share the CPUs.
 # N defaults to 50000.
 set -euo pipefail
 N=${1:-50000}
@@ -19,26 +21,36 @@ eval "$(bash "$HUB_SOURCE_DIR/deploy/pg.sh" env "$PGS")"
 start_broker >/dev/null 2>&1
 BATCH=${HUB_BENCH_BATCH:-2000}
 CPUS=$(nproc)
-write_conf "$TMP/hub.conf" "hub.consumer.batch_max=$BATCH"
-write_conf "$TMP/one.conf" "hub.consumer.batch_max=$BATCH" "hub.signing.verify_threads=1"
+# HUB_BENCH_CONF: extra configuration lines (space-separated K=V) for both runs, e.g. prefetch settings
+read -r -a EXTRA <<<"${HUB_BENCH_CONF:-}"
+write_conf "$TMP/hub.conf" "hub.consumer.batch_max=$BATCH" "${EXTRA[@]}"
+write_conf "$TMP/one.conf" "hub.consumer.batch_max=$BATCH" "hub.signing.verify_threads=1" "${EXTRA[@]}"
 migrate_db "$TMP/hub.conf"
 gen_events --children "$N" --placements-only --seed 1 >"$TMP/events.jsonl"
 publish "$TMP/hub.conf" "$TMP/events.jsonl"
 
-run_rm() { # CONF LOG [ARGS]: hub-readmodel until idle; prints "busy_ms verify_ms"
+# The machine's busy CPU time so far in ms (all processes: hub-readmodel, PostgreSQL, the broker).
+machine_busy_ms() {
+    awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { printf "%.0f", ($2 + $3 + $4 + $7 + $8 + $9) * 1000 / hz }' /proc/stat
+}
+
+run_rm() { # CONF LOG [ARGS]: hub-readmodel until idle; prints "busy verify sightings commit rm_cpu machine_cpu" (ms)
     local conf=$1 log=$2
     shift 2
-    "$HUB_BUILD_DIR/consumers/hub-readmodel" --config "$conf" --exit-when-idle 2000 "$@" \
-        >"$log" 2>&1 || fail "hub-readmodel failed: $(tail -n 3 "$log")"
-    local got
+    local m0
+    m0=$(machine_busy_ms)
+    /usr/bin/time -f '%U %S' -o "$log.cpu" "$HUB_BUILD_DIR/consumers/hub-readmodel" --config "$conf" \
+        --exit-when-idle 2000 "$@" >"$log" 2>&1 || fail "hub-readmodel failed: $(tail -n 3 "$log")"
+    local machine=$(($(machine_busy_ms) - m0)) rm_cpu got
+    rm_cpu=$(awk '{printf "%.0f", ($1 + $2) * 1000}' "$log.cpu")
     got=$(psql_hub -c "select count(*) from hub.placements")
     ((got == N)) || fail "read model holds $got of $N placements"
     grep -q 'msg="stopped".*bad_signatures=0 ' "$log" || fail "signatures failed: $(grep stopped "$log")"
     grep -o "verified_ahead=[0-9]*" "$log" >&2
-    sed -n 's/.*msg="stopped".*sighting_ms=\([0-9]*\) commit_ms=\([0-9]*\) verify_ms=\([0-9]*\) busy_ms=\([0-9]*\).*/\4 \3 \1 \2/p' "$log"
+    sed -n "s/.*msg=\"stopped\".*sighting_ms=\([0-9]*\) commit_ms=\([0-9]*\) verify_ms=\([0-9]*\) busy_ms=\([0-9]*\).*/\4 \3 \1 \2 $rm_cpu $machine/p" "$log"
 }
-read -r busy_n verify_n seen_n commit_n < <(run_rm "$TMP/hub.conf" "$TMP/rm.log")
-read -r busy_1 verify_1 seen_1 commit_1 < <(run_rm "$TMP/one.conf" "$TMP/rm1.log" --rebuild)
+read -r busy_n verify_n seen_n commit_n rmcpu_n mcpu_n < <(run_rm "$TMP/hub.conf" "$TMP/rm.log")
+read -r busy_1 verify_1 seen_1 commit_1 _ _ < <(run_rm "$TMP/one.conf" "$TMP/rm1.log" --rebuild)
 raw_line=$("$HUB_BUILD_DIR/tests/bench/bench_verify" "$TMP/hub.conf" "$CPUS") ||
     fail "bench_verify failed"
 msgs=$(sed -n 's/.*messages=\([0-9]*\).*/\1/p' <<<"$raw_line")
@@ -48,7 +60,8 @@ chk=$(sed -n 's/.*check_per_s=\([0-9]*\).*/\1/p' <<<"$raw_line")
 par=$(sed -n 's/.*parallel_per_s=\([0-9]*\).*/\1/p' <<<"$raw_line")
 awk -v n="$N" -v bn="$busy_n" -v vn="$verify_n" -v b1="$busy_1" -v v1="$verify_1" -v raw="$raw" \
     -v sn="$seen_n" -v cn="$commit_n" -v s1="$seen_1" -v c1="$commit_1" \
-    -v chk="$chk" -v par="$par" -v cpus="$CPUS" -v b="$BATCH" 'BEGIN {
+    -v chk="$chk" -v par="$par" -v cpus="$CPUS" -v b="$BATCH" \
+    -v rmcpu="$rmcpu_n" -v mcpu="$mcpu_n" 'BEGIN {
     rn = n / (bn / 1000.0); r1 = n / (b1 / 1000.0)
     printf "signature verification, %d signed placement events, batches of %d, %d CPUs\n", n, b, cpus
     printf "  hub-readmodel, verify_threads=%d (default)  %9.0f events/s  (of busy time: verifying %4.1f%%, sightings %4.1f%%, commit %4.1f%%)\n", cpus, rn, 100 * vn / bn, 100 * sn / bn, 100 * cn / bn
@@ -58,4 +71,10 @@ awk -v n="$N" -v bn="$busy_n" -v vn="$verify_n" -v b1="$busy_1" -v v1="$verify_1
     printf "  hub_sign_check_many, %d threads               %9.0f verifies/s\n", cpus, par
     printf "  ratio read model/raw verify: %.2f (default threads), %.2f (1 thread)   check/raw %.2f\n", rn / raw, r1 / raw, chk / raw
     printf "  ratio read model/%d-thread verify: %.2f (goal >= 0.8: verification overlapped with the rest)\n", cpus, rn / par
+    # Where the CPU went in the default run (whole process lifetime, start-up and the idle exit
+    # included): the busy time of the machine per event, and the share of it verification takes at the raw
+    # rate. When the machine is saturated, rate / all-core verify rate cannot exceed that share.
+    tot = 1000 * mcpu / n; ver = 1e6 / raw; rm = 1000 * rmcpu / n
+    printf "  CPU per event (default run): %.1f us in all on the machine (hub-readmodel %.1f us, of which verifying ~%.1f us at the raw rate; PostgreSQL, the broker and the rest %.1f us); the machine %.0f%% busy on %d CPUs while the read model was (%.1f s; its start and idle exit counted in)\n", tot, rm, ver, tot - rm, 100 * mcpu / (bn * cpus), cpus, bn / 1000
+    printf "  share of that CPU spent verifying: %.2f (the ceiling of the ratio above when every CPU is busy; > 0.8 needs everything else <= %.1f us per event)\n", ver / tot, ver / 4
 }'
