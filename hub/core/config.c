@@ -75,7 +75,8 @@ static const struct key_def hub_keys[] = {
     {"hub.consumer.batch_max", KEY_INT, "2000", 1, 100000,
      "most messages a consumer writes in one PostgreSQL transaction"},
     {"hub.consumer.batch_wait_ms", KEY_INT, "50", 0, 60000,
-     "how long a consumer waits to fill a batch (0: takes what is queued, waits for nothing)"},
+     "how long a consumer waits to fill a batch (0: a batch is what is already queued, nothing "
+     "is waited for; the notifier's example config, for latency)"},
     {"hub.consumer.retry_max_ms", KEY_INT, "10000", 100, 600000,
      "ceiling of the back-off between PostgreSQL retries"},
     {"hub.relay.batch_max", KEY_INT, "2000", 1, 10000,
