@@ -106,12 +106,41 @@ static void test_kafka_unknown_key_is_still_refused(void **state)
     hub_config_destroy(cfg);
 }
 
+/* The consumer's prefetch follows hub.consumer.batch_max (two and a half batches: the one in hand,
+ * the one verified ahead and what arrives meanwhile); a kafka.* key still has the last word. */
+static void test_kafka_prefetch_follows_batch_size(void **state)
+{
+    (void)state;
+    hub_config_t *cfg = shared_config();
+    struct hub_error err = {0};
+    rd_kafka_conf_t *conf = NULL;
+    char v[64];
+    assert_int_equal(hub_kafka_conf_new(cfg, HUB_KAFKA_CONSUMER, "c", &conf, &err), 0);
+    conf_value(conf, "queued.min.messages", v, sizeof v);
+    assert_string_equal(v, "5000"); /* batch_max 2000 by default */
+    rd_kafka_conf_destroy(conf);
+
+    assert_int_equal(hub_config_set(cfg, "hub.consumer.batch_max", "8000", "test", &err), 0);
+    assert_int_equal(hub_kafka_conf_new(cfg, HUB_KAFKA_CONSUMER, "c", &conf, &err), 0);
+    conf_value(conf, "queued.min.messages", v, sizeof v);
+    assert_string_equal(v, "20000");
+    rd_kafka_conf_destroy(conf);
+
+    assert_int_equal(hub_config_set(cfg, "kafka.queued.min.messages", "3000", "test", &err), 0);
+    assert_int_equal(hub_kafka_conf_new(cfg, HUB_KAFKA_CONSUMER, "c", &conf, &err), 0);
+    conf_value(conf, "queued.min.messages", v, sizeof v);
+    assert_string_equal(v, "3000");
+    rd_kafka_conf_destroy(conf);
+    hub_config_destroy(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kafka_producer_does_not_warn_about_consumer_keys),
         cmocka_unit_test(test_kafka_each_role_gets_its_keys),
         cmocka_unit_test(test_kafka_unknown_key_is_still_refused),
+        cmocka_unit_test(test_kafka_prefetch_follows_batch_size),
     };
     return cmocka_run_group_tests_name("kafka_conf", tests, NULL, NULL);
 }
