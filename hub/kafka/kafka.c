@@ -9,14 +9,12 @@
 /* Consumer prefetch (README "Memory under a backlog"): with librdkafka's defaults (100,000
  * messages, 64 MiB, 50 MiB fetches) a backlog fills the consumer's queue, 150+ MiB resident. The
  * partition queues forward into the consumer's one queue, which these thresholds are checked
- * against; a batch is at most hub.consumer.batch_max (2000) messages. */
-/* queued.min.messages: two and a half batches of hub.consumer.batch_max, the one in hand, the
- * one verified ahead (hub/kafka/consumer.c) and what arrives meanwhile: 5000 for the default 2000.
- * With 2500 the queue ran dry every batch, which waited for a fetch round trip (the read model
- * with signatures at 4,000-5,100 events/s against 7,000-8,400 with 5,000 or more,
- * bench_verify.sh on a quiet machine). Memory: README "Memory under a backlog" (one malloc arena,
- * hub/core/app.c). */
-#define HUB_CONSUMER_QUEUED_BATCHES_X2 5 /* 2.5 batches */
+ * against. queued.min.messages is two and a half batches of hub.consumer.batch_max (5000 for the
+ * default 2000): the batch in hand, the one verified ahead (hub/kafka/consumer.c) and what arrives
+ * meanwhile. With 2500 the queue ran dry every batch, which waited for a fetch round trip (the
+ * read model with signatures at 4,000-5,100 events/s against 7,000-8,400 with 5,000 or more,
+ * bench_verify.sh on a quiet machine); the memory that costs is kept down by one malloc arena
+ * (hub/core/app.c). */
 #define HUB_CONSUMER_QUEUED_KB 6144
 #define HUB_CONSUMER_FETCH_PARTITION 262144
 #define HUB_CONSUMER_FETCH_MAX 1048588 /* = HUB_TOPIC_MAX_MESSAGE_BYTES */
@@ -186,9 +184,9 @@ int hub_kafka_conf_new(const hub_config_t *cfg, enum hub_kafka_role role, const 
             (rc = conf_set(&c, "message.max.bytes", STR(HUB_MESSAGE_MAX_BYTES), "default")))
             goto fail;
     } else {
-        char queued_min[24];
-        long batch = hub_config_get_int(cfg, "hub.consumer.batch_max");
-        snprintf(queued_min, sizeof queued_min, "%ld", batch * HUB_CONSUMER_QUEUED_BATCHES_X2 / 2);
+        char queued_min[24]; /* 2.5 batches, see the top */
+        snprintf(queued_min, sizeof queued_min, "%ld",
+                 hub_config_get_int(cfg, "hub.consumer.batch_max") * 5 / 2);
         if ((rc = conf_set(&c, "enable.auto.commit", "false", "default")) ||
             (rc = conf_set(&c, "enable.auto.offset.store", "false", "default")) ||
             (rc = conf_set(&c, "auto.offset.reset", "earliest", "default")) ||
