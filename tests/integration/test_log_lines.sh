@@ -24,8 +24,11 @@ for format in json logfmt; do
     # hub-readmodel waits for a database that is unreachable at start (README "Starting before
     # the database"), logging the error on each attempt; SIGTERM after a few attempts ends it
     # with exit 1 ("stopped while waiting for the database").
-    HUB_LOG_FORMAT=$format timeout --preserve-status -s TERM 4 "$HUB_BUILD_DIR/consumers/hub-readmodel" \
-        --config "$TMP/hub.conf" 2>"$TMP/$format.log" || rc=$?
+    # A process that does not end within 20 s of the SIGTERM is killed (exit 137) and named here,
+    # rather than holding the test until ctest's timeout (seen once under ASan, not reproduced).
+    HUB_LOG_FORMAT=$format timeout --preserve-status -s TERM -k 20 4 \
+        "$HUB_BUILD_DIR/consumers/hub-readmodel" --config "$TMP/hub.conf" 2>"$TMP/$format.log" || rc=$?
+    [[ $rc != 137 ]] || fail "$format: hub-readmodel did not stop within 20 s of SIGTERM: $(tail -n 3 "$TMP/$format.log")"
     [[ $rc == 1 ]] || fail "$format: hub-readmodel exited $rc, want 1: $(tail -n 3 "$TMP/$format.log")"
     grep -q 'database unreachable at start' "$TMP/$format.log" || fail "$format: no waiting line"
     ! grep -q 200001012384 "$TMP/$format.log" || fail "$format: a personnummer-like run left the process"
