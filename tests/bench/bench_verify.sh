@@ -8,6 +8,7 @@
 # messages in the same run (bench_verify: a bare EVP_DigestVerify loop), as ratios; then where the
 # machine's CPU went per event (all processes, from /proc/stat), and verification's share of it —
 # the most the ratio to the all-core verify rate can be while PostgreSQL and the broker share the CPUs.
+# With pg_stat_statements loaded, last the database's execution time per event by statement.
 # N defaults to 50000.
 set -euo pipefail
 N=${1:-50000}
@@ -18,6 +19,16 @@ PGS=$TMP/pg
 bash "$HUB_SOURCE_DIR/deploy/pg.sh" start "$PGS" >"$TMP/pg.out" 2>&1 || fail "cannot start PostgreSQL"
 at_exit "bash '$HUB_SOURCE_DIR/deploy/pg.sh' stop '$PGS' >/dev/null 2>&1"
 eval "$(bash "$HUB_SOURCE_DIR/deploy/pg.sh" env "$PGS")"
+# pg_stat_statements (shipped with the server) for the database's time per event by statement;
+# the benchmark runs without the breakdown where the module cannot be loaded.
+STATEMENTS=no
+if psql_hub -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" &&
+    bash "$HUB_SOURCE_DIR/deploy/pg.sh" stop "$PGS" >>"$TMP/pg.out" 2>&1 &&
+    bash "$HUB_SOURCE_DIR/deploy/pg.sh" start "$PGS" >>"$TMP/pg.out" 2>&1; then
+    STATEMENTS=yes
+else
+    bash "$HUB_SOURCE_DIR/deploy/pg.sh" start "$PGS" >>"$TMP/pg.out" 2>&1 || fail "cannot restart PostgreSQL"
+fi
 start_broker >/dev/null 2>&1
 BATCH=${HUB_BENCH_BATCH:-2000}
 CPUS=$(nproc)
@@ -55,7 +66,23 @@ run_rm() { # CONF LOG [ARGS]: hub-readmodel until idle; prints "busy verify sigh
     grep -o "verified_ahead=[0-9]*" "$log" >&2
     sed -n "s/.*msg=\"stopped\".*sighting_ms=\([0-9]*\) commit_ms=\([0-9]*\) verify_ms=\([0-9]*\) busy_ms=\([0-9]*\).*/\4 \3 \1 \2 $rm_cpu $machine $broker/p" "$log"
 }
+if [[ $STATEMENTS == yes ]] && psql_hub -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null; then
+    psql_hub -c "SELECT pg_stat_statements_reset()" >/dev/null
+else
+    STATEMENTS=no
+fi
 read -r busy_n verify_n seen_n commit_n rmcpu_n mcpu_n bcpu_n < <(run_rm "$TMP/hub.conf" "$TMP/rm.log")
+# The database's execution time per event by statement in the default run (planning, the wire,
+# and the commit's WAL flush are not in it).
+by_statement=
+if [[ $STATEMENTS == yes ]]; then
+    by_statement=$(psql_hub -F ' ' -c "
+        SELECT round((1000 * total_exec_time / $N)::numeric, 1), calls,
+               left(regexp_replace(query, '\s+', ' ', 'g'), 70)
+          FROM pg_stat_statements
+         WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE 'select count(*)%' AND total_exec_time * 1000 / $N >= 0.1
+         ORDER BY total_exec_time DESC")
+fi
 read -r busy_1 verify_1 seen_1 commit_1 _ _ _ < <(run_rm "$TMP/one.conf" "$TMP/rm1.log" --rebuild)
 raw_line=$("$HUB_BUILD_DIR/tests/bench/bench_verify" "$TMP/hub.conf" "$CPUS") ||
     fail "bench_verify failed"
@@ -84,3 +111,7 @@ awk -v n="$N" -v bn="$busy_n" -v vn="$verify_n" -v b1="$busy_1" -v v1="$verify_1
     printf "  CPU per event (default run): %.1f us in all on the machine: hub-readmodel %.1f us (verifying at the raw rate would be %.1f us), the dev broker %.1f us, PostgreSQL and the rest %.1f us; the machine %.0f%% busy on %d CPUs while the read model was (%.1f s; its start and idle exit counted in)\n", tot, rm, ver, br, tot - rm - br, 100 * mcpu / (bn * cpus), cpus, bn / 1000
     printf "  share of that CPU spent verifying: %.2f, %.2f without the dev broker (the ceiling of the ratio above when every CPU is busy; > 0.8 needs everything else <= %.1f us per event)\n", ver / tot, ver / (tot - br), ver / 4
 }'
+if [[ -n $by_statement ]]; then
+    awk '{ sum += $1 } END { printf "  PostgreSQL executing, per event (pg_stat_statements, default run): %.1f us in all\n", sum }' <<<"$by_statement"
+    awk '{ us = $1; calls = $2; $1 = ""; $2 = ""; sub(/^  /, ""); printf "    %5.1f us  %4d calls  %s\n", us, calls, $0 }' <<<"$by_statement"
+fi
