@@ -63,16 +63,20 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
                       "SELECT * FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::int8[])\n"
                       "ON CONFLICT (event_id) DO NOTHING\n"
                       "RETURNING event_id"},
-    /* Newest wins (RM_NEWEST_WINS). */
+    /* Newest wins (RM_NEWEST_WINS). The age group at the start is written here and no birth year
+     * (migration 011): hub.age_group_at is inlined, and the table's trigger, which does the same
+     * for other writers, fires only for a row that brings a birth year. */
     [ST_PLACEMENTS] =
         {"hub_rm_placements", "upsert hub.placements",
-         "INSERT INTO hub.placements AS t (placement_id, child, district, birth_year, legal_sex,\n"
+         "INSERT INTO hub.placements AS t (placement_id, child, district, age_group, legal_sex,\n"
          "    action, legal_basis, placement_form, start_date, end_date, school_change,\n"
          "    placement_municipality, first_event_id, first_occurred_at, last_event_id,\n"
          "    last_occurred_at, last_src_partition, last_src_offset)\n"
-         "SELECT u.placement_id, u.child, u.district, u.birth_year, u.legal_sex, u.action,\n"
-         "       u.legal_basis, u.placement_form, DATE '1970-01-01' + u.start_days,\n"
-         "       DATE '1970-01-01' + u.end_days, u.school_change, u.municipality,\n"
+         "SELECT u.placement_id, u.child, u.district,\n"
+         "       hub.age_group_at(u.birth_year, DATE '1970-01-01' + u.start_days),\n"
+         "       u.legal_sex, u.action, u.legal_basis, u.placement_form,\n"
+         "       DATE '1970-01-01' + u.start_days, DATE '1970-01-01' + u.end_days,\n"
+         "       u.school_change, u.municipality,\n"
          "       u.first_event_id, to_timestamp(u.first_ms / 1000.0::float8), u.last_event_id,\n"
          "       to_timestamp(u.last_ms / 1000.0::float8), u.src_partition, u.src_offset\n"
          "  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int4[], $5::text[], $6::text[],\n"
@@ -84,7 +88,7 @@ static const struct rm_stmt_def rm_stmts[ST__COUNT] = {
          "         first_event_id, first_ms, last_event_id, last_ms, src_partition, src_offset)\n"
          "ON CONFLICT (placement_id) DO UPDATE SET\n"
          "    child = EXCLUDED.child, district = EXCLUDED.district,\n"
-         "    birth_year = EXCLUDED.birth_year, legal_sex = EXCLUDED.legal_sex,\n"
+         "    age_group = EXCLUDED.age_group, legal_sex = EXCLUDED.legal_sex,\n"
          "    action = EXCLUDED.action, legal_basis = EXCLUDED.legal_basis,\n"
          "    placement_form = EXCLUDED.placement_form, start_date = EXCLUDED.start_date,\n"
          "    end_date = EXCLUDED.end_date, school_change = EXCLUDED.school_change,\n"

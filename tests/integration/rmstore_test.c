@@ -692,6 +692,50 @@ static void test_older_changed_after_ended_does_not_overwrite(void **state)
                         "changed|sis|5|2|<null>");
 }
 
+/* The age group is the start year minus the birth year, grouped (consumers/STATISTICS.md), at
+ * each boundary and for a birth year after the start; no birth year is stored; a newer event
+ * that moves the start into another year moves the group with it. The same rule as the table's
+ * trigger for other writers (hub.age_group_at, migrations 009 and 011). */
+static void test_age_group_at_each_boundary_and_no_birth_year(void **state)
+{
+    (void)state;
+    static const struct {
+        int birth_year;
+        const char *group;
+    } cases[] = {{2027, "0-5"},   {2026, "0-5"},   {2021, "0-5"},   {2020, "6-12"},
+                 {2014, "6-12"},  {2013, "13-15"}, {2011, "13-15"}, {2010, "16-17"},
+                 {2009, "16-17"}, {2008, "18+"},   {1990, "18+"}};
+    enum { N = sizeof cases / sizeof cases[0] };
+    static struct hub_event ev[N + 1];
+    static struct hub_rm_item items[N + 1];
+    const struct hub_rm_offset offs[] = {{"placement-events", 0, N + 1}};
+    struct hub_rm_stats st;
+
+    for (unsigned i = 0; i < N; i++) {
+        /* the last day of 2026: the group follows the start's year, not the age in days */
+        mk_placement(&ev[i], i + 1, i + 1, HUB_ACTION_STARTED, T0, D0 + 364);
+        ev[i].common.birth_year = cases[i].birth_year;
+        items[i] = (struct hub_rm_item){&ev[i], "placement-events", 0, i, false};
+    }
+    assert_int_equal(apply(items, N, offs, 1, &st), 0);
+    for (unsigned i = 0; i < N; i++)
+        assert_string_equal(
+            q("SELECT age_group FROM hub.placements WHERE placement_id = $1", PID(i + 1), NULL),
+            cases[i].group);
+    assert_int_equal(count("SELECT count(*) FROM hub.placements WHERE birth_year IS NOT NULL"), 0);
+
+    /* born 2020, started 2026 (6-12); a newer event moves the start to 2025-12-31 (5: 0-5) */
+    mk_placement(&ev[N], N + 1, 4, HUB_ACTION_CHANGED, T0 + HOUR, D0 - 1);
+    ev[N].common.birth_year = 2020;
+    items[N] = (struct hub_rm_item){&ev[N], "placement-events", 0, N, false};
+    assert_int_equal(apply(&items[N], 1, offs, 1, &st), 0);
+    assert_int_equal(st.applied, 1);
+    assert_string_equal(q("SELECT age_group || ' ' || start_date FROM hub.placements "
+                          "WHERE placement_id = $1",
+                          PID(4), NULL),
+                        "0-5 2025-12-31");
+}
+
 static void test_same_key_twice_in_one_batch_keeps_newest(void **state)
 {
     (void)state;
@@ -1104,6 +1148,7 @@ int main(void)
         cmocka_unit_test_setup(test_fixed_batch_gives_exact_rows_and_days, empty_read_model),
         cmocka_unit_test_setup(test_reapplied_events_change_nothing_but_offsets, empty_read_model),
         cmocka_unit_test_setup(test_older_changed_after_ended_does_not_overwrite, empty_read_model),
+        cmocka_unit_test_setup(test_age_group_at_each_boundary_and_no_birth_year, empty_read_model),
         cmocka_unit_test_setup(test_same_key_twice_in_one_batch_keeps_newest, empty_read_model),
         cmocka_unit_test_setup(test_follow_up_newest_review_per_tertial_wins, empty_read_model),
         cmocka_unit_test_setup(test_offsets_are_stored_and_loaded_per_group, empty_read_model),
