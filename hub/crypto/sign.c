@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -795,75 +796,78 @@ void hub_sign_check(const hub_sign_keys_t *t, const struct hub_sig_input *in,
     out->status = v == HUB_SIG_CRYPTO_OK ? HUB_SIG_OK : HUB_SIG_BAD;
 }
 
-struct check_job {
+/*
+ * Verification spread over threads. The messages are not cut into one fixed range per thread:
+ * every thread takes the next VERIFY_CHUNK messages until none are left. A thread that shares
+ * its CPU with other work (the consumer's PostgreSQL backend, say) then does fewer, instead of
+ * leaving the others idle at the end with half its range still to do — with fixed ranges a
+ * CPU sat idle for a fifth of hub-readmodel's busy time (bench_verify.sh).
+ */
+#define VERIFY_CHUNK 8
+
+struct verify_work {
     const hub_sign_keys_t *t;
-    const struct hub_sig_input *in;
+    const struct hub_sig_input *in; /* full checks: results into out[] */
     struct hub_sig_result *out;
+    struct hub_sig_input *ahead; /* or verifying ahead: the bytes' verdict into ahead[i].crypto */
     size_t n;
+    atomic_size_t next; /* the first message no thread has taken yet */
 };
 
-static void *check_range(void *arg)
+static void *verify_worker(void *arg)
 {
-    struct check_job *j = arg;
-    for (size_t i = 0; i < j->n; i++)
-        hub_sign_check(j->t, &j->in[i], &j->out[i]);
-    return NULL;
+    struct verify_work *w = arg;
+    for (;;) {
+        size_t from = atomic_fetch_add(&w->next, VERIFY_CHUNK);
+        if (from >= w->n)
+            return NULL;
+        size_t to = w->n - from < VERIFY_CHUNK ? w->n : from + VERIFY_CHUNK;
+        for (size_t i = from; i < to; i++) {
+            if (w->ahead)
+                w->ahead[i].crypto = verify_bytes(w->t, &w->ahead[i]);
+            else
+                hub_sign_check(w->t, &w->in[i], &w->out[i]);
+        }
+    }
 }
 
-void hub_sign_check_many(const hub_sign_keys_t *t, const struct hub_sig_input *in,
-                         struct hub_sig_result *out, size_t n, int threads)
+/* How many threads `threads` asks for, within bounds, with at least MIN_PER_THREAD messages each
+ * (at least one). */
+static size_t verify_workers(int threads, size_t n)
 {
     size_t workers = threads > 1 ? (size_t)threads : 1;
     if (workers > HUB_SIGN_VERIFY_THREADS_MAX)
         workers = HUB_SIGN_VERIFY_THREADS_MAX;
     if (workers > n / MIN_PER_THREAD)
-        workers = n / MIN_PER_THREAD;
-    if (workers <= 1) {
-        struct check_job all = {t, in, out, n};
-        (void)check_range(&all);
-        return;
-    }
-    pthread_t tid[HUB_SIGN_VERIFY_THREADS_MAX];
-    struct check_job jobs[HUB_SIGN_VERIFY_THREADS_MAX];
-    bool started[HUB_SIGN_VERIFY_THREADS_MAX] = {false};
-    size_t per = n / workers, extra = n % workers, at = 0;
-    for (size_t w = 0; w < workers; w++) {
-        size_t cnt = per + (w < extra ? 1 : 0);
-        jobs[w] = (struct check_job){t, in + at, out + at, cnt};
-        at += cnt;
-    }
-    /* Job 0 runs here; a thread that cannot be started has its job run here too. */
-    for (size_t w = 1; w < workers; w++)
-        started[w] = pthread_create(&tid[w], NULL, check_range, &jobs[w]) == 0;
-    (void)check_range(&jobs[0]);
-    for (size_t w = 1; w < workers; w++) {
-        if (started[w])
-            pthread_join(tid[w], NULL);
-        else
-            (void)check_range(&jobs[w]);
-    }
+        workers = n / MIN_PER_THREAD > 0 ? n / MIN_PER_THREAD : 1;
+    return workers;
 }
 
-struct ahead_job {
-    const hub_sign_keys_t *t;
-    struct hub_sig_input *in;
-    size_t n;
-};
+void hub_sign_check_many(const hub_sign_keys_t *t, const struct hub_sig_input *in,
+                         struct hub_sig_result *out, size_t n, int threads)
+{
+    struct verify_work w = {.t = t, .in = in, .out = out, .n = n};
+    size_t workers = verify_workers(threads, n);
+    pthread_t tid[HUB_SIGN_VERIFY_THREADS_MAX];
+    bool started[HUB_SIGN_VERIFY_THREADS_MAX] = {false};
+
+    atomic_init(&w.next, 0);
+    /* This thread is one of the workers; one that cannot be started leaves its share to the rest.
+     */
+    for (size_t k = 1; k < workers; k++)
+        started[k] = pthread_create(&tid[k], NULL, verify_worker, &w) == 0;
+    (void)verify_worker(&w);
+    for (size_t k = 1; k < workers; k++)
+        if (started[k])
+            pthread_join(tid[k], NULL);
+}
 
 struct hub_sign_ahead {
     size_t workers;
     pthread_t tid[HUB_SIGN_VERIFY_THREADS_MAX];
     bool started[HUB_SIGN_VERIFY_THREADS_MAX];
-    struct ahead_job jobs[HUB_SIGN_VERIFY_THREADS_MAX];
+    struct verify_work work;
 };
-
-static void *ahead_range(void *arg)
-{
-    struct ahead_job *j = arg;
-    for (size_t i = 0; i < j->n; i++)
-        j->in[i].crypto = verify_bytes(j->t, &j->in[i]);
-    return NULL;
-}
 
 hub_sign_ahead_t *hub_sign_ahead_start(const hub_sign_keys_t *t, struct hub_sig_input *in, size_t n,
                                        int threads)
@@ -873,19 +877,13 @@ hub_sign_ahead_t *hub_sign_ahead_start(const hub_sign_keys_t *t, struct hub_sig_
     hub_sign_ahead_t *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
-    size_t workers = threads > 1 ? (size_t)threads : 1;
-    if (workers > HUB_SIGN_VERIFY_THREADS_MAX)
-        workers = HUB_SIGN_VERIFY_THREADS_MAX;
-    if (workers > n / MIN_PER_THREAD)
-        workers = n / MIN_PER_THREAD > 0 ? n / MIN_PER_THREAD : 1;
-    a->workers = workers;
-    size_t per = n / workers, extra = n % workers, at = 0;
-    for (size_t w = 0; w < workers; w++) {
-        size_t cnt = per + (w < extra ? 1 : 0);
-        a->jobs[w] = (struct ahead_job){t, in + at, cnt};
-        at += cnt;
-        a->started[w] = pthread_create(&a->tid[w], NULL, ahead_range, &a->jobs[w]) == 0;
-    }
+    a->work.t = t;
+    a->work.ahead = in;
+    a->work.n = n;
+    atomic_init(&a->work.next, 0);
+    a->workers = verify_workers(threads, n);
+    for (size_t k = 0; k < a->workers; k++)
+        a->started[k] = pthread_create(&a->tid[k], NULL, verify_worker, &a->work) == 0;
     return a;
 }
 
@@ -893,9 +891,10 @@ void hub_sign_ahead_join(hub_sign_ahead_t *a)
 {
     if (!a)
         return;
-    for (size_t w = 0; w < a->workers; w++)
-        if (a->started[w])
-            pthread_join(a->tid[w], NULL);
+    for (size_t k = 0; k < a->workers; k++)
+        if (a->started[k])
+            pthread_join(a->tid[k], NULL);
+    (void)verify_worker(&a->work); /* what no thread took (none could be started): done here */
     free(a);
 }
 

@@ -905,12 +905,19 @@ static void test_check_many_in_threads_equals_one_by_one(void **state)
         in[i] = m[i].in;
         hub_sign_check(f.t, &in[i], &one[i]);
     }
-    for (int threads = 1; threads <= 5; threads += 2) {
-        memset(many, 0xff, N * sizeof *many);
-        hub_sign_check_many(f.t, in, many, N, threads);
-        for (size_t i = 0; i < N; i++) {
-            assert_int_equal(many[i].status, one[i].status);
-            assert_ptr_equal(many[i].key, one[i].key);
+    /* threads take the messages a few at a time: counts around that chunk and the
+     * one-thread-per-16 limit, every message checked once and in its own place */
+    static const size_t counts[] = {1, 7, 8, 9, 31, 33, 47, 300};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        for (int threads = 1; threads <= 5; threads += 2) {
+            memset(many, 0xff, N * sizeof *many);
+            hub_sign_check_many(f.t, in, many, counts[c], threads);
+            for (size_t i = 0; i < counts[c]; i++) {
+                assert_int_equal(many[i].status, one[i].status);
+                assert_ptr_equal(many[i].key, one[i].key);
+            }
+            for (size_t i = counts[c]; i < N; i++) /* nothing written past the end */
+                assert_int_equal(many[i].status, (enum hub_sig_status) - 1);
         }
     }
     size_t ok = 0;
