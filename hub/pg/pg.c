@@ -189,6 +189,16 @@ int hub_pg_exec(PGconn *conn, const char *purpose, const char *sql, int nparams,
                          purpose, res, err);
 }
 
+int hub_pg_exec_formats(PGconn *conn, const char *purpose, const char *sql, int nparams,
+                        const char *const *params, const int *lengths, const int *formats,
+                        PGresult **res, struct hub_error *err)
+{
+    if (res)
+        *res = NULL;
+    return finish_result(conn, PQexecParams(conn, sql, nparams, NULL, params, lengths, formats, 0),
+                         purpose, res, err);
+}
+
 int hub_pg_exec_ids(PGconn *conn, const char *purpose, const char *sql, const char *const *ids,
                     size_t n, PGresult **res, struct hub_error *err)
 {
@@ -288,6 +298,8 @@ static bool array_reserve(struct hub_pg_array *a, size_t extra)
 /* Opens the literal if needed and writes the separator; reserves `extra` bytes for the element. */
 static bool array_element(struct hub_pg_array *a, size_t extra)
 {
+    if (a->binary) /* a text element in a binary array */
+        a->failed = true;
     if (a->finished) {
         a->failed = true;
         return false;
@@ -308,6 +320,8 @@ void hub_pg_array_reset(struct hub_pg_array *a)
     a->count = 0;
     a->failed = false;
     a->finished = false;
+    a->binary = false;
+    a->has_null = false;
     if (a->data)
         a->data[0] = '\0';
 }
@@ -381,6 +395,8 @@ void hub_pg_array_add_bool(struct hub_pg_array *a, bool v)
 
 const char *hub_pg_array_finish(struct hub_pg_array *a)
 {
+    if (a->binary)
+        a->failed = true;
     if (a->finished)
         return a->failed ? NULL : a->data;
     if (!array_reserve(a, 2))
@@ -390,6 +406,73 @@ const char *hub_pg_array_finish(struct hub_pg_array *a)
     a->data[a->len++] = '}';
     a->data[a->len] = '\0';
     a->finished = true;
+    return a->data;
+}
+
+/* PostgreSQL's binary array format (array_recv): ndim, has-nulls flag, element type OID, then
+ * per dimension its size and lower bound, all big-endian int32; then each element as its int32
+ * length (-1: NULL) and bytes. */
+#define BYTEA_OID 17
+#define BYTEA_ARRAY_HEADER 20 /* one dimension */
+
+static void put_be32(char *p, uint32_t v)
+{
+    p[0] = (char)(v >> 24);
+    p[1] = (char)(v >> 16);
+    p[2] = (char)(v >> 8);
+    p[3] = (char)v;
+}
+
+void hub_pg_array_reset_bytea(struct hub_pg_array *a)
+{
+    hub_pg_array_reset(a);
+    a->binary = true;
+    a->has_null = false;
+    if (array_reserve(a, BYTEA_ARRAY_HEADER))
+        a->len = BYTEA_ARRAY_HEADER; /* filled in by hub_pg_array_finish_bytea */
+}
+
+void hub_pg_array_add_bytea(struct hub_pg_array *a, const void *b, size_t n)
+{
+    if (!a->binary || a->finished || (b && n > INT32_MAX) || a->count >= INT32_MAX) {
+        a->failed = true;
+        return;
+    }
+    if (!array_reserve(a, 4 + (b ? n : 0)))
+        return;
+    put_be32(a->data + a->len, b ? (uint32_t)n : UINT32_MAX);
+    a->len += 4;
+    if (b) {
+        memcpy(a->data + a->len, b, n);
+        a->len += n;
+    } else {
+        a->has_null = true;
+    }
+    a->count++;
+}
+
+const char *hub_pg_array_finish_bytea(struct hub_pg_array *a, int *len)
+{
+    if (!a->binary || a->failed || a->len > INT32_MAX) {
+        a->failed = true;
+        return NULL;
+    }
+    if (!a->finished) {
+        if (a->count == 0) { /* no dimensions: the empty array */
+            put_be32(a->data, 0);
+            put_be32(a->data + 4, 0);
+            put_be32(a->data + 8, BYTEA_OID);
+            a->len = 12;
+        } else {
+            put_be32(a->data, 1);
+            put_be32(a->data + 4, a->has_null ? 1 : 0);
+            put_be32(a->data + 8, BYTEA_OID);
+            put_be32(a->data + 12, (uint32_t)a->count);
+            put_be32(a->data + 16, 1);
+        }
+        a->finished = true;
+    }
+    *len = (int)a->len;
     return a->data;
 }
 

@@ -52,6 +52,12 @@ int hub_pg_check(const PGconn *conn, const PGresult *res, const char *purpose,
 int hub_pg_exec(PGconn *conn, const char *purpose, const char *sql, int nparams,
                 const char *const *params, PGresult **res, struct hub_error *err) HUB_MUST_CHECK;
 
+/* hub_pg_exec with parameters in text (formats[i] 0, NUL-terminated) or binary format
+ * (formats[i] 1, lengths[i] bytes), as PQexecParams takes them. */
+int hub_pg_exec_formats(PGconn *conn, const char *purpose, const char *sql, int nparams,
+                        const char *const *params, const int *lengths, const int *formats,
+                        PGresult **res, struct hub_error *err) HUB_MUST_CHECK;
+
 /* hub_pg_exec with one parameter, $1: the text array of ids[0..n) (cast it in the SQL, e.g.
  * `= ANY($1::uuid[])`). The result as hub_pg_exec; HUB_ENOMEM when the array cannot be built. */
 int hub_pg_exec_ids(PGconn *conn, const char *purpose, const char *sql, const char *const *ids,
@@ -94,6 +100,8 @@ struct hub_pg_array {
     size_t count;  /* elements appended since the last reset */
     bool failed;   /* an append ran out of memory */
     bool finished; /* '}' written */
+    bool binary;   /* a binary bytea[] (hub_pg_array_reset_bytea), not a text literal */
+    bool has_null; /* binary: a NULL element was added */
 };
 
 /* Starts an empty literal ("{"), keeping the allocated memory. */
@@ -110,6 +118,16 @@ void hub_pg_array_add_bool(struct hub_pg_array *a, bool v);
 /* Closes the literal and returns it (owned by `a`, valid until the next reset or free), or NULL
  * when an append failed. Appending after finish is a programming error (the array is failed). */
 const char *hub_pg_array_finish(struct hub_pg_array *a);
+
+/*
+ * The same struct builds a bytea[] parameter in PostgreSQL's binary array format instead, for
+ * hub_pg_exec_formats with format 1: no hex to encode and no text for the server to parse. Start
+ * with hub_pg_array_reset_bytea; add elements of any length (NULL `b`: SQL NULL); finish returns
+ * the bytes and sets *len, or NULL when an append failed. The text appends do not mix with it.
+ */
+void hub_pg_array_reset_bytea(struct hub_pg_array *a);
+void hub_pg_array_add_bytea(struct hub_pg_array *a, const void *b, size_t n);
+const char *hub_pg_array_finish_bytea(struct hub_pg_array *a, int *len);
 
 void hub_pg_array_free(struct hub_pg_array *a);
 

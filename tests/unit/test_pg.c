@@ -20,6 +20,57 @@ static void test_pg_array_empty_is_braces(void **state)
     hub_pg_array_free(&a);
 }
 
+static uint32_t be32(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+}
+
+/* PostgreSQL's array_recv layout: one dimension, the has-nulls flag, bytea's OID 17, the count and
+ * lower bound 1; each element its big-endian length (-1 for NULL) and bytes, zero bytes kept. */
+static void test_pg_bytea_array_is_postgresql_binary_layout(void **state)
+{
+    (void)state;
+    struct hub_pg_array a = {0};
+    const char sig[3] = {'\0', '\xff', '"'};
+    int len = -1;
+
+    hub_pg_array_reset_bytea(&a);
+    hub_pg_array_add_bytea(&a, sig, sizeof sig);
+    hub_pg_array_add_bytea(&a, NULL, 64);
+    hub_pg_array_add_bytea(&a, "", 0);
+    const char *d = hub_pg_array_finish_bytea(&a, &len);
+    assert_non_null(d);
+    assert_int_equal(len, 20 + 4 + 3 + 4 + 4);
+    assert_int_equal(be32(d), 1);      /* dimensions */
+    assert_int_equal(be32(d + 4), 1);  /* has a NULL */
+    assert_int_equal(be32(d + 8), 17); /* bytea */
+    assert_int_equal(be32(d + 12), 3); /* elements */
+    assert_int_equal(be32(d + 16), 1); /* lower bound */
+    assert_int_equal(be32(d + 20), 3);
+    assert_memory_equal(d + 24, sig, 3);
+    assert_int_equal(be32(d + 27), UINT32_MAX); /* NULL */
+    assert_int_equal(be32(d + 31), 0);          /* empty, not NULL */
+
+    hub_pg_array_reset_bytea(&a); /* reuse: no NULL now, and an empty array has no dimensions */
+    d = hub_pg_array_finish_bytea(&a, &len);
+    assert_non_null(d);
+    assert_int_equal(len, 12);
+    assert_int_equal(be32(d), 0);
+    assert_int_equal(be32(d + 8), 17);
+
+    hub_pg_array_reset_bytea(&a); /* a text element or a text finish spoils a binary array */
+    hub_pg_array_add_text(&a, "x");
+    assert_null(hub_pg_array_finish_bytea(&a, &len));
+    hub_pg_array_reset_bytea(&a);
+    assert_null(hub_pg_array_finish(&a));
+    hub_pg_array_reset(&a); /* and back to text */
+    hub_pg_array_add_text(&a, "x");
+    assert_string_equal(hub_pg_array_finish(&a), "{\"x\"}");
+    assert_null(hub_pg_array_finish_bytea(&a, &len));
+    hub_pg_array_free(&a);
+}
+
 static void test_pg_array_quotes_and_escapes_every_text_element(void **state)
 {
     (void)state;
@@ -165,6 +216,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pg_array_empty_is_braces),
+        cmocka_unit_test(test_pg_bytea_array_is_postgresql_binary_layout),
         cmocka_unit_test(test_pg_array_quotes_and_escapes_every_text_element),
         cmocka_unit_test(test_pg_array_null_is_unquoted_and_text_null_is_quoted),
         cmocka_unit_test(test_pg_array_formats_integers_and_booleans),
