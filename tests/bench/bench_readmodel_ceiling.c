@@ -1,8 +1,9 @@
 /*
  * bench_readmodel_ceiling.c — the ceilings the read-model consumer is measured against.
  *
- * Reads the rows hub-readmodel wrote to hub.placements, then writes the very same rows into an
- * empty copy of the table (same indexes) twice: as a raw `INSERT … SELECT FROM unnest(…) ON
+ * Reads the rows hub-readmodel wrote to hub.placements (their stored columns: the age group, no
+ * birth year since migration 009), then writes the very same rows into an empty copy of the
+ * table (same indexes) twice: as a raw `INSERT … SELECT FROM unnest(…) ON
  * CONFLICT DO UPDATE` per batch (the ceiling: arrays built before the clock starts, nothing else
  * in the transaction), and row by row with one prepared statement per row (the baseline).
  * Prints `rows=N raw_rows_per_s=R row_by_row_rows_per_s=B`. Connects with the PG* environment.
@@ -19,7 +20,7 @@
 #define NCOL 18
 
 static const char COLS[] =
-    "placement_id, child, district, birth_year, legal_sex, action, legal_basis, placement_form, "
+    "placement_id, child, district, age_group, legal_sex, action, legal_basis, placement_form, "
     "start_date, end_date, school_change, placement_municipality, first_event_id, "
     "first_occurred_at, last_event_id, last_occurred_at, last_src_partition, last_src_offset";
 
@@ -33,7 +34,7 @@ static const char UPDATE[] =
     "(excluded.last_occurred_at, excluded.last_src_offset)";
 
 static const char *const TYPES[NCOL] = {
-    "uuid", "text", "text", "int4", "text",        "text", "text",        "text", "date",
+    "uuid", "text", "text", "text", "text",        "text", "text",        "text", "date",
     "date", "bool", "text", "uuid", "timestamptz", "uuid", "timestamptz", "int4", "int8"};
 
 static double now_s(void)
