@@ -852,8 +852,7 @@ void hub_sign_check_many(const hub_sign_keys_t *t, const struct hub_sig_input *i
     bool started[HUB_SIGN_VERIFY_THREADS_MAX] = {false};
 
     atomic_init(&w.next, 0);
-    /* This thread is one of the workers; one that cannot be started leaves its share to the rest.
-     */
+    /* this thread is a worker too; one not started leaves its share to the others */
     for (size_t k = 1; k < workers; k++)
         started[k] = pthread_create(&tid[k], NULL, verify_worker, &w) == 0;
     (void)verify_worker(&w);

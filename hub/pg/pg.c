@@ -183,10 +183,7 @@ static int finish_result(PGconn *conn, PGresult *r, const char *purpose, PGresul
 int hub_pg_exec(PGconn *conn, const char *purpose, const char *sql, int nparams,
                 const char *const *params, PGresult **res, struct hub_error *err)
 {
-    if (res)
-        *res = NULL;
-    return finish_result(conn, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0),
-                         purpose, res, err);
+    return hub_pg_exec_formats(conn, purpose, sql, nparams, params, NULL, NULL, res, err);
 }
 
 int hub_pg_exec_formats(PGconn *conn, const char *purpose, const char *sql, int nparams,
